@@ -1,0 +1,23 @@
+// One function per subcommand; cli.cpp dispatches and turns errors into exit codes.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "pipeline/config.hpp"
+#include "pipeline/runner.hpp"
+#include "pipeline/stage.hpp"
+
+namespace nightstack {
+
+using Arguments = std::vector<std::string>;
+
+int command_run(const Arguments& arguments, const StageRegistry& registry);
+int command_validate(const Arguments& arguments, const StageRegistry& registry);
+int command_stages(const Arguments& arguments, const StageRegistry& registry);
+int command_stack(const Arguments& arguments, const StageRegistry& registry);
+
+// Shared by run and stack: builds the graph from a loaded config, runs it, prints the summary.
+int execute_config(const Config& config, const RunOptions& options, bool quiet);
+
+}  // namespace nightstack

@@ -1,0 +1,74 @@
+// Progress drawing.
+#include "pipeline/progress.hpp"
+
+#include <unistd.h>
+
+#include <cmath>
+#include <cstdio>
+
+namespace nightstack {
+
+ProgressStyle default_progress_style(bool quiet) {
+  if (quiet) return ProgressStyle::off;
+  return ::isatty(STDERR_FILENO) ? ProgressStyle::bar : ProgressStyle::lines;
+}
+
+Progress::Progress(std::ostream& stream, ProgressStyle style, std::string label, std::size_t total)
+    : stream_(stream), style_(style), label_(std::move(label)), total_(total), start_(Clock::now()),
+      last_draw_(start_) {}
+
+Progress::~Progress() {
+  // An error mid-run must not leave the cursor at the end of a half-drawn bar.
+  if (style_ == ProgressStyle::bar && !finished_ && done_ > 0) stream_ << '\n' << std::flush;
+}
+
+std::string Progress::format_duration(double seconds) {
+  if (!std::isfinite(seconds) || seconds < 0) return "?";
+  auto whole = static_cast<long long>(std::llround(seconds));
+  char text[32];
+  if (whole >= 3600) {
+    std::snprintf(text, sizeof text, "%lld:%02lld:%02lld", whole / 3600, whole / 60 % 60, whole % 60);
+  } else {
+    std::snprintf(text, sizeof text, "%lld:%02lld", whole / 60, whole % 60);
+  }
+  return text;
+}
+
+void Progress::update(std::size_t done) {
+  done_ = done;
+  if (style_ == ProgressStyle::off) return;
+  auto interval = style_ == ProgressStyle::bar ? std::chrono::milliseconds(200) : std::chrono::milliseconds(5000);
+  auto now = Clock::now();
+  if (now - last_draw_ < interval) return;
+  last_draw_ = now;
+  draw(false);
+}
+
+void Progress::finish() {
+  if (finished_) return;
+  finished_ = true;
+  if (style_ == ProgressStyle::off) return;
+  draw(true);
+}
+
+void Progress::draw(bool final) {
+  double elapsed = std::chrono::duration<double>(Clock::now() - start_).count();
+  double rate = elapsed > 0 ? static_cast<double>(done_) / elapsed : 0.0;
+  double remaining = rate > 0 ? static_cast<double>(total_ - done_) / rate : NAN;
+  char numbers[128];
+  std::snprintf(numbers, sizeof numbers, "%zu/%zu frames  %.1f frames/s  %s %s", done_, total_, rate,
+                final ? "took" : "ETA", Progress::format_duration(final ? elapsed : remaining).c_str());
+  if (style_ == ProgressStyle::bar) {
+    constexpr int width = 30;
+    int filled = total_ ? static_cast<int>(width * done_ / total_) : width;
+    std::string bar(static_cast<std::size_t>(filled), '=');
+    if (filled < width) bar += '>' + std::string(static_cast<std::size_t>(width - filled - 1), ' ');
+    stream_ << '\r' << label_ << " [" << bar << "] " << numbers << "\x1b[K";
+    if (final) stream_ << '\n';
+  } else {
+    stream_ << label_ << ": " << numbers << '\n';
+  }
+  stream_ << std::flush;
+}
+
+}  // namespace nightstack

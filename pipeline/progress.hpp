@@ -1,0 +1,46 @@
+// Progress of long work on stderr: a redrawn bar with rate and ETA on a terminal, a plain line
+// every few seconds otherwise (logs, CI), nothing with --quiet.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <ostream>
+#include <string>
+
+namespace nightstack {
+
+enum class ProgressStyle { bar, lines, off };
+
+// bar when stderr is a terminal, lines otherwise; off when quiet.
+ProgressStyle default_progress_style(bool quiet);
+
+class Progress {
+ public:
+  Progress(std::ostream& stream, ProgressStyle style, std::string label, std::size_t total);
+  ~Progress();
+  Progress(const Progress&) = delete;
+  Progress& operator=(const Progress&) = delete;
+
+  // Called from one thread at a time; cheap when nothing needs drawing.
+  void update(std::size_t done);
+  // Draws the final state and ends the bar's line.
+  void finish();
+
+  // "1:02:03" or "2:03".
+  static std::string format_duration(double seconds);
+
+ private:
+  void draw(bool final);
+
+  using Clock = std::chrono::steady_clock;
+  std::ostream& stream_;
+  ProgressStyle style_;
+  std::string label_;
+  std::size_t total_;
+  std::size_t done_ = 0;
+  Clock::time_point start_;
+  Clock::time_point last_draw_;
+  bool finished_ = false;
+};
+
+}  // namespace nightstack

@@ -1,0 +1,121 @@
+// The stage interface: what a stage type declares, and the five kinds of stage the runner drives.
+#pragma once
+
+#include <cstddef>
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "pipeline/frame.hpp"
+#include "pipeline/image.hpp"
+#include "pipeline/log.hpp"
+#include "pipeline/parameters.hpp"
+
+namespace nightstack {
+
+// What flows along an edge of the graph.
+enum class DataKind {
+  nothing,  // a source has no input; a sink has no output
+  frames,   // a stream of frames, one at a time
+  image,    // one finished image
+};
+
+std::string to_string(DataKind kind);
+
+// Facts about the whole run that a stage may record in its outputs.
+struct RunInfo {
+  std::string software = "nightstack " NIGHTSTACK_VERSION;
+  std::string config_path;
+  std::string resolved_config;  // the config as run, after --set overrides, as YAML text
+};
+
+struct StageContext {
+  std::string id;
+  const Parameters& parameters;
+  const RunInfo& run;
+};
+
+class Stage {
+ public:
+  explicit Stage(std::string id) : id_(std::move(id)) {}
+  virtual ~Stage() = default;
+  Stage(const Stage&) = delete;
+  Stage& operator=(const Stage&) = delete;
+  const std::string& id() const { return id_; }
+
+ private:
+  std::string id_;
+};
+
+// nothing -> frames. prepare() finds the inputs (reads no pixels); read_frame() decodes one and
+// is called from several threads at once.
+class FrameSource : public Stage {
+ public:
+  using Stage::Stage;
+  virtual void prepare(Log& log) = 0;
+  virtual std::size_t frame_count() const = 0;
+  virtual const std::filesystem::path& frame_path(std::size_t index) const = 0;
+  virtual Frame read_frame(std::size_t index) const = 0;
+  // Files found but left out (not images, unsupported), each already warned about.
+  virtual std::size_t files_skipped() const { return 0; }
+};
+
+// frames -> frames, one frame at a time; called from several threads at once.
+class FrameTransform : public Stage {
+ public:
+  using Stage::Stage;
+  virtual Frame transform(Frame frame) const = 0;
+};
+
+// frames -> image. accept() sees every frame exactly once, in index order, one call at a time.
+class FrameReducer : public Stage {
+ public:
+  using Stage::Stage;
+  virtual void accept(const Frame& frame) = 0;
+  virtual Image finish() = 0;
+};
+
+// image -> image.
+class ImageTransform : public Stage {
+ public:
+  using Stage::Stage;
+  virtual Image transform(const Image& image) const = 0;
+};
+
+// image -> files. Returns the files it wrote, each complete (written under a temporary name and
+// renamed), for the run summary.
+class ImageSink : public Stage {
+ public:
+  using Stage::Stage;
+  virtual std::vector<std::filesystem::path> write(const Image& image) = 0;
+  // Files this sink will write, known before any pixel is read, so clashes are caught up front.
+  virtual std::vector<std::filesystem::path> planned_outputs() const = 0;
+};
+
+// One entry of the stage registry. The factory checks what the schema cannot (combinations of
+// parameters) and throws ParameterError naming the parameter.
+struct StageType {
+  std::string name;
+  std::string summary;
+  DataKind input = DataKind::nothing;
+  DataKind output = DataKind::nothing;
+  std::vector<ParameterSpec> parameters;
+  std::function<std::unique_ptr<Stage>(const StageContext&)> make;
+
+  const ParameterSpec* find_parameter(const std::string& parameter_name) const;
+};
+
+// The explicit table of stage types (filled by stages/registry.cpp).
+class StageRegistry {
+ public:
+  explicit StageRegistry(std::vector<StageType> types) : types_(std::move(types)) {}
+  const StageType* find(const std::string& name) const;
+  const std::vector<StageType>& types() const { return types_; }
+
+ private:
+  std::vector<StageType> types_;
+};
+
+}  // namespace nightstack

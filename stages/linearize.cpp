@@ -1,0 +1,133 @@
+// linearize: turns encoded frame values into linear light relative to full scale (0..1), so sums
+// and means add light, not display codes. Integer codes go through an exact lookup table.
+#include <cmath>
+#include <functional>
+#include <sstream>
+
+#include "pipeline/transfer_curve.hpp"
+#include "stages/registry.hpp"
+
+namespace nightstack {
+
+namespace {
+
+struct LinearizeSettings {
+  std::string transfer;  // auto | srgb | gamma | linear
+  double gamma = 2.2;
+};
+
+std::string format_number(double value) {
+  std::ostringstream stream;
+  stream << value;
+  return stream.str();
+}
+
+class Linearize : public FrameTransform {
+ public:
+  Linearize(std::string id, LinearizeSettings settings) : FrameTransform(std::move(id)), settings_(settings) {
+    // Tables for the common integer depths, built once; frames of other depths use the formula.
+    for (int white_level : {255, 65535}) {
+      for (Encoding encoding : {Encoding::srgb, Encoding::gamma, Encoding::linear}) {
+        auto& table = tables_[table_slot(encoding, white_level)];
+        table.resize(static_cast<std::size_t>(white_level) + 1);
+        auto curve = curve_for(encoding);
+        for (int code = 0; code <= white_level; ++code) {
+          table[code] = static_cast<float>(curve(static_cast<double>(code) / white_level));
+        }
+      }
+    }
+  }
+
+  Frame transform(Frame frame) const override {
+    Encoding encoding = effective_encoding(frame.info.encoding);
+    double white_level = frame.info.white_level;
+    auto& samples = frame.pixels.samples();
+    const std::vector<float>* table = nullptr;
+    if (white_level == 255 || white_level == 65535) table = &tables_[table_slot(encoding, static_cast<int>(white_level))];
+    if (table) {
+      apply_table(samples, *table, encoding, white_level);
+    } else {
+      auto curve = curve_for(encoding);
+      for (float& value : samples) value = static_cast<float>(curve(value / white_level));
+    }
+    frame.info.linearization = describe(encoding);
+    frame.info.encoding = Encoding::linear;
+    frame.info.white_level = 1.0;
+    return frame;
+  }
+
+ private:
+  Encoding effective_encoding(Encoding file_encoding) const {
+    if (settings_.transfer == "srgb") return Encoding::srgb;
+    if (settings_.transfer == "gamma") return Encoding::gamma;
+    if (settings_.transfer == "linear") return Encoding::linear;
+    return file_encoding;  // auto: what the reader says the file holds
+  }
+
+  std::string describe(Encoding encoding) const {
+    if (encoding == Encoding::gamma) return "gamma " + format_number(settings_.gamma);
+    return to_string(encoding);
+  }
+
+  std::function<double(double)> curve_for(Encoding encoding) const {
+    switch (encoding) {
+      case Encoding::srgb: return [](double value) { return srgb_to_linear(value); };
+      case Encoding::gamma: return [gamma = settings_.gamma](double value) { return gamma_to_linear(value, gamma); };
+      case Encoding::linear: break;
+    }
+    return [](double value) { return value; };
+  }
+
+  // Integer codes (all of them, for 8- and 16-bit files) index the table; anything else, such
+  // as a scaled FITS value, falls back to the formula so no value is ever rounded to a code.
+  void apply_table(std::vector<float>& samples, const std::vector<float>& table, Encoding encoding,
+                   double white_level) const {
+    auto curve = curve_for(encoding);
+    float top = static_cast<float>(white_level);
+    for (float& value : samples) {
+      if (value >= 0.0f && value <= top) {
+        auto code = static_cast<std::size_t>(value);
+        if (static_cast<float>(code) == value) {
+          value = table[code];
+          continue;
+        }
+      }
+      value = static_cast<float>(curve(value / white_level));
+    }
+  }
+
+  static std::size_t table_slot(Encoding encoding, int white_level) {
+    return static_cast<std::size_t>(encoding) * 2 + (white_level == 255 ? 0 : 1);
+  }
+
+  LinearizeSettings settings_;
+  std::vector<float> tables_[6];
+};
+
+}  // namespace
+
+StageType linearize_stage_type() {
+  StageType type;
+  type.name = "linearize";
+  type.summary = "Converts frame values to linear light relative to full scale (0..1), undoing the sRGB "
+                 "curve of JPEG frames, so that sums and means add light rather than display codes.";
+  type.input = DataKind::frames;
+  type.output = DataKind::frames;
+  type.parameters = {
+      {.name = "transfer", .type = ParameterType::choice, .default_value = std::string("auto"),
+       .choices = {"auto", "srgb", "gamma", "linear"},
+       .help = "The curve the frames are encoded with. auto: what the file format says (JPEG: srgb; "
+               "FITS: linear); srgb: the exact IEC 61966-2-1 curve; gamma: a pure power law (see gamma); "
+               "linear: only scale to full scale."},
+      {.name = "gamma", .type = ParameterType::number, .default_value = 2.2, .minimum = 0.1, .maximum = 10.0,
+       .help = "Exponent for transfer: gamma (linear = encoded ^ gamma)."},
+  };
+  type.make = [](const StageContext& context) -> std::unique_ptr<Stage> {
+    const auto& parameters = context.parameters;
+    return std::make_unique<Linearize>(context.id,
+                                       LinearizeSettings{parameters.text("transfer"), parameters.number("gamma")});
+  };
+  return type;
+}
+
+}  // namespace nightstack

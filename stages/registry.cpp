@@ -1,0 +1,17 @@
+// One list, in the order a run uses them: `nightstack stages`, the config checker and the quick
+// `stack` command all read it.
+#include "stages/registry.hpp"
+
+namespace nightstack {
+
+StageRegistry builtin_stage_registry() {
+  return StageRegistry({
+      ingest_stage_type(),
+      linearize_stage_type(),
+      stack_stage_type(),
+      normalize_stage_type(),
+      write_stage_type(),
+  });
+}
+
+}  // namespace nightstack

@@ -1,0 +1,16 @@
+// The explicit table of every stage type nightstack knows.
+#pragma once
+
+#include "pipeline/stage.hpp"
+
+namespace nightstack {
+
+StageType ingest_stage_type();
+StageType linearize_stage_type();
+StageType stack_stage_type();
+StageType normalize_stage_type();
+StageType write_stage_type();
+
+StageRegistry builtin_stage_registry();
+
+}  // namespace nightstack

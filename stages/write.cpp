@@ -1,0 +1,121 @@
+// write: saves an image as 32-bit float FITS (values as they are, full provenance in the header),
+// 16-bit TIFF for GIMP and 8-bit JPEG previews (both display-encoded), each written under a
+// temporary name and renamed into place when complete.
+#include <sstream>
+
+#include "io/fits_writer.hpp"
+#include "io/jpeg_writer.hpp"
+#include "io/tiff_writer.hpp"
+#include "stages/display_encoding.hpp"
+#include "stages/registry.hpp"
+
+namespace nightstack {
+
+namespace {
+
+struct WriteSettings {
+  std::optional<std::filesystem::path> fits, tiff, jpeg;
+  std::string encoding;
+  int jpeg_quality = 92;
+};
+
+std::vector<std::string> split_lines(const std::string& text) {
+  std::vector<std::string> lines;
+  std::istringstream stream(text);
+  for (std::string line; std::getline(stream, line);) lines.push_back(line);
+  return lines;
+}
+
+class Write : public ImageSink {
+ public:
+  Write(std::string id, WriteSettings settings, const RunInfo& run)
+      : ImageSink(std::move(id)), settings_(std::move(settings)), run_(run) {}
+
+  std::vector<std::filesystem::path> planned_outputs() const override {
+    std::vector<std::filesystem::path> outputs;
+    for (const auto* path : {&settings_.fits, &settings_.tiff, &settings_.jpeg}) {
+      if (*path) outputs.push_back(**path);
+    }
+    return outputs;
+  }
+
+  std::vector<std::filesystem::path> write(const Image& image) override {
+    Provenance provenance = image.provenance;
+    provenance.set("CREATOR", run_.software, "software that made this file");
+    if (settings_.fits) {
+      write_fits(*settings_.fits, image.pixels, provenance, history());
+    }
+    provenance.set("DISPENC", settings_.encoding, "curve applied to the display output");
+    if (settings_.tiff) {
+      write_tiff16(*settings_.tiff, encode_display_16(image.pixels, settings_.encoding), description(provenance),
+                   run_.software);
+    }
+    if (settings_.jpeg) {
+      write_jpeg(*settings_.jpeg, encode_display_8(image.pixels, settings_.encoding), settings_.jpeg_quality);
+    }
+    return planned_outputs();
+  }
+
+ private:
+  std::vector<std::string> history() const {
+    std::vector<std::string> lines{"Made by " + run_.software + " from the config below (after --set)."};
+    if (!run_.config_path.empty()) lines.push_back("Config: " + run_.config_path);
+    for (auto& line : split_lines(run_.resolved_config)) lines.push_back(line);
+    return lines;
+  }
+
+  std::string description(const Provenance& provenance) const {
+    std::string text = "Stacked by " + run_.software + ".\n";
+    for (const auto& card : provenance.cards()) {
+      text += card.key + " = " + std::visit([](const auto& value) {
+        std::ostringstream stream;
+        stream << value;
+        return stream.str();
+      }, card.value) + "  (" + card.comment + ")\n";
+    }
+    return text + "Config:\n" + run_.resolved_config;
+  }
+
+  WriteSettings settings_;
+  const RunInfo& run_;
+};
+
+std::optional<std::filesystem::path> optional_path(const Parameters& parameters, const std::string& name) {
+  if (!parameters.has(name)) return std::nullopt;
+  return std::filesystem::path(parameters.text(name));
+}
+
+}  // namespace
+
+StageType write_stage_type() {
+  StageType type;
+  type.name = "write";
+  type.summary = "Writes an image: FITS (32-bit float, values unchanged, provenance and config in the header), "
+                 "16-bit TIFF for GIMP and an 8-bit JPEG preview. Give at least one of fits, tiff, jpeg.";
+  type.input = DataKind::image;
+  type.output = DataKind::nothing;
+  type.parameters = {
+      {.name = "fits", .type = ParameterType::path, .help = "Output FITS file (BITPIX -32; colour as 3 planes)."},
+      {.name = "tiff", .type = ParameterType::path,
+       .help = "Output 16-bit TIFF (values clipped to 0..1, then display-encoded); normalize first."},
+      {.name = "jpeg", .type = ParameterType::path, .help = "Output 8-bit JPEG preview (clipped and encoded as tiff)."},
+      {.name = "encoding", .type = ParameterType::choice, .default_value = std::string("srgb"),
+       .choices = {"srgb", "linear"},
+       .help = "Curve applied to TIFF and JPEG outputs: srgb (what GIMP and viewers expect) or linear."},
+      {.name = "jpeg_quality", .type = ParameterType::integer, .default_value = std::int64_t{92}, .minimum = 1,
+       .maximum = 100, .help = "JPEG quality, 1-100."},
+  };
+  type.make = [](const StageContext& context) -> std::unique_ptr<Stage> {
+    const auto& parameters = context.parameters;
+    WriteSettings settings{optional_path(parameters, "fits"), optional_path(parameters, "tiff"),
+                           optional_path(parameters, "jpeg"), parameters.text("encoding"),
+                           static_cast<int>(parameters.integer("jpeg_quality"))};
+    if (!settings.fits && !settings.tiff && !settings.jpeg) {
+      throw ParameterError("fits", "stage '" + context.id + "' (write) writes nothing: give fits, tiff or jpeg");
+    }
+    return std::make_unique<Write>(context.id, std::move(settings), context.run);
+  };
+  return type;
+}
+
+}  // namespace nightstack
