@@ -1,0 +1,187 @@
+// FITS input through CFITSIO. The header is checked (dimensions, and that the file really holds
+// the data it claims) before the pixel buffer is allocated; rows are flipped because FITS stores
+// the bottom row first and frames are top to bottom.
+#include "io/fits_reader.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <limits>
+#include <string>
+#include <system_error>
+
+#include "io/fits_file.hpp"
+#include "pipeline/errors.hpp"
+
+namespace nightstack {
+
+namespace {
+
+constexpr int maximum_axes = 9;
+constexpr std::uint64_t maximum_samples = std::uint64_t{1} << 31;
+
+struct ImageShape {
+  int bitpix = 0;
+  int axis_count = 0;
+  LONGLONG axes[maximum_axes] = {};
+};
+
+[[noreturn]] void fail(const std::filesystem::path& path, const std::string& what, int status) {
+  throw InputError(path, what + ": " + fits_status_text(status));
+}
+
+std::string describe_axes(const ImageShape& shape) {
+  std::string text = "NAXIS = " + std::to_string(shape.axis_count);
+  for (int axis = 0; axis < std::min(shape.axis_count, maximum_axes); ++axis) {
+    text += ", NAXIS" + std::to_string(axis + 1) + " = " + std::to_string(shape.axes[axis]);
+  }
+  return text;
+}
+
+ImageShape read_shape(const std::filesystem::path& path, fitsfile* file) {
+  ImageShape shape;
+  int status = 0;
+  if (fits_get_img_paramll(file, maximum_axes, &shape.bitpix, &shape.axis_count, shape.axes,
+                           &status) != 0) {
+    fail(path, "cannot read the image header", status);
+  }
+  return shape;
+}
+
+// A primary HDU without pixels (NAXIS = 0) is common when the image sits in an extension.
+ImageShape move_to_first_image(const std::filesystem::path& path, fitsfile* file) {
+  ImageShape shape = read_shape(path, file);
+  if (shape.axis_count != 0) return shape;
+  int status = 0;
+  int hdu_count = 0;
+  if (fits_get_num_hdus(file, &hdu_count, &status) != 0) fail(path, "cannot count the HDUs", status);
+  for (int hdu = 2; hdu <= hdu_count; ++hdu) {
+    int hdu_type = 0;
+    if (fits_movabs_hdu(file, hdu, &hdu_type, &status) != 0) {
+      fail(path, "cannot move to HDU " + std::to_string(hdu), status);
+    }
+    if (hdu_type != IMAGE_HDU) continue;
+    shape = read_shape(path, file);
+    if (shape.axis_count != 0) return shape;
+  }
+  throw InputError(path, "holds no image: the primary HDU has NAXIS = 0 and no image extension "
+                         "follows");
+}
+
+int channel_count(const std::filesystem::path& path, const ImageShape& shape) {
+  if (shape.axis_count == 2) return 1;
+  if (shape.axis_count == 3 && shape.axes[2] == 3) return 3;
+  throw InputError(path, "unsupported image shape (" + describe_axes(shape) +
+                             "); nightstack reads NAXIS = 2 (mono) or NAXIS = 3 with NAXIS3 = 3 "
+                             "(colour planes)");
+}
+
+void check_sizes(const std::filesystem::path& path, fitsfile* file, const ImageShape& shape,
+                 int channels) {
+  const LONGLONG width = shape.axes[0];
+  const LONGLONG height = shape.axes[1];
+  if (width <= 0 || height <= 0 || width > std::numeric_limits<int>::max() ||
+      height > std::numeric_limits<int>::max() ||
+      static_cast<std::uint64_t>(width) * static_cast<std::uint64_t>(height) * channels >
+          maximum_samples) {
+    throw InputError(path, "the header claims an image of " + describe_axes(shape) +
+                               ", which is empty or larger than nightstack reads (" +
+                               std::to_string(maximum_samples) + " samples); the header is corrupt");
+  }
+  int status = 0;
+  // Tile-compressed images keep their pixels in a table CFITSIO checks itself while reading.
+  if (fits_is_compressed_image(file, &status)) return;
+  LONGLONG header_start = 0;
+  LONGLONG data_start = 0;
+  LONGLONG data_end = 0;
+  if (fits_get_hduaddrll(file, &header_start, &data_start, &data_end, &status) != 0) {
+    fail(path, "cannot locate the image data", status);
+  }
+  const auto data_bytes = static_cast<std::uint64_t>(width) * static_cast<std::uint64_t>(height) *
+                          static_cast<std::uint64_t>(channels) *
+                          static_cast<std::uint64_t>(std::abs(shape.bitpix) / 8);
+  std::error_code error;
+  const auto file_size = std::filesystem::file_size(path, error);
+  if (error) throw InputError(path, "cannot determine the file size: " + error.message());
+  if (static_cast<std::uint64_t>(data_start) + data_bytes > file_size) {
+    throw InputError(path, "the header (" + describe_axes(shape) + ", BITPIX = " +
+                               std::to_string(shape.bitpix) + ") claims " +
+                               std::to_string(data_bytes) + " bytes of data but the file holds only " +
+                               std::to_string(file_size) + " bytes; the file is truncated or corrupt");
+  }
+}
+
+double read_optional_key(fitsfile* file, const char* key, double fallback) {
+  double value = fallback;
+  int status = 0;
+  // A missing key leaves a message on CFITSIO's stack; the mark lets us drop just that.
+  fits_write_errmark();
+  if (fits_read_key(file, TDOUBLE, key, &value, nullptr, &status) != 0) value = fallback;
+  fits_clear_errmark();
+  return value;
+}
+
+// The physical value of the largest stored integer, so 16-bit data with BZERO = 32768 (unsigned)
+// has white level 65535 and signed 16-bit has 32767; floating-point data is scaled to 1.
+double white_level_for(const std::filesystem::path& path, fitsfile* file, int bitpix) {
+  double largest_code = 0;
+  switch (bitpix) {
+    case BYTE_IMG: largest_code = 255; break;
+    case SHORT_IMG: largest_code = 32767; break;
+    case LONG_IMG: largest_code = 2147483647.0; break;
+    case FLOAT_IMG:
+    case DOUBLE_IMG: return 1.0;
+    default:
+      throw InputError(path, "BITPIX = " + std::to_string(bitpix) +
+                                 " is not supported; nightstack reads BITPIX 8, 16, 32, -32 and -64");
+  }
+  return largest_code * read_optional_key(file, "BSCALE", 1.0) +
+         read_optional_key(file, "BZERO", 0.0);
+}
+
+void flip_rows(ImageF& pixels) {
+  const auto width = static_cast<std::size_t>(pixels.width());
+  for (int channel = 0; channel < pixels.channels(); ++channel) {
+    auto plane = pixels.plane(channel);
+    for (int top = 0, bottom = pixels.height() - 1; top < bottom; ++top, --bottom) {
+      std::swap_ranges(plane.begin() + top * width, plane.begin() + (top + 1) * width,
+                       plane.begin() + bottom * width);
+    }
+  }
+}
+
+}  // namespace
+
+Frame FitsReader::read(const std::filesystem::path& path) {
+  fits_clear_errmsg();
+  FitsFile file;
+  int status = 0;
+  // The disk-file variant takes the name literally: no "[1]" extension or "!" syntax surprises.
+  if (fits_open_diskfile(file.receive(), path.c_str(), READONLY, &status) != 0) {
+    fail(path, "cannot open as FITS", status);
+  }
+  const ImageShape shape = move_to_first_image(path, file.get());
+  const int channels = channel_count(path, shape);
+  const double white_level = white_level_for(path, file.get(), shape.bitpix);
+  check_sizes(path, file.get(), shape, channels);
+
+  Frame frame;
+  frame.info.path = path;
+  frame.info.format = "FITS";
+  frame.info.encoding = Encoding::linear;
+  frame.info.white_level = white_level;
+  frame.pixels = ImageF(static_cast<int>(shape.axes[0]), static_cast<int>(shape.axes[1]), channels);
+
+  // Pixels marked undefined by BLANK become NaN, which the stacks can recognise as missing.
+  float undefined = std::numeric_limits<float>::quiet_NaN();
+  int any_undefined = 0;
+  auto& samples = frame.pixels.samples();
+  if (fits_read_img(file.get(), TFLOAT, 1, static_cast<LONGLONG>(samples.size()), &undefined,
+                    samples.data(), &any_undefined, &status) != 0) {
+    fail(path, "cannot read the pixels", status);
+  }
+  flip_rows(frame.pixels);
+  return frame;
+}
+
+}  // namespace nightstack

@@ -1,0 +1,217 @@
+// FITS output through CFITSIO. Everything the caller can get wrong is checked before a file is
+// created; everything CFITSIO reports afterwards becomes an OutputError, and the temporary file is
+// removed so a failed write never leaves a file under the destination name.
+#include "io/fits_writer.hpp"
+
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <limits>
+#include <stdexcept>
+
+#include "io/fits_file.hpp"
+#include "pipeline/atomic_output.hpp"
+#include "pipeline/errors.hpp"
+
+namespace nightstack {
+
+namespace {
+
+constexpr std::size_t history_width = 70;
+
+bool is_keyword_character(char character) {
+  return (character >= 'A' && character <= 'Z') || (character >= '0' && character <= '9') ||
+         character == '_' || character == '-';
+}
+
+// Keywords that describe the file's structure or that this writer sets itself; a card with one of
+// these names would corrupt or contradict the header.
+bool is_reserved_keyword(const std::string& key) {
+  static const char* const reserved[] = {"SIMPLE", "BITPIX",  "EXTEND",   "END",     "BZERO",
+                                         "BSCALE", "BLANK",   "PCOUNT",   "GCOUNT",  "XTENSION",
+                                         "DATE",   "CHECKSUM", "DATASUM", "HISTORY", "COMMENT",
+                                         "CONTINUE", "LONGSTRN"};
+  for (const char* name : reserved) {
+    if (key == name) return true;
+  }
+  return key.rfind("NAXIS", 0) == 0;
+}
+
+void check_keyword(const std::string& key) {
+  bool valid = !key.empty() && key.size() <= 8;
+  for (char character : key) valid = valid && is_keyword_character(character);
+  if (!valid) {
+    throw std::invalid_argument("'" + key + "' is not a valid FITS keyword (1 to 8 characters of "
+                                "A-Z, 0-9, '_' and '-')");
+  }
+  if (is_reserved_keyword(key)) {
+    throw std::invalid_argument("'" + key + "' is a FITS keyword the writer manages itself");
+  }
+}
+
+// FITS headers are printable ASCII. A UTF-8 sequence becomes a single '?' rather than one per byte.
+std::string printable_ascii(const std::string& text) {
+  std::string result;
+  result.reserve(text.size());
+  bool inside_sequence = false;
+  for (char character : text) {
+    const auto byte = static_cast<unsigned char>(character);
+    const bool continuation = (byte & 0xC0) == 0x80;
+    if (continuation && inside_sequence) continue;
+    inside_sequence = byte >= 0x80;
+    result += (byte >= 0x20 && byte < 0x7F) ? character : '?';
+  }
+  return result;
+}
+
+// Out-of-range doubles become infinities explicitly (a plain cast would be undefined behaviour).
+float to_float(double value) {
+  constexpr double largest = std::numeric_limits<float>::max();
+  if (value > largest) return std::numeric_limits<float>::infinity();
+  if (value < -largest) return -std::numeric_limits<float>::infinity();
+  return static_cast<float>(value);
+}
+
+// The fewest significant digits (15 to 17) that read back as exactly the same double, so 0.1 is
+// written as 0.1 and not 0.10000000000000001.
+int round_trip_digits(double value) {
+  for (int digits = 15; digits < 17; ++digits) {
+    char text[40];
+    std::snprintf(text, sizeof text, "%.*G", digits, value);
+    if (std::strtod(text, nullptr) == value) return digits;
+  }
+  return 17;
+}
+
+class FitsWriteFailure {
+ public:
+  explicit FitsWriteFailure(const std::filesystem::path& destination) : destination_(destination) {}
+  void check(int status, const std::string& what) const {
+    if (status == 0) return;
+    std::string message = "cannot write FITS (" + what + "): " + fits_status_text(status);
+    // CFITSIO does not keep errno; a failed write or read-back is almost always space or access.
+    if (status == WRITE_ERROR || status == READ_ERROR || status == FILE_NOT_CREATED) {
+      message += "; check that the disk has free space and the directory is writable";
+    }
+    throw OutputError(destination_, message);
+  }
+
+ private:
+  const std::filesystem::path& destination_;
+};
+
+void write_card(fitsfile* file, const HeaderCard& card, int& status) {
+  const std::string comment = printable_ascii(card.comment);
+  const char* key = card.key.c_str();
+  if (const auto* flag = std::get_if<bool>(&card.value)) {
+    fits_write_key_log(file, key, *flag ? 1 : 0, comment.c_str(), &status);
+  } else if (const auto* integer = std::get_if<std::int64_t>(&card.value)) {
+    fits_write_key_lng(file, key, static_cast<LONGLONG>(*integer), comment.c_str(), &status);
+  } else if (const auto* real = std::get_if<double>(&card.value)) {
+    if (std::isfinite(*real)) {
+      fits_write_key_dbl(file, key, *real, -round_trip_digits(*real), comment.c_str(), &status);
+    } else {
+      // FITS headers have no NaN or infinity, and fitsverify warns about an undefined value, so
+      // the number is spelled out as a string rather than dropped.
+      const char* text = std::isnan(*real) ? "NaN" : (*real > 0 ? "Infinity" : "-Infinity");
+      fits_write_key_str(file, key, text, comment.c_str(), &status);
+    }
+  } else {
+    // Long strings continue over CONTINUE cards (part of FITS 4.0) instead of being cut at 68.
+    const std::string text = printable_ascii(std::get<std::string>(card.value));
+    fits_write_key_longstr(file, key, text.c_str(), comment.c_str(), &status);
+  }
+}
+
+// A string card longer than fits on one card continues over CONTINUE cards; the LONGSTRN keyword
+// announces that convention (fitsverify warns without it).
+bool needs_long_strings(const Provenance& provenance) {
+  constexpr std::size_t one_card_string = 68;
+  for (const auto& card : provenance.cards()) {
+    const auto* text = std::get_if<std::string>(&card.value);
+    if (text != nullptr && printable_ascii(*text).size() > one_card_string) return true;
+  }
+  return false;
+}
+
+void write_history_line(fitsfile* file, std::string line, int& status) {
+  if (!line.empty() && line.back() == '\r') line.pop_back();
+  const std::string text = printable_ascii(line);
+  if (text.empty()) {
+    // CFITSIO writes nothing for an empty string; keep the blank line (it matters in YAML).
+    fits_write_record(file, "HISTORY", &status);
+    return;
+  }
+  for (std::size_t start = 0; start < text.size(); start += history_width) {
+    fits_write_history(file, text.substr(start, history_width).c_str(), &status);
+  }
+}
+
+// An entry holding several lines (a whole YAML document, say) keeps its line structure.
+void write_history_entry(fitsfile* file, const std::string& entry, int& status) {
+  std::size_t start = 0;
+  for (std::size_t end = entry.find('\n'); end != std::string::npos; end = entry.find('\n', start)) {
+    write_history_line(file, entry.substr(start, end - start), status);
+    start = end + 1;
+  }
+  // A final newline ends the last line; it does not start an empty one.
+  if (start == 0 || start < entry.size()) write_history_line(file, entry.substr(start), status);
+}
+
+// Converts and writes one row at a time so no float copy of the whole image is needed.
+void write_pixels(fitsfile* file, const ImageD& pixels, int& status) {
+  const auto width = static_cast<std::size_t>(pixels.width());
+  std::vector<float> row(width);
+  for (int channel = 0; channel < pixels.channels() && status == 0; ++channel) {
+    for (int fits_row = 0; fits_row < pixels.height() && status == 0; ++fits_row) {
+      const int image_row = pixels.height() - 1 - fits_row;
+      for (std::size_t column = 0; column < width; ++column) {
+        row[column] = to_float(pixels.at(channel, image_row, static_cast<int>(column)));
+      }
+      const auto first = static_cast<LONGLONG>(pixels.plane_size() * channel +
+                                               width * static_cast<std::size_t>(fits_row)) + 1;
+      fits_write_img(file, TFLOAT, first, static_cast<LONGLONG>(width), row.data(), &status);
+    }
+  }
+}
+
+}  // namespace
+
+void write_fits(const std::filesystem::path& destination, const ImageD& pixels,
+                const Provenance& provenance, const std::vector<std::string>& history) {
+  if (pixels.channels() != 1 && pixels.channels() != 3) {
+    throw std::invalid_argument("write_fits: " + std::to_string(pixels.channels()) +
+                                " channels; FITS output takes 1 or 3");
+  }
+  if (pixels.empty()) throw std::invalid_argument("write_fits: the image is empty");
+  for (const auto& card : provenance.cards()) check_keyword(card.key);
+
+  AtomicOutput output(destination);
+  const FitsWriteFailure failure(destination);
+  fits_clear_errmsg();
+  FitsFile file;
+  int status = 0;
+  // The disk-file variant takes the name literally ("!" or "[...]" in a name mean nothing).
+  fits_create_diskfile(file.receive(), output.temporary_path().c_str(), &status);
+  failure.check(status, "create");
+
+  const int axis_count = pixels.channels() == 1 ? 2 : 3;
+  long axes[3] = {pixels.width(), pixels.height(), pixels.channels()};
+  fits_create_img(file.get(), FLOAT_IMG, axis_count, axes, &status);
+  failure.check(status, "image header");
+  fits_write_date(file.get(), &status);
+  if (needs_long_strings(provenance)) fits_write_key_longwarn(file.get(), &status);
+  for (const auto& card : provenance.cards()) write_card(file.get(), card, status);
+  failure.check(status, "provenance cards");
+  for (const auto& entry : history) write_history_entry(file.get(), entry, status);
+  failure.check(status, "history");
+
+  write_pixels(file.get(), pixels, status);
+  failure.check(status, "pixels");
+  fits_write_chksum(file.get(), &status);
+  failure.check(status, "checksum");
+  failure.check(file.close(), "close");
+  output.commit();
+}
+
+}  // namespace nightstack

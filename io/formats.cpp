@@ -1,0 +1,91 @@
+// Magic numbers of the formats nightstack reads or recognises. Formats recognised without a
+// reader are listed so the user is told "PNG is not supported yet" instead of "unknown file".
+#include "io/formats.hpp"
+
+#include <algorithm>
+#include <string_view>
+
+#include "io/fits_reader.hpp"
+#include "io/input_bytes.hpp"
+#include "io/jpeg_reader.hpp"
+
+namespace nightstack {
+
+namespace {
+
+bool has_bytes_at(std::span<const unsigned char> head, std::size_t offset, std::string_view bytes) {
+  if (head.size() < offset + bytes.size()) return false;
+  return std::equal(bytes.begin(), bytes.end(), head.begin() + offset,
+                    [](char expected, unsigned char actual) {
+                      return static_cast<unsigned char>(expected) == actual;
+                    });
+}
+
+bool is_jpeg(std::span<const unsigned char> head) { return has_bytes_at(head, 0, "\xFF\xD8\xFF"); }
+
+// The first 80-byte card must be the mandatory "SIMPLE  =                    T" in fixed format:
+// keyword padded to 8, "= ", the logical T right-justified in column 30, printable ASCII after.
+bool is_fits(std::span<const unsigned char> head) {
+  constexpr std::size_t card_size = 80;
+  if (head.size() < card_size || !has_bytes_at(head, 0, "SIMPLE  = ")) return false;
+  for (std::size_t column = 10; column < 29; ++column) {
+    if (head[column] != ' ') return false;
+  }
+  if (head[29] != 'T') return false;
+  return std::all_of(head.begin() + 30, head.begin() + card_size,
+                     [](unsigned char byte) { return byte >= 0x20 && byte < 0x7F; });
+}
+
+// Classic TIFF and BigTIFF, both byte orders; most camera RAW files (CR2, NEF, ARW, DNG, PEF)
+// are TIFF containers and land here too.
+bool is_tiff(std::span<const unsigned char> head) {
+  using namespace std::string_view_literals;
+  return has_bytes_at(head, 0, "II*\0"sv) || has_bytes_at(head, 0, "MM\0*"sv) ||
+         has_bytes_at(head, 0, "II+\0"sv) || has_bytes_at(head, 0, "MM\0+"sv);
+}
+
+bool is_png(std::span<const unsigned char> head) {
+  return has_bytes_at(head, 0, "\x89PNG\r\n\x1A\n");
+}
+
+bool is_canon_cr3(std::span<const unsigned char> head) { return has_bytes_at(head, 4, "ftypcrx "); }
+
+bool is_fujifilm_raf(std::span<const unsigned char> head) {
+  return has_bytes_at(head, 0, "FUJIFILMCCD-RAW");
+}
+
+bool is_olympus_orf(std::span<const unsigned char> head) {
+  return has_bytes_at(head, 0, "IIRO") || has_bytes_at(head, 0, "IIRS") ||
+         has_bytes_at(head, 0, "MMOR");
+}
+
+bool is_panasonic_rw2(std::span<const unsigned char> head) {
+  using namespace std::string_view_literals;
+  return has_bytes_at(head, 0, "IIU\0"sv);
+}
+
+}  // namespace
+
+const std::vector<InputFormat>& input_formats() {
+  static const std::vector<InputFormat> formats = {
+      {"JPEG", is_jpeg, []() -> std::unique_ptr<ImageReader> { return std::make_unique<JpegReader>(); }},
+      {"FITS", is_fits, []() -> std::unique_ptr<ImageReader> { return std::make_unique<FitsReader>(); }},
+      {"TIFF or TIFF-based RAW", is_tiff, nullptr},
+      {"PNG", is_png, nullptr},
+      {"Canon CR3", is_canon_cr3, nullptr},
+      {"Fujifilm RAF", is_fujifilm_raf, nullptr},
+      {"Olympus ORF", is_olympus_orf, nullptr},
+      {"Panasonic RW2", is_panasonic_rw2, nullptr},
+  };
+  return formats;
+}
+
+const InputFormat* identify_format(const std::filesystem::path& path) {
+  const std::vector<unsigned char> head = read_file_head(path, format_head_size);
+  for (const auto& format : input_formats()) {
+    if (format.matches(head)) return &format;
+  }
+  return nullptr;
+}
+
+}  // namespace nightstack

@@ -1,0 +1,30 @@
+// The one explicit table of input formats: how each is recognised from its first bytes and which
+// reader decodes it. The file's contents decide, never its name.
+#pragma once
+
+#include <filesystem>
+#include <memory>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "io/image_reader.hpp"
+
+namespace nightstack {
+
+struct InputFormat {
+  std::string name;                                        // "JPEG", "FITS", "PNG", ...
+  bool (*matches)(std::span<const unsigned char> head);    // decides from the first bytes
+  std::unique_ptr<ImageReader> (*make_reader)();           // nullptr: recognised but not readable yet
+};
+
+// How many leading bytes identify_format reads and passes to `matches`.
+inline constexpr std::size_t format_head_size = 80;
+
+const std::vector<InputFormat>& input_formats();
+
+// Reads the first bytes (up to 80) of the file; returns nullptr when no format matches.
+// Throws InputError if the file cannot be opened (naming the OS reason) or is a directory.
+const InputFormat* identify_format(const std::filesystem::path& path);
+
+}  // namespace nightstack

@@ -1,0 +1,21 @@
+// The one interface every input format implements: a file on disk in, a decoded frame out.
+#pragma once
+
+#include <filesystem>
+
+#include "pipeline/frame.hpp"
+
+namespace nightstack {
+
+// Readers hold decoder state and buffers that they reuse between calls, so one reader object
+// belongs to one thread at a time.
+class ImageReader {
+ public:
+  virtual ~ImageReader();
+  // Returns the file's values unscaled (see FrameInfo::white_level), rows top to bottom, with
+  // info.path, info.format, info.encoding and info.white_level set; info.index is the caller's.
+  // Throws InputError naming the file for anything it cannot read.
+  virtual Frame read(const std::filesystem::path& path) = 0;
+};
+
+}  // namespace nightstack

@@ -1,0 +1,91 @@
+// JPEG decoding through TurboJPEG, with the accurate integer DCT so results do not depend on the
+// machine, and every libjpeg warning (such as a truncated file) treated as a broken frame.
+#include "io/jpeg_reader.hpp"
+
+#include <cstdint>
+#include <string>
+
+#include "io/input_bytes.hpp"
+#include "pipeline/errors.hpp"
+
+namespace nightstack {
+
+namespace {
+
+constexpr std::uint64_t maximum_samples = std::uint64_t{1} << 31;
+
+// Checks what TurboJPEG's header says before anything is allocated from it.
+void check_dimensions(const std::filesystem::path& path, int width, int height, int channels) {
+  if (width <= 0 || height <= 0) {
+    throw InputError(path, "the JPEG header claims an image of " + std::to_string(width) + " x " +
+                               std::to_string(height) + " pixels; the file is corrupt");
+  }
+  auto samples = static_cast<std::uint64_t>(width) * static_cast<std::uint64_t>(height) *
+                 static_cast<std::uint64_t>(channels);
+  if (samples > maximum_samples) {
+    throw InputError(path, "the JPEG header claims " + std::to_string(width) + " x " +
+                               std::to_string(height) + " pixels, more than nightstack reads (" +
+                               std::to_string(maximum_samples) + " samples)");
+  }
+}
+
+}  // namespace
+
+JpegReader::JpegReader() : decompressor_(tjInitDecompress()) {
+  if (!decompressor_) {
+    throw std::runtime_error("cannot start the JPEG decoder: " + turbojpeg_error_text(nullptr));
+  }
+}
+
+Frame JpegReader::read(const std::filesystem::path& path) {
+  read_whole_file(path, compressed_);
+  if (compressed_.empty()) throw InputError(path, "the file is empty; it is not a JPEG image");
+
+  tjhandle handle = decompressor_.get();
+  int width = 0;
+  int height = 0;
+  int subsampling = 0;
+  int colorspace = 0;
+  if (tjDecompressHeader3(handle, compressed_.data(), compressed_.size(), &width, &height,
+                          &subsampling, &colorspace) != 0) {
+    throw InputError(path, "not a readable JPEG: " + turbojpeg_error_text(handle));
+  }
+  if (colorspace == TJCS_CMYK || colorspace == TJCS_YCCK) {
+    throw InputError(path, "CMYK JPEG is not supported; convert it to RGB first");
+  }
+  const bool gray = colorspace == TJCS_GRAY;
+  const int channels = gray ? 1 : 3;
+  check_dimensions(path, width, height, channels);
+
+  Frame frame;
+  frame.info.path = path;
+  frame.info.format = "JPEG";
+  frame.info.encoding = Encoding::srgb;
+  frame.info.white_level = 255.0;
+  frame.pixels = ImageF(width, height, channels);
+
+  const std::size_t plane_size = frame.pixels.plane_size();
+  interleaved_.resize(plane_size * channels);
+  // TJFLAG_LIMITSCANS stops crafted progressive files from taking minutes to decode.
+  const int flags = TJFLAG_LIMITSCANS;
+  if (tjDecompress2(handle, compressed_.data(), compressed_.size(), interleaved_.data(), width, 0,
+                    height, gray ? TJPF_GRAY : TJPF_RGB, flags) != 0) {
+    // A truncated or damaged file comes back as a warning (the missing rows filled with gray);
+    // stacking such a frame would silently darken the result, so it is an error here too.
+    const bool warning = tjGetErrorCode(handle) == TJERR_WARNING;
+    throw InputError(path, std::string(warning ? "damaged JPEG data: " : "cannot decode the JPEG: ") +
+                               turbojpeg_error_text(handle) +
+                               "; the file is probably truncated or corrupt, re-copy or exclude it");
+  }
+
+  for (int channel = 0; channel < channels; ++channel) {
+    auto plane = frame.pixels.plane(channel);
+    const unsigned char* source = interleaved_.data() + channel;
+    for (std::size_t index = 0; index < plane_size; ++index) {
+      plane[index] = static_cast<float>(source[index * channels]);
+    }
+  }
+  return frame;
+}
+
+}  // namespace nightstack
