@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <utility>
 
+#include "pipeline/parameter_check.hpp"
 #include "pipeline/suggestion.hpp"
 
 namespace nightstack {
@@ -45,13 +46,6 @@ void emit_value(YAML::Emitter& out, const YAML::Node& node) {
 }
 
 }  // namespace
-
-std::string describe_yaml(const YAML::Node& node) {
-  if (!node.IsDefined() || node.IsNull()) return "nothing";
-  if (node.IsSequence()) return "a list";
-  if (node.IsMap()) return "a mapping";
-  return "'" + node.Scalar() + "'";
-}
 
 const ConfigField* ConfigEntry::find(const std::string& key) const {
   auto found = std::find_if(fields.begin(), fields.end(),

@@ -58,7 +58,4 @@ class ConfigDocument {
   std::vector<ConfigEntry> entries_;
 };
 
-// "nothing", "a list", "a mapping" or the scalar in quotes, for messages.
-std::string describe_yaml(const YAML::Node& node);
-
 }  // namespace nightstack
