@@ -16,7 +16,11 @@ namespace {
 
 std::filesystem::path temporary_name_for(const std::filesystem::path& destination) {
   // Hidden, in the same directory (so rename is atomic), unique per process.
-  auto name = "." + destination.filename().string() + ".nightstack-" + std::to_string(::getpid()) + ".tmp";
+  std::string name = ".";
+  name += destination.filename().string();
+  name += ".nightstack-";
+  name += std::to_string(::getpid());
+  name += ".tmp";
   return destination.parent_path() / name;
 }
 

@@ -2,6 +2,7 @@
 // bytes, and decodes them on request (from several threads at once).
 #include <algorithm>
 #include <cctype>
+#include <map>
 
 #include "io/formats.hpp"
 #include "pipeline/errors.hpp"
@@ -26,6 +27,14 @@ std::string readable_formats() {
     names += (names.empty() ? "" : ", ") + format.name;
   }
   return names;
+}
+
+// One reader per format per decoding thread, so handles and buffers are reused from frame to frame.
+ImageReader& reader_for(const InputFormat& format) {
+  thread_local std::map<const InputFormat*, std::unique_ptr<ImageReader>> readers;
+  auto& reader = readers[&format];
+  if (!reader) reader = format.make_reader();
+  return *reader;
 }
 
 class Ingest : public FrameSource {
@@ -74,7 +83,7 @@ class Ingest : public FrameSource {
 
   Frame read_frame(std::size_t index) const override {
     const Entry& entry = frames_.at(index);
-    Frame frame = entry.format->make_reader()->read(entry.path);
+    Frame frame = reader_for(*entry.format).read(entry.path);
     frame.info.index = index;
     return frame;
   }

@@ -114,7 +114,8 @@ BOOST_AUTO_TEST_CASE(normalize_of_a_flat_image_stays_finite) {
   auto normalize = build<ImageTransform>("normalize", {});
   Image flat;
   flat.pixels = ImageD(3, 3, 1, 0.25);
-  for (double value : normalize->transform(flat).pixels.samples()) BOOST_TEST(std::isfinite(value));
+  Image result = normalize->transform(flat);
+  for (double value : result.pixels.samples()) BOOST_TEST(std::isfinite(value));
 }
 
 BOOST_AUTO_TEST_CASE(normalize_refuses_low_above_high) {
