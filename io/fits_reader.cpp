@@ -41,8 +41,7 @@ std::string describe_axes(const ImageShape& shape) {
 ImageShape read_shape(const std::filesystem::path& path, fitsfile* file) {
   ImageShape shape;
   int status = 0;
-  if (fits_get_img_paramll(file, maximum_axes, &shape.bitpix, &shape.axis_count, shape.axes,
-                           &status) != 0) {
+  if (fits_get_img_paramll(file, maximum_axes, &shape.bitpix, &shape.axis_count, shape.axes, &status) != 0) {
     fail(path, "cannot read the image header", status);
   }
   return shape;
@@ -64,8 +63,9 @@ ImageShape move_to_first_image(const std::filesystem::path& path, fitsfile* file
     shape = read_shape(path, file);
     if (shape.axis_count != 0) return shape;
   }
-  throw InputError(path, "holds no image: the primary HDU has NAXIS = 0 and no image extension "
-                         "follows");
+  throw InputError(path,
+                   "holds no image: the primary HDU has NAXIS = 0 and no image extension "
+                   "follows");
 }
 
 int channel_count(const std::filesystem::path& path, const ImageShape& shape) {
@@ -76,14 +76,12 @@ int channel_count(const std::filesystem::path& path, const ImageShape& shape) {
                              "(colour planes)");
 }
 
-void check_sizes(const std::filesystem::path& path, fitsfile* file, const ImageShape& shape,
-                 int channels) {
+void check_sizes(const std::filesystem::path& path, fitsfile* file, const ImageShape& shape, int channels) {
   const LONGLONG width = shape.axes[0];
   const LONGLONG height = shape.axes[1];
   if (width <= 0 || height <= 0 || width > std::numeric_limits<int>::max() ||
       height > std::numeric_limits<int>::max() ||
-      static_cast<std::uint64_t>(width) * static_cast<std::uint64_t>(height) * channels >
-          maximum_samples) {
+      static_cast<std::uint64_t>(width) * static_cast<std::uint64_t>(height) * channels > maximum_samples) {
     throw InputError(path, "the header claims an image of " + describe_axes(shape) +
                                ", which is empty or larger than nightstack reads (" +
                                std::to_string(maximum_samples) + " samples); the header is corrupt");
@@ -104,8 +102,8 @@ void check_sizes(const std::filesystem::path& path, fitsfile* file, const ImageS
   const auto file_size = std::filesystem::file_size(path, error);
   if (error) throw InputError(path, "cannot determine the file size: " + error.message());
   if (static_cast<std::uint64_t>(data_start) + data_bytes > file_size) {
-    throw InputError(path, "the header (" + describe_axes(shape) + ", BITPIX = " +
-                               std::to_string(shape.bitpix) + ") claims " +
+    throw InputError(path, "the header (" + describe_axes(shape) +
+                               ", BITPIX = " + std::to_string(shape.bitpix) + ") claims " +
                                std::to_string(data_bytes) + " bytes of data but the file holds only " +
                                std::to_string(file_size) + " bytes; the file is truncated or corrupt");
   }
@@ -126,17 +124,23 @@ double read_optional_key(fitsfile* file, const char* key, double fallback) {
 double white_level_for(const std::filesystem::path& path, fitsfile* file, int bitpix) {
   double largest_code = 0;
   switch (bitpix) {
-    case BYTE_IMG: largest_code = 255; break;
-    case SHORT_IMG: largest_code = 32767; break;
-    case LONG_IMG: largest_code = 2147483647.0; break;
+    case BYTE_IMG:
+      largest_code = 255;
+      break;
+    case SHORT_IMG:
+      largest_code = 32767;
+      break;
+    case LONG_IMG:
+      largest_code = 2147483647.0;
+      break;
     case FLOAT_IMG:
-    case DOUBLE_IMG: return 1.0;
+    case DOUBLE_IMG:
+      return 1.0;
     default:
       throw InputError(path, "BITPIX = " + std::to_string(bitpix) +
                                  " is not supported; nightstack reads BITPIX 8, 16, 32, -32 and -64");
   }
-  return largest_code * read_optional_key(file, "BSCALE", 1.0) +
-         read_optional_key(file, "BZERO", 0.0);
+  return largest_code * read_optional_key(file, "BSCALE", 1.0) + read_optional_key(file, "BZERO", 0.0);
 }
 
 void flip_rows(ImageF& pixels) {
@@ -176,8 +180,8 @@ Frame FitsReader::read(const std::filesystem::path& path) {
   float undefined = std::numeric_limits<float>::quiet_NaN();
   int any_undefined = 0;
   auto& samples = frame.pixels.samples();
-  if (fits_read_img(file.get(), TFLOAT, 1, static_cast<LONGLONG>(samples.size()), &undefined,
-                    samples.data(), &any_undefined, &status) != 0) {
+  if (fits_read_img(file.get(), TFLOAT, 1, static_cast<LONGLONG>(samples.size()), &undefined, samples.data(),
+                    &any_undefined, &status) != 0) {
     fail(path, "cannot read the pixels", status);
   }
   flip_rows(frame.pixels);

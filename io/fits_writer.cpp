@@ -27,10 +27,9 @@ bool is_keyword_character(char character) {
 // Keywords that describe the file's structure or that this writer sets itself; a card with one of
 // these names would corrupt or contradict the header.
 bool is_reserved_keyword(const std::string& key) {
-  static const char* const reserved[] = {"SIMPLE", "BITPIX",  "EXTEND",   "END",     "BZERO",
-                                         "BSCALE", "BLANK",   "PCOUNT",   "GCOUNT",  "XTENSION",
-                                         "DATE",   "CHECKSUM", "DATASUM", "HISTORY", "COMMENT",
-                                         "CONTINUE", "LONGSTRN"};
+  static const char* const reserved[] = {"SIMPLE",  "BITPIX",  "EXTEND",  "END",      "BZERO",   "BSCALE",
+                                         "BLANK",   "PCOUNT",  "GCOUNT",  "XTENSION", "DATE",    "CHECKSUM",
+                                         "DATASUM", "HISTORY", "COMMENT", "CONTINUE", "LONGSTRN"};
   for (const char* name : reserved) {
     if (key == name) return true;
   }
@@ -41,7 +40,8 @@ void check_keyword(const std::string& key) {
   bool valid = !key.empty() && key.size() <= 8;
   for (char character : key) valid = valid && is_keyword_character(character);
   if (!valid) {
-    throw std::invalid_argument("'" + key + "' is not a valid FITS keyword (1 to 8 characters of "
+    throw std::invalid_argument("'" + key +
+                                "' is not a valid FITS keyword (1 to 8 characters of "
                                 "A-Z, 0-9, '_' and '-')");
   }
   if (is_reserved_keyword(key)) {
@@ -168,8 +168,9 @@ void write_pixels(fitsfile* file, const ImageD& pixels, int& status) {
       for (std::size_t column = 0; column < width; ++column) {
         row[column] = to_float(pixels.at(channel, image_row, static_cast<int>(column)));
       }
-      const auto first = static_cast<LONGLONG>(pixels.plane_size() * channel +
-                                               width * static_cast<std::size_t>(fits_row)) + 1;
+      const auto first =
+          static_cast<LONGLONG>(pixels.plane_size() * channel + width * static_cast<std::size_t>(fits_row)) +
+          1;
       fits_write_img(file, TFLOAT, first, static_cast<LONGLONG>(width), row.data(), &status);
     }
   }
@@ -177,8 +178,8 @@ void write_pixels(fitsfile* file, const ImageD& pixels, int& status) {
 
 }  // namespace
 
-void write_fits(const std::filesystem::path& destination, const ImageD& pixels,
-                const Provenance& provenance, const std::vector<std::string>& history) {
+void write_fits(const std::filesystem::path& destination, const ImageD& pixels, const Provenance& provenance,
+                const std::vector<std::string>& history) {
   if (pixels.channels() != 1 && pixels.channels() != 3) {
     throw std::invalid_argument("write_fits: " + std::to_string(pixels.channels()) +
                                 " channels; FITS output takes 1 or 3");

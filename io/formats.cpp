@@ -15,10 +15,9 @@ namespace {
 
 bool has_bytes_at(std::span<const unsigned char> head, std::size_t offset, std::string_view bytes) {
   if (head.size() < offset + bytes.size()) return false;
-  return std::equal(bytes.begin(), bytes.end(), head.begin() + offset,
-                    [](char expected, unsigned char actual) {
-                      return static_cast<unsigned char>(expected) == actual;
-                    });
+  return std::equal(
+      bytes.begin(), bytes.end(), head.begin() + offset,
+      [](char expected, unsigned char actual) { return static_cast<unsigned char>(expected) == actual; });
 }
 
 bool is_jpeg(std::span<const unsigned char> head) { return has_bytes_at(head, 0, "\xFF\xD8\xFF"); }
@@ -44,19 +43,14 @@ bool is_tiff(std::span<const unsigned char> head) {
          has_bytes_at(head, 0, "II+\0"sv) || has_bytes_at(head, 0, "MM\0+"sv);
 }
 
-bool is_png(std::span<const unsigned char> head) {
-  return has_bytes_at(head, 0, "\x89PNG\r\n\x1A\n");
-}
+bool is_png(std::span<const unsigned char> head) { return has_bytes_at(head, 0, "\x89PNG\r\n\x1A\n"); }
 
 bool is_canon_cr3(std::span<const unsigned char> head) { return has_bytes_at(head, 4, "ftypcrx "); }
 
-bool is_fujifilm_raf(std::span<const unsigned char> head) {
-  return has_bytes_at(head, 0, "FUJIFILMCCD-RAW");
-}
+bool is_fujifilm_raf(std::span<const unsigned char> head) { return has_bytes_at(head, 0, "FUJIFILMCCD-RAW"); }
 
 bool is_olympus_orf(std::span<const unsigned char> head) {
-  return has_bytes_at(head, 0, "IIRO") || has_bytes_at(head, 0, "IIRS") ||
-         has_bytes_at(head, 0, "MMOR");
+  return has_bytes_at(head, 0, "IIRO") || has_bytes_at(head, 0, "IIRS") || has_bytes_at(head, 0, "MMOR");
 }
 
 bool is_panasonic_rw2(std::span<const unsigned char> head) {

@@ -13,9 +13,9 @@
 namespace nightstack {
 
 struct InputFormat {
-  std::string name;                                        // "JPEG", "FITS", "PNG", ...
-  bool (*matches)(std::span<const unsigned char> head);    // decides from the first bytes
-  std::unique_ptr<ImageReader> (*make_reader)();           // nullptr: recognised but not readable yet
+  std::string name;                                      // "JPEG", "FITS", "PNG", ...
+  bool (*matches)(std::span<const unsigned char> head);  // decides from the first bytes
+  std::unique_ptr<ImageReader> (*make_reader)();         // nullptr: recognised but not readable yet
 };
 
 // How many leading bytes identify_format reads and passes to `matches`.

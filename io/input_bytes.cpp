@@ -41,8 +41,9 @@ std::size_t checked_size(const std::filesystem::path& path, const ReadOnlyDescri
     throw InputError(path, std::string("cannot inspect the file: ") + std::strerror(errno));
   }
   if (S_ISDIR(status.st_mode)) {
-    throw InputError(path, "is a directory, not an image file; give the image files inside it "
-                           "(for example with a wildcard)");
+    throw InputError(path,
+                     "is a directory, not an image file; give the image files inside it "
+                     "(for example with a wildcard)");
   }
   return S_ISREG(status.st_mode) ? static_cast<std::size_t>(status.st_size) : 0;
 }
@@ -79,8 +80,8 @@ void read_whole_file(const std::filesystem::path& path, std::vector<unsigned cha
   bytes.resize(size);
   std::size_t got = read_up_to(path, file, bytes.data(), size);
   if (got != size) {
-    throw InputError(path, "the file shrank while it was being read (" + std::to_string(got) +
-                               " of " + std::to_string(size) + " bytes); is another program writing it?");
+    throw InputError(path, "the file shrank while it was being read (" + std::to_string(got) + " of " +
+                               std::to_string(size) + " bytes); is another program writing it?");
   }
 }
 

@@ -46,8 +46,8 @@ Frame JpegReader::read(const std::filesystem::path& path) {
   int height = 0;
   int subsampling = 0;
   int colorspace = 0;
-  if (tjDecompressHeader3(handle, compressed_.data(), compressed_.size(), &width, &height,
-                          &subsampling, &colorspace) != 0) {
+  if (tjDecompressHeader3(handle, compressed_.data(), compressed_.size(), &width, &height, &subsampling,
+                          &colorspace) != 0) {
     throw InputError(path, "not a readable JPEG: " + turbojpeg_error_text(handle));
   }
   if (colorspace == TJCS_CMYK || colorspace == TJCS_YCCK) {
@@ -68,8 +68,8 @@ Frame JpegReader::read(const std::filesystem::path& path) {
   interleaved_.resize(plane_size * channels);
   // TJFLAG_LIMITSCANS stops crafted progressive files from taking minutes to decode.
   const int flags = TJFLAG_LIMITSCANS;
-  if (tjDecompress2(handle, compressed_.data(), compressed_.size(), interleaved_.data(), width, 0,
-                    height, gray ? TJPF_GRAY : TJPF_RGB, flags) != 0) {
+  if (tjDecompress2(handle, compressed_.data(), compressed_.size(), interleaved_.data(), width, 0, height,
+                    gray ? TJPF_GRAY : TJPF_RGB, flags) != 0) {
     // A truncated or damaged file comes back as a warning (the missing rows filled with gray);
     // stacking such a frame would silently darken the result, so it is an error here too.
     const bool warning = tjGetErrorCode(handle) == TJERR_WARNING;

@@ -74,9 +74,9 @@ void write_jpeg(const std::filesystem::path& destination, const PlanarImage<std:
   const int subsampling = channels == 1 ? TJSAMP_GRAY : (quality >= 90 ? TJSAMP_444 : TJSAMP_420);
   unsigned char* compressed = nullptr;
   unsigned long compressed_size = 0;
-  const int result = tjCompress2(compressor.get(), interleaved.data(), pixels.width(), 0,
-                                 pixels.height(), channels == 1 ? TJPF_GRAY : TJPF_RGB, &compressed,
-                                 &compressed_size, subsampling, quality, 0);
+  const int result = tjCompress2(compressor.get(), interleaved.data(), pixels.width(), 0, pixels.height(),
+                                 channels == 1 ? TJPF_GRAY : TJPF_RGB, &compressed, &compressed_size,
+                                 subsampling, quality, 0);
   TurboJpegBuffer owned(compressed);  // TurboJPEG may allocate even when it then fails
   if (result != 0) {
     throw OutputError(destination, "cannot encode the JPEG: " + turbojpeg_error_text(compressor.get()));

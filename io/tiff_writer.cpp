@@ -60,11 +60,11 @@ class TiffWriteFailure {
   void check(bool succeeded, const std::string& what) const {
     if (succeeded && message_.empty()) return;
     // libtiff does not pass errno on; a failed write is almost always space or access.
-    throw OutputError(destination_, "cannot write TIFF (" + what + "): " +
-                                        (message_.empty() ? std::string("libtiff gave no reason")
-                                                          : message_) +
-                                        "; check that the disk has free space and the directory "
-                                        "is writable");
+    throw OutputError(destination_,
+                      "cannot write TIFF (" + what +
+                          "): " + (message_.empty() ? std::string("libtiff gave no reason") : message_) +
+                          "; check that the disk has free space and the directory "
+                          "is writable");
   }
 
  private:
@@ -135,9 +135,9 @@ void write_tiff16(const std::filesystem::path& destination, const PlanarImage<st
       }
     }
     const auto bytes = static_cast<tmsize_t>(position * sizeof(std::uint16_t));
-    failure.check(TIFFWriteEncodedStrip(handle, static_cast<std::uint32_t>(strip_index), strip.data(),
-                                        bytes) == bytes,
-                  "strip " + std::to_string(strip_index));
+    failure.check(
+        TIFFWriteEncodedStrip(handle, static_cast<std::uint32_t>(strip_index), strip.data(), bytes) == bytes,
+        "strip " + std::to_string(strip_index));
   }
   // TIFFClose reports nothing, so flush (which writes the directory) and check it first.
   failure.check(TIFFFlush(handle) == 1, "flush");

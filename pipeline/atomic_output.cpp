@@ -30,7 +30,8 @@ void flush_to_disk(const std::filesystem::path& path) {
   int result = ::fsync(descriptor);
   int saved_errno = errno;
   ::close(descriptor);
-  if (result != 0) throw OutputError(path, std::string("cannot flush to disk: ") + std::strerror(saved_errno));
+  if (result != 0)
+    throw OutputError(path, std::string("cannot flush to disk: ") + std::strerror(saved_errno));
 }
 
 }  // namespace
@@ -41,7 +42,8 @@ AtomicOutput::AtomicOutput(std::filesystem::path destination)
   if (!parent.empty()) {
     std::error_code error;
     std::filesystem::create_directories(parent, error);
-    if (error) throw OutputError(destination_, "cannot create directory " + parent.string() + ": " + error.message());
+    if (error)
+      throw OutputError(destination_, "cannot create directory " + parent.string() + ": " + error.message());
   }
   std::error_code ignored;
   std::filesystem::remove(temporary_, ignored);  // a leftover from a killed run with the same pid
@@ -57,7 +59,8 @@ void AtomicOutput::commit() {
   flush_to_disk(temporary_);
   std::error_code error;
   std::filesystem::rename(temporary_, destination_, error);
-  if (error) throw OutputError(destination_, "cannot rename the finished file into place: " + error.message());
+  if (error)
+    throw OutputError(destination_, "cannot rename the finished file into place: " + error.message());
   committed_ = true;
 }
 

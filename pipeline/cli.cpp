@@ -56,7 +56,8 @@ int dispatch(const std::string& command, const Arguments& arguments, const Stage
   if (command == "validate") return command_validate(arguments, registry);
   if (command == "stages") return command_stages(arguments, registry);
   if (command == "stack") return command_stack(arguments, registry);
-  throw UsageError("unknown command '" + command + "'; the commands are run, validate, stages and stack "
+  throw UsageError("unknown command '" + command +
+                   "'; the commands are run, validate, stages and stack "
                    "(see nightstack --help)");
 }
 

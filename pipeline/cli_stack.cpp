@@ -13,7 +13,8 @@ namespace po = boost::program_options;
 
 namespace {
 
-const char* const stack_help = R"(Usage: nightstack stack --method max|sum|mean --fits OUT.fits [--tiff OUT.tif]
+const char* const stack_help =
+    R"(Usage: nightstack stack --method max|sum|mean --fits OUT.fits [--tiff OUT.tif]
                         [--transfer auto|srgb|linear|gamma] [--gamma G]
                         [--normalize percentile|max|none] [--low P] [--high P]
                         [--threads N] [--quiet] INPUT...
@@ -81,20 +82,22 @@ YAML::Node build_stack_config(const po::variables_map& values) {
 
 int command_stack(const Arguments& arguments, const StageRegistry& registry) {
   po::options_description options;
-  options.add_options()("help,h", "show this help")(
-      "method,m", po::value<std::string>()->value_name("NAME"), "max, sum or mean (required)")(
+  options.add_options()("help,h", "show this help")("method,m", po::value<std::string>()->value_name("NAME"),
+                                                    "max, sum or mean (required)")(
       "fits,o", po::value<std::string>()->value_name("OUT.fits"), "32-bit float FITS output (required)")(
-      "tiff", po::value<std::string>()->value_name("OUT.tif"), "16-bit TIFF output, normalized and sRGB-encoded")(
-      "jpeg", po::value<std::string>()->value_name("OUT.jpg"), "8-bit JPEG preview, normalized and sRGB-encoded")(
+      "tiff", po::value<std::string>()->value_name("OUT.tif"),
+      "16-bit TIFF output, normalized and sRGB-encoded")("jpeg",
+                                                         po::value<std::string>()->value_name("OUT.jpg"),
+                                                         "8-bit JPEG preview, normalized and sRGB-encoded")(
       "transfer", po::value<std::string>()->default_value("auto")->value_name("CURVE"),
       "curve to undo before stacking: auto (JPEG: srgb, FITS: linear), srgb, gamma or linear")(
       "gamma", po::value<double>()->value_name("G"), "exponent for --transfer gamma (default 2.2)")(
       "normalize", po::value<std::string>()->default_value("percentile")->value_name("HOW"),
-      "display stretch of TIFF/JPEG: percentile, max or none")(
-      "low", po::value<double>()->value_name("P"), "percentile that becomes black (default 0.1)")(
+      "display stretch of TIFF/JPEG: percentile, max or none")("low", po::value<double>()->value_name("P"),
+                                                               "percentile that becomes black (default 0.1)")(
       "high", po::value<double>()->value_name("P"), "percentile that becomes white (default 99.9)")(
-      "threads,j", po::value<unsigned>()->default_value(0)->value_name("N"), "decoding threads; 0 means every core")(
-      "quiet,q", "no progress and no informational messages")(
+      "threads,j", po::value<unsigned>()->default_value(0)->value_name("N"),
+      "decoding threads; 0 means every core")("quiet,q", "no progress and no informational messages")(
       "print-config", "print the equivalent YAML config for `nightstack run` and exit");
   po::options_description hidden;
   hidden.add_options()("input", po::value<std::vector<std::string>>());
@@ -122,7 +125,8 @@ int command_stack(const Arguments& arguments, const StageRegistry& registry) {
   }
   Config config = load_config_text(yaml_text, "nightstack stack", {}, registry);
   bool quiet = values.count("quiet") != 0;
-  return execute_config(config, RunOptions{values["threads"].as<unsigned>(), default_progress_style(quiet)}, quiet);
+  return execute_config(config, RunOptions{values["threads"].as<unsigned>(), default_progress_style(quiet)},
+                        quiet);
 }
 
 }  // namespace nightstack

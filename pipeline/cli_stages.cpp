@@ -18,8 +18,8 @@ std::string describe_type(const ParameterSpec& spec) {
     for (const auto& choice : spec.choices) text += (text.empty() ? "" : "|") + choice;
   }
   if (std::isfinite(spec.minimum) || std::isfinite(spec.maximum)) {
-    text += " in [" + (std::isfinite(spec.minimum) ? to_string(ParameterValue(spec.minimum)) : "-inf") + ", " +
-            (std::isfinite(spec.maximum) ? to_string(ParameterValue(spec.maximum)) : "inf") + "]";
+    text += " in [" + (std::isfinite(spec.minimum) ? to_string(ParameterValue(spec.minimum)) : "-inf") +
+            ", " + (std::isfinite(spec.maximum) ? to_string(ParameterValue(spec.maximum)) : "inf") + "]";
   }
   return text;
 }
@@ -34,13 +34,15 @@ std::string describe_default(const ParameterSpec& spec) {
 
 int command_stages(const Arguments& arguments, const StageRegistry& registry) {
   if (!arguments.empty() && (arguments.front() == "--help" || arguments.front() == "-h")) {
-    std::cout << "Usage: nightstack stages\n\nLists every stage type a config can use, what it takes and gives, and "
+    std::cout << "Usage: nightstack stages\n\nLists every stage type a config can use, what it takes and "
+                 "gives, and "
                  "each parameter\nwith its type, default and meaning.\n";
     return exit_code::success;
   }
   if (!arguments.empty()) throw UsageError("stages takes no arguments");
   for (const auto& type : registry.types()) {
-    std::cout << type.name << "  (takes " << to_string(type.input) << ", gives " << to_string(type.output) << ")\n";
+    std::cout << type.name << "  (takes " << to_string(type.input) << ", gives " << to_string(type.output)
+              << ")\n";
     std::cout << "  " << wrap_text(type.summary, 90, 2) << "\n";
     for (const auto& spec : type.parameters) {
       std::cout << "  " << std::left << std::setw(14) << spec.name << describe_type(spec) << ", "
@@ -49,7 +51,8 @@ int command_stages(const Arguments& arguments, const StageRegistry& registry) {
     }
     std::cout << '\n';
   }
-  std::cout << "Every stage also takes 'id' (its name in the graph) and 'type'; all but sources take 'input'.\n";
+  std::cout
+      << "Every stage also takes 'id' (its name in the graph) and 'type'; all but sources take 'input'.\n";
   return exit_code::success;
 }
 

@@ -19,9 +19,7 @@ namespace nightstack {
 
 namespace {
 
-bool is_reserved_key(const std::string& key) {
-  return key == "id" || key == "type" || key == "input";
-}
+bool is_reserved_key(const std::string& key) { return key == "id" || key == "type" || key == "input"; }
 
 bool is_valid_id(const std::string& id) {
   auto is_letter = [](char c) { return std::isalpha(static_cast<unsigned char>(c)) != 0; };
@@ -48,9 +46,8 @@ void sort_by_location(std::vector<Diagnostic>& diagnostics, const std::string& s
     return std::tuple(diagnostic.location.file != source, diagnostic.location.line,
                       diagnostic.location.column);
   };
-  std::stable_sort(
-      diagnostics.begin(), diagnostics.end(),
-      [&](const Diagnostic& left, const Diagnostic& right) { return key(left) < key(right); });
+  std::stable_sort(diagnostics.begin(), diagnostics.end(),
+                   [&](const Diagnostic& left, const Diagnostic& right) { return key(left) < key(right); });
 }
 
 // A number parameter always holds a double, even when its author wrote the default as 1.
@@ -122,8 +119,8 @@ class ConfigLoader {
     }
     auto [first, inserted] = first_ids_.emplace(id, field->value_location);
     if (!inserted) {
-      report(field->value_location, "duplicate stage id '" + id + "'; the first is on line " +
-                                        std::to_string(first->second.line));
+      report(field->value_location,
+             "duplicate stage id '" + id + "'; the first is on line " + std::to_string(first->second.line));
     }
     return id;
   }
@@ -132,8 +129,7 @@ class ConfigLoader {
     const ConfigField* field = entry.find("type");
     const std::string known = "known types: " + join_names(type_names_);
     if (!field) {
-      report(entry.location,
-             label + " has no 'type'" + misspelled_key_note(entry, "type") + "; " + known);
+      report(entry.location, label + " has no 'type'" + misspelled_key_note(entry, "type") + "; " + known);
       return nullptr;
     }
     if (!field->value.IsScalar()) {
@@ -145,8 +141,8 @@ class ConfigLoader {
     const StageType* type = registry_.find(name);
     if (!type) {
       const std::string suggestion = did_you_mean(name, type_names_);
-      report(field->value_location, "unknown stage type '" + name + "'" +
-                                        (suggestion.empty() ? "; " : suggestion + " ") + known);
+      report(field->value_location,
+             "unknown stage type '" + name + "'" + (suggestion.empty() ? "; " : suggestion + " ") + known);
     }
     return type;
   }
@@ -189,11 +185,10 @@ class ConfigLoader {
         candidates.insert(candidates.end(), {"id", "type", "input"});
         std::string suggestion = did_you_mean(field.key, candidates);
         if (suggestion.empty()) {
-          suggestion = names.empty() ? "; it takes no parameters"
-                                     : "; its parameters are " + join_names(names);
+          suggestion =
+              names.empty() ? "; it takes no parameters" : "; its parameters are " + join_names(names);
         }
-        report(field.key_location,
-               full_label + " has no parameter '" + field.key + "'" + suggestion);
+        report(field.key_location, full_label + " has no parameter '" + field.key + "'" + suggestion);
         continue;
       }
       auto checked = check_parameter_value(*spec, field.value);
@@ -206,8 +201,8 @@ class ConfigLoader {
     for (const auto& spec : type.parameters) {
       if (entry.find(spec.name)) continue;
       if (spec.required) {
-        report(entry.location, full_label + " is missing its required parameter '" + spec.name +
-                                   "' (" + to_string(spec.type) + ")");
+        report(entry.location, full_label + " is missing its required parameter '" + spec.name + "' (" +
+                                   to_string(spec.type) + ")");
       } else if (spec.default_value) {
         stage.parameters.set(spec.name, default_of(spec), entry.location);
       }

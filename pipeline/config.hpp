@@ -15,16 +15,16 @@ namespace nightstack {
 struct StageConfig {
   std::string id;
   const StageType* type = nullptr;
-  std::vector<std::string> inputs;      // ids of the stages feeding this one
-  SourceLocation location;              // of the stage's entry in the list
-  SourceLocation input_location;        // of its `input` key (the entry's location when absent)
-  Parameters parameters;                // checked, defaults filled in
+  std::vector<std::string> inputs;  // ids of the stages feeding this one
+  SourceLocation location;          // of the stage's entry in the list
+  SourceLocation input_location;    // of its `input` key (the entry's location when absent)
+  Parameters parameters;            // checked, defaults filled in
 };
 
 struct Config {
-  std::string source;                   // file name, or a label such as "nightstack stack"
-  std::vector<StageConfig> stages;      // in the order written
-  std::string resolved_yaml;            // the config after overrides, as YAML text
+  std::string source;               // file name, or a label such as "nightstack stack"
+  std::vector<StageConfig> stages;  // in the order written
+  std::string resolved_yaml;        // the config after overrides, as YAML text
 };
 
 // One `--set ID.PARAM=VALUE`. VALUE is read as YAML, so lists ([a, b]) and numbers work.

@@ -41,15 +41,17 @@ void emit_value(YAML::Emitter& out, const YAML::Node& node) {
       }
       out << YAML::EndMap;
       break;
-    default: out << YAML::Null; break;
+    default:
+      out << YAML::Null;
+      break;
   }
 }
 
 }  // namespace
 
 const ConfigField* ConfigEntry::find(const std::string& key) const {
-  auto found = std::find_if(fields.begin(), fields.end(),
-                            [&](const ConfigField& field) { return field.key == key; });
+  auto found =
+      std::find_if(fields.begin(), fields.end(), [&](const ConfigField& field) { return field.key == key; });
   return found == fields.end() ? nullptr : &*found;
 }
 
@@ -85,16 +87,15 @@ bool ConfigDocument::read(const std::string& text) {
     return false;
   }
   if (documents.size() > 1) {
-    report(where(documents[1]),
-           "the config holds more than one YAML document (a '---' line); keep only one");
+    report(where(documents[1]), "the config holds more than one YAML document (a '---' line); keep only one");
   }
   return read_stage_list(documents.front());
 }
 
 bool ConfigDocument::read_stage_list(const YAML::Node& root) {
   if (!root.IsMap()) {
-    report(where(root), "a config is a mapping with one key, 'stages' (the list of stages); got " +
-                            describe_yaml(root));
+    report(where(root),
+           "a config is a mapping with one key, 'stages' (the list of stages); got " + describe_yaml(root));
     return false;
   }
   const auto fields = read_mapping(root);
@@ -104,8 +105,7 @@ bool ConfigDocument::read_stage_list(const YAML::Node& root) {
       stages = &field;
     } else {
       report(field.key_location, "unknown top-level key '" + field.key + "'" +
-                                     did_you_mean(field.key, {"stages"}) +
-                                     " (a config has only 'stages')");
+                                     did_you_mean(field.key, {"stages"}) + " (a config has only 'stages')");
     }
   }
   if (!stages) {
@@ -113,8 +113,7 @@ bool ConfigDocument::read_stage_list(const YAML::Node& root) {
     return false;
   }
   if (!stages->value.IsSequence()) {
-    report(stages->value_location,
-           "'stages' must be a list of stages, got " + describe_yaml(stages->value));
+    report(stages->value_location, "'stages' must be a list of stages, got " + describe_yaml(stages->value));
     return false;
   }
   if (stages->value.size() == 0) {
@@ -190,9 +189,8 @@ void ConfigDocument::apply(const Override& setting) {
     for (const auto& candidate : entries_) {
       if (!candidate.written_id().empty()) ids.push_back(candidate.written_id());
     }
-    report(location, "no stage has id '" + setting.stage_id + "'" +
-                         did_you_mean(setting.stage_id, ids) + " (stage ids: " + join_names(ids) +
-                         ")");
+    report(location, "no stage has id '" + setting.stage_id + "'" + did_you_mean(setting.stage_id, ids) +
+                         " (stage ids: " + join_names(ids) + ")");
     return;
   }
   YAML::Node value;

@@ -50,8 +50,7 @@ class ConfigDocument {
   void report(SourceLocation location, std::string message);
   bool read_stage_list(const YAML::Node& root);
   std::vector<ConfigField> read_mapping(const YAML::Node& node);
-  bool parse_override_value(const std::string& text, const SourceLocation& location,
-                            YAML::Node& value);
+  bool parse_override_value(const std::string& text, const SourceLocation& location, YAML::Node& value);
 
   std::string source_;
   std::vector<Diagnostic>& diagnostics_;

@@ -5,12 +5,18 @@ namespace nightstack {
 
 int exit_code_for(ErrorKind kind) {
   switch (kind) {
-    case ErrorKind::usage: return exit_code::usage;
-    case ErrorKind::config: return exit_code::config;
-    case ErrorKind::input: return exit_code::input;
-    case ErrorKind::output: return exit_code::output;
-    case ErrorKind::interrupted: return exit_code::interrupted;
-    case ErrorKind::internal: return exit_code::internal;
+    case ErrorKind::usage:
+      return exit_code::usage;
+    case ErrorKind::config:
+      return exit_code::config;
+    case ErrorKind::input:
+      return exit_code::input;
+    case ErrorKind::output:
+      return exit_code::output;
+    case ErrorKind::interrupted:
+      return exit_code::interrupted;
+    case ErrorKind::internal:
+      return exit_code::internal;
   }
   return exit_code::internal;
 }
@@ -32,8 +38,7 @@ std::string join_diagnostics(const std::vector<Diagnostic>& diagnostics) {
 }
 
 std::string describe_input_problem(const std::filesystem::path& path, const std::string& message,
-                                   std::optional<std::size_t> frame_index,
-                                   const std::string& stage) {
+                                   std::optional<std::size_t> frame_index, const std::string& stage) {
   std::string text = path.string() + ": " + message;
   if (frame_index || !stage.empty()) {
     text += " (";
@@ -54,7 +59,8 @@ ConfigError::ConfigError(std::vector<Diagnostic> diagnostics)
 InputError::InputError(const std::filesystem::path& path, const std::string& message,
                        std::optional<std::size_t> frame_index, const std::string& stage)
     : NightstackError(ErrorKind::input, describe_input_problem(path, message, frame_index, stage)),
-      path_(path), detail_(message) {}
+      path_(path),
+      detail_(message) {}
 
 OutputError::OutputError(const std::filesystem::path& path, const std::string& message)
     : NightstackError(ErrorKind::output, path.string() + ": " + message), path_(path) {}

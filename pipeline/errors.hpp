@@ -16,10 +16,10 @@ enum class ErrorKind { usage, config, input, output, interrupted, internal };
 namespace exit_code {
 inline constexpr int success = 0;
 inline constexpr int internal = 1;
-inline constexpr int usage = 2;      // bad command line
-inline constexpr int config = 3;     // the config file (or a --set) is invalid
-inline constexpr int input = 4;      // an input file is missing, unreadable or inconsistent
-inline constexpr int output = 5;     // an output could not be written
+inline constexpr int usage = 2;   // bad command line
+inline constexpr int config = 3;  // the config file (or a --set) is invalid
+inline constexpr int input = 4;   // an input file is missing, unreadable or inconsistent
+inline constexpr int output = 5;  // an output could not be written
 inline constexpr int interrupted = 130;
 }  // namespace exit_code
 
@@ -27,8 +27,7 @@ int exit_code_for(ErrorKind kind);
 
 class NightstackError : public std::runtime_error {
  public:
-  NightstackError(ErrorKind kind, const std::string& message)
-      : std::runtime_error(message), kind_(kind) {}
+  NightstackError(ErrorKind kind, const std::string& message) : std::runtime_error(message), kind_(kind) {}
   ErrorKind kind() const { return kind_; }
 
  private:

@@ -5,9 +5,12 @@ namespace nightstack {
 
 std::string to_string(Encoding encoding) {
   switch (encoding) {
-    case Encoding::srgb: return "srgb";
-    case Encoding::gamma: return "gamma";
-    case Encoding::linear: return "linear";
+    case Encoding::srgb:
+      return "srgb";
+    case Encoding::gamma:
+      return "gamma";
+    case Encoding::linear:
+      return "linear";
   }
   return "?";
 }

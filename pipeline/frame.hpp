@@ -17,15 +17,15 @@ std::string to_string(Encoding encoding);
 
 struct FrameInfo {
   std::filesystem::path path;
-  std::size_t index = 0;          // position in the ingest order
-  std::string format;             // "JPEG", "FITS", ...
+  std::size_t index = 0;  // position in the ingest order
+  std::string format;     // "JPEG", "FITS", ...
   Encoding encoding = Encoding::linear;
-  double white_level = 1.0;       // the value that means full scale (255 for 8-bit codes, ...)
+  double white_level = 1.0;            // the value that means full scale (255 for 8-bit codes, ...)
   std::string linearization = "none";  // what the linearize stage applied, for the provenance
 };
 
 struct Frame {
-  ImageF pixels;   // values as the file states them, unscaled, rows top to bottom
+  ImageF pixels;  // values as the file states them, unscaled, rows top to bottom
   FrameInfo info;
 };
 

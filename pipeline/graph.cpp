@@ -17,9 +17,7 @@ namespace nightstack {
 
 namespace {
 
-std::string label(const StageConfig& stage) {
-  return "stage '" + stage.id + "' (" + stage.type->name + ")";
-}
+std::string label(const StageConfig& stage) { return "stage '" + stage.id + "' (" + stage.type->name + ")"; }
 
 std::string line_note(const SourceLocation& location) {
   return location.line > 0 ? " (line " + std::to_string(location.line) + ")" : "";
@@ -66,9 +64,8 @@ SourceLocation location_of_path(const StageConfig& stage, const std::filesystem:
   for (const auto& [name, value] : stage.parameters.values()) {
     const auto* text = std::get_if<std::string>(&value);
     const auto* list = std::get_if<std::vector<std::string>>(&value);
-    const bool names_path =
-        (text && *text == path.string()) ||
-        (list && std::find(list->begin(), list->end(), path.string()) != list->end());
+    const bool names_path = (text && *text == path.string()) ||
+                            (list && std::find(list->begin(), list->end(), path.string()) != list->end());
     if (names_path && (!found || later(stage.parameters.location(name), *found))) {
       found = stage.parameters.location(name);
     }
@@ -130,28 +127,26 @@ class GraphBuilder {
       const StageType& type = *stage.type;
       if (type.input == DataKind::nothing) {
         if (!stage.inputs.empty()) {
-          report(stage.input_location,
-                 label(stage) + " is a source and takes no input; remove its 'input'");
+          report(stage.input_location, label(stage) + " is a source and takes no input; remove its 'input'");
         }
         continue;
       }
       if (stage.inputs.empty()) {
-        report(stage.location, label(stage) + " needs an input: the id of a stage that gives " +
-                                   to_string(type.input));
+        report(stage.location,
+               label(stage) + " needs an input: the id of a stage that gives " + to_string(type.input));
         continue;
       }
       // Every stage type so far combines one stream or one image; a merge stage would change this.
       if (stage.inputs.size() > 1) {
-        report(stage.input_location, label(stage) + " takes one input, but " +
-                                         std::to_string(stage.inputs.size()) + " are given");
+        report(stage.input_location,
+               label(stage) + " takes one input, but " + std::to_string(stage.inputs.size()) + " are given");
         continue;
       }
       for (const auto& input : stage.inputs) {
         auto found = index.find(input);
         if (found == index.end()) {
           report(stage.input_location, "stage '" + stage.id + "' takes input '" + input +
-                                           "', but no stage has that id" +
-                                           did_you_mean(input, ids));
+                                           "', but no stage has that id" + did_you_mean(input, ids));
         } else {
           inputs_[i].push_back(found->second);
         }
@@ -167,8 +162,7 @@ class GraphBuilder {
         const DataKind wanted = stage.type->input;
         if (given.output == wanted) continue;
         std::string message = label(stage) + " needs " + to_string(wanted) + ", but its input '" +
-                              stages_[input].id + "' (" + given.name + ") gives " +
-                              to_string(given.output);
+                              stages_[input].id + "' (" + given.name + ") gives " + to_string(given.output);
         if (given.output == DataKind::frames && wanted == DataKind::image) {
           message += "; put a stack stage between them";
         } else if (given.output == DataKind::image && wanted == DataKind::frames) {
@@ -288,12 +282,10 @@ class GraphBuilder {
         if (inserted) continue;
         const StageConfig& first = stages_[earlier->second.stage];
         if (earlier->second.stage == i) {
-          report(location_of_path(stage, path),
-                 label(stage) + " writes " + path.string() + " twice");
+          report(location_of_path(stage, path), label(stage) + " writes " + path.string() + " twice");
         } else {
-          report(location_of_path(stage, path), label(stage) + " writes " + path.string() +
-                                                    ", which " + label(first) +
-                                                    line_note(first.location) + " writes too");
+          report(location_of_path(stage, path), label(stage) + " writes " + path.string() + ", which " +
+                                                    label(first) + line_note(first.location) + " writes too");
         }
       }
     }
@@ -330,8 +322,6 @@ class GraphBuilder {
 
 }  // namespace
 
-Graph build_graph(const Config& config, const RunInfo& run) {
-  return GraphBuilder(config, run).build();
-}
+Graph build_graph(const Config& config, const RunInfo& run) { return GraphBuilder(config, run).build(); }
 
 }  // namespace nightstack

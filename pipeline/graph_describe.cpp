@@ -71,8 +71,7 @@ std::string describe(const Graph& graph) {
     const StageConfig& stage = *graph.nodes[i].config;
     const std::string parameters = shown_parameters(stage);
     std::string line = padded(stage.id, id_width) + padded(stage.type->name, type_width);
-    line +=
-        parameters.empty() ? input_columns[i] : padded(input_columns[i], input_width) + parameters;
+    line += parameters.empty() ? input_columns[i] : padded(input_columns[i], input_width) + parameters;
     text += line + "\n";
   }
   return text;

@@ -6,8 +6,8 @@
 namespace nightstack {
 
 void Provenance::set(const std::string& key, HeaderCard::Value value, const std::string& comment) {
-  auto existing = std::find_if(cards_.begin(), cards_.end(),
-                               [&](const HeaderCard& card) { return card.key == key; });
+  auto existing =
+      std::find_if(cards_.begin(), cards_.end(), [&](const HeaderCard& card) { return card.key == key; });
   if (existing != cards_.end()) {
     existing->value = std::move(value);
     existing->comment = comment;
@@ -17,8 +17,8 @@ void Provenance::set(const std::string& key, HeaderCard::Value value, const std:
 }
 
 const HeaderCard* Provenance::find(const std::string& key) const {
-  auto found = std::find_if(cards_.begin(), cards_.end(),
-                            [&](const HeaderCard& card) { return card.key == key; });
+  auto found =
+      std::find_if(cards_.begin(), cards_.end(), [&](const HeaderCard& card) { return card.key == key; });
   return found == cards_.end() ? nullptr : &*found;
 }
 

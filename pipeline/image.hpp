@@ -17,7 +17,9 @@ class PlanarImage {
  public:
   PlanarImage() = default;
   PlanarImage(int width, int height, int channels, Sample fill = Sample{})
-      : width_(width), height_(height), channels_(channels),
+      : width_(width),
+        height_(height),
+        channels_(channels),
         samples_(static_cast<std::size_t>(width) * height * channels, fill) {}
 
   int width() const { return width_; }
@@ -26,9 +28,7 @@ class PlanarImage {
   std::size_t plane_size() const { return static_cast<std::size_t>(width_) * height_; }
   bool empty() const { return samples_.empty(); }
 
-  std::span<Sample> plane(int channel) {
-    return {samples_.data() + plane_size() * channel, plane_size()};
-  }
+  std::span<Sample> plane(int channel) { return {samples_.data() + plane_size() * channel, plane_size()}; }
   std::span<const Sample> plane(int channel) const {
     return {samples_.data() + plane_size() * channel, plane_size()};
   }
@@ -48,8 +48,8 @@ class PlanarImage {
   std::vector<Sample> samples_;
 };
 
-using ImageF = PlanarImage<float>;    // decoded frames
-using ImageD = PlanarImage<double>;   // stack accumulators and results
+using ImageF = PlanarImage<float>;   // decoded frames
+using ImageD = PlanarImage<double>;  // stack accumulators and results
 
 // One FITS-style header card (key of at most 8 characters). Writers of other formats summarise
 // the same cards, so every output says what was combined and how.

@@ -17,8 +17,7 @@ namespace {
 // yaml-cpp tags quoted scalars "!" and plain ones "?"; a scalar made in code has no tag.
 bool is_quoted(const YAML::Node& node) { return node.Tag() == "!"; }
 
-std::string wrong_type(const ParameterSpec& spec, const std::string& wanted,
-                       const YAML::Node& node) {
+std::string wrong_type(const ParameterSpec& spec, const std::string& wanted, const YAML::Node& node) {
   std::string text = spec.name + " needs " + wanted + ", got " + describe_yaml(node);
   // Only reached for scalars by the boolean and number checks, which do not take strings.
   if (node.IsScalar() && is_quoted(node)) text += "; remove the quotes";
@@ -71,8 +70,7 @@ std::string describe_range(const ParameterSpec& spec) {
   const bool has_maximum = std::isfinite(spec.maximum);
   if (!has_minimum && !has_maximum) return "is too large";
   if (has_minimum && has_maximum) {
-    return "is out of range [" + format_number(spec.minimum) + ", " + format_number(spec.maximum) +
-           "]";
+    return "is out of range [" + format_number(spec.minimum) + ", " + format_number(spec.maximum) + "]";
   }
   if (has_minimum) return "is out of range: it must be at least " + format_number(spec.minimum);
   return "is out of range: it must be at most " + format_number(spec.maximum);
@@ -84,8 +82,7 @@ bool in_range(const ParameterSpec& spec, double value) {
 
 CheckedValue problem(std::string text) { return {std::nullopt, std::move(text)}; }
 
-CheckedValue check_scalar_text(const ParameterSpec& spec, const YAML::Node& node,
-                               const std::string& wanted) {
+CheckedValue check_scalar_text(const ParameterSpec& spec, const YAML::Node& node, const std::string& wanted) {
   if (!node.IsScalar()) return problem(wrong_type(spec, wanted, node));
   if (spec.type != ParameterType::text && node.Scalar().empty()) {
     return problem(spec.name + " needs " + wanted + ", got an empty string");
@@ -175,8 +172,10 @@ CheckedValue check_parameter_value(const ParameterSpec& spec, const YAML::Node& 
       }
       return {ParameterValue{*value}, {}};
     }
-    case ParameterType::text: return check_scalar_text(spec, node, "text");
-    case ParameterType::path: return check_scalar_text(spec, node, "a path");
+    case ParameterType::text:
+      return check_scalar_text(spec, node, "text");
+    case ParameterType::path:
+      return check_scalar_text(spec, node, "a path");
     case ParameterType::choice: {
       const std::string wanted = "one of " + join_names(spec.choices);
       if (!node.IsScalar()) return problem(wrong_type(spec, wanted, node));
@@ -186,7 +185,8 @@ CheckedValue check_parameter_value(const ParameterSpec& spec, const YAML::Node& 
       }
       return problem(spec.name + " = '" + text + "' is not one of " + join_names(spec.choices));
     }
-    case ParameterType::path_list: return check_path_list(spec, node);
+    case ParameterType::path_list:
+      return check_path_list(spec, node);
   }
   return problem(spec.name + " has a parameter type this version cannot check");
 }

@@ -7,13 +7,20 @@ namespace nightstack {
 
 std::string to_string(ParameterType type) {
   switch (type) {
-    case ParameterType::boolean: return "bool";
-    case ParameterType::integer: return "integer";
-    case ParameterType::number: return "number";
-    case ParameterType::text: return "text";
-    case ParameterType::choice: return "choice";
-    case ParameterType::path: return "path";
-    case ParameterType::path_list: return "path list";
+    case ParameterType::boolean:
+      return "bool";
+    case ParameterType::integer:
+      return "integer";
+    case ParameterType::number:
+      return "number";
+    case ParameterType::text:
+      return "text";
+    case ParameterType::choice:
+      return "choice";
+    case ParameterType::path:
+      return "path";
+    case ParameterType::path_list:
+      return "path list";
   }
   return "?";
 }

@@ -50,7 +50,7 @@ class Parameters {
 
   bool boolean(const std::string& name) const;
   std::int64_t integer(const std::string& name) const;
-  double number(const std::string& name) const;  // also accepts an integer value
+  double number(const std::string& name) const;            // also accepts an integer value
   const std::string& text(const std::string& name) const;  // text, choice and path
   const std::vector<std::string>& list(const std::string& name) const;
   const ParameterValue& value(const std::string& name) const;

@@ -14,7 +14,11 @@ ProgressStyle default_progress_style(bool quiet) {
 }
 
 Progress::Progress(std::ostream& stream, ProgressStyle style, std::string label, std::size_t total)
-    : stream_(stream), style_(style), label_(std::move(label)), total_(total), start_(Clock::now()),
+    : stream_(stream),
+      style_(style),
+      label_(std::move(label)),
+      total_(total),
+      start_(Clock::now()),
       last_draw_(start_) {}
 
 Progress::~Progress() {
@@ -37,7 +41,8 @@ std::string Progress::format_duration(double seconds) {
 void Progress::update(std::size_t done) {
   done_ = done;
   if (style_ == ProgressStyle::off) return;
-  auto interval = style_ == ProgressStyle::bar ? std::chrono::milliseconds(200) : std::chrono::milliseconds(5000);
+  auto interval =
+      style_ == ProgressStyle::bar ? std::chrono::milliseconds(200) : std::chrono::milliseconds(5000);
   auto now = Clock::now();
   if (now - last_draw_ < interval) return;
   last_draw_ = now;

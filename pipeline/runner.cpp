@@ -71,8 +71,12 @@ std::string describe_shape(const ImageF& pixels) {
 class FramePassRunner {
  public:
   FramePassRunner(Graph& graph, const FramePass& pass, unsigned threads, Progress& progress)
-      : graph_(graph), pass_(pass), source_(stage_as<FrameSource>(graph.nodes[pass.source])),
-        total_(source_.frame_count()), threads_(threads), progress_(progress) {}
+      : graph_(graph),
+        pass_(pass),
+        source_(stage_as<FrameSource>(graph.nodes[pass.source])),
+        total_(source_.frame_count()),
+        threads_(threads),
+        progress_(progress) {}
 
   void run() {
     std::vector<std::thread> workers;
@@ -166,8 +170,8 @@ class FramePassRunner {
   std::atomic<bool> failed_{false};
   std::mutex turn_mutex_;
   std::condition_variable turn_changed_;
-  std::size_t next_turn_ = 0;            // guarded by turn_mutex_
-  std::exception_ptr first_error_;       // guarded by turn_mutex_
+  std::size_t next_turn_ = 0;       // guarded by turn_mutex_
+  std::exception_ptr first_error_;  // guarded by turn_mutex_
   Shape first_shape_;
   std::string first_shape_text_;
 };

@@ -7,9 +7,12 @@ namespace nightstack {
 
 std::string to_string(DataKind kind) {
   switch (kind) {
-    case DataKind::nothing: return "nothing";
-    case DataKind::frames: return "a frame stream";
-    case DataKind::image: return "an image";
+    case DataKind::nothing:
+      return "nothing";
+    case DataKind::frames:
+      return "a frame stream";
+    case DataKind::image:
+      return "an image";
   }
   return "?";
 }
@@ -21,8 +24,8 @@ const ParameterSpec* StageType::find_parameter(const std::string& parameter_name
 }
 
 const StageType* StageRegistry::find(const std::string& name) const {
-  auto found = std::find_if(types_.begin(), types_.end(),
-                            [&](const StageType& type) { return type.name == name; });
+  auto found =
+      std::find_if(types_.begin(), types_.end(), [&](const StageType& type) { return type.name == name; });
   return found == types_.end() ? nullptr : &*found;
 }
 

@@ -29,10 +29,9 @@ std::size_t edit_distance(const std::string& from, const std::string& to) {
   for (std::size_t row = 1; row < rows; ++row) {
     for (std::size_t column = 1; column < columns; ++column) {
       const std::size_t substitution = from[row - 1] == to[column - 1] ? 0 : 1;
-      std::size_t best = std::min({at(row - 1, column) + 1, at(row, column - 1) + 1,
-                                   at(row - 1, column - 1) + substitution});
-      if (row > 1 && column > 1 && from[row - 1] == to[column - 2] &&
-          from[row - 2] == to[column - 1]) {
+      std::size_t best = std::min(
+          {at(row - 1, column) + 1, at(row, column - 1) + 1, at(row - 1, column - 1) + substitution});
+      if (row > 1 && column > 1 && from[row - 1] == to[column - 2] && from[row - 2] == to[column - 1]) {
         best = std::min(best, at(row - 2, column - 2) + 1);
       }
       at(row, column) = best;
@@ -43,8 +42,7 @@ std::size_t edit_distance(const std::string& from, const std::string& to) {
 
 }  // namespace
 
-std::optional<std::string> closest_name(const std::string& word,
-                                        const std::vector<std::string>& candidates) {
+std::optional<std::string> closest_name(const std::string& word, const std::vector<std::string>& candidates) {
   const std::string wanted = lowercase(word);
   // A third of the word, at least one and at most two edits: beyond that the "suggestion" is
   // usually a different word and only confuses.

@@ -39,7 +39,8 @@ ImageReader& reader_for(const InputFormat& format) {
 
 class Ingest : public FrameSource {
  public:
-  Ingest(std::string id, IngestSettings settings) : FrameSource(std::move(id)), settings_(std::move(settings)) {}
+  Ingest(std::string id, IngestSettings settings)
+      : FrameSource(std::move(id)), settings_(std::move(settings)) {}
 
   void prepare(Log& log) override {
     frames_.clear();
@@ -72,8 +73,9 @@ class Ingest : public FrameSource {
       });
     }
     if (frames_.empty()) {
-      throw InputError(settings_.paths.front(), "no frames to stack: nothing in 'paths' is an image nightstack can read",
-                       std::nullopt, id());
+      throw InputError(settings_.paths.front(),
+                       "no frames to stack: nothing in 'paths' is an image nightstack can read", std::nullopt,
+                       id());
     }
   }
 
@@ -103,17 +105,26 @@ class Ingest : public FrameSource {
 StageType ingest_stage_type() {
   StageType type;
   type.name = "ingest";
-  type.summary = "Reads frames from files, directories and globs; each file's format is recognised by its "
-                 "first bytes, and files that are not images are skipped with a warning.";
+  type.summary =
+      "Reads frames from files, directories and globs; each file's format is recognised by its "
+      "first bytes, and files that are not images are skipped with a warning.";
   type.input = DataKind::nothing;
   type.output = DataKind::frames;
   type.parameters = {
-      {.name = "paths", .type = ParameterType::path_list, .required = true,
-       .help = "Files, directories and globs (e.g. [night/*.jpg, more/]); relative to the working directory."},
-      {.name = "sort", .type = ParameterType::choice, .default_value = std::string("name"),
+      {.name = "paths",
+       .type = ParameterType::path_list,
+       .required = true,
+       .help =
+           "Files, directories and globs (e.g. [night/*.jpg, more/]); relative to the working directory."},
+      {.name = "sort",
+       .type = ParameterType::choice,
+       .default_value = std::string("name"),
        .choices = {"name", "none"},
-       .help = "Frame order: 'name' sorts naturally (frame_9 before frame_10); 'none' keeps the order found."},
-      {.name = "recursive", .type = ParameterType::boolean, .default_value = false,
+       .help =
+           "Frame order: 'name' sorts naturally (frame_9 before frame_10); 'none' keeps the order found."},
+      {.name = "recursive",
+       .type = ParameterType::boolean,
+       .default_value = false,
        .help = "Also read the subdirectories of listed directories."},
   };
   type.make = [](const StageContext& context) -> std::unique_ptr<Stage> {

@@ -27,8 +27,10 @@ std::vector<std::filesystem::path> match_glob(const std::string& pattern) {
     for (std::size_t i = 0; i < matches.gl_pathc; ++i) paths.emplace_back(matches.gl_pathv[i]);
   }
   ::globfree(&matches);
-  if (result == GLOB_NOMATCH) throw InputError(pattern, "no file matches this pattern; check the spelling and the directory");
-  if (result != 0) throw InputError(pattern, "cannot expand this pattern (a directory on its way is unreadable)");
+  if (result == GLOB_NOMATCH)
+    throw InputError(pattern, "no file matches this pattern; check the spelling and the directory");
+  if (result != 0)
+    throw InputError(pattern, "cannot expand this pattern (a directory on its way is unreadable)");
   return paths;
 }
 

@@ -43,7 +43,8 @@ class Linearize : public FrameTransform {
     double white_level = frame.info.white_level;
     auto& samples = frame.pixels.samples();
     const std::vector<float>* table = nullptr;
-    if (white_level == 255 || white_level == 65535) table = &tables_[table_slot(encoding, static_cast<int>(white_level))];
+    if (white_level == 255 || white_level == 65535)
+      table = &tables_[table_slot(encoding, static_cast<int>(white_level))];
     if (table) {
       apply_table(samples, *table, encoding, white_level);
     } else {
@@ -71,9 +72,12 @@ class Linearize : public FrameTransform {
 
   std::function<double(double)> curve_for(Encoding encoding) const {
     switch (encoding) {
-      case Encoding::srgb: return [](double value) { return srgb_to_linear(value); };
-      case Encoding::gamma: return [gamma = settings_.gamma](double value) { return gamma_to_linear(value, gamma); };
-      case Encoding::linear: break;
+      case Encoding::srgb:
+        return [](double value) { return srgb_to_linear(value); };
+      case Encoding::gamma:
+        return [gamma = settings_.gamma](double value) { return gamma_to_linear(value, gamma); };
+      case Encoding::linear:
+        break;
     }
     return [](double value) { return value; };
   }
@@ -109,23 +113,30 @@ class Linearize : public FrameTransform {
 StageType linearize_stage_type() {
   StageType type;
   type.name = "linearize";
-  type.summary = "Converts frame values to linear light relative to full scale (0..1), undoing the sRGB "
-                 "curve of JPEG frames, so that sums and means add light rather than display codes.";
+  type.summary =
+      "Converts frame values to linear light relative to full scale (0..1), undoing the sRGB "
+      "curve of JPEG frames, so that sums and means add light rather than display codes.";
   type.input = DataKind::frames;
   type.output = DataKind::frames;
   type.parameters = {
-      {.name = "transfer", .type = ParameterType::choice, .default_value = std::string("auto"),
+      {.name = "transfer",
+       .type = ParameterType::choice,
+       .default_value = std::string("auto"),
        .choices = {"auto", "srgb", "gamma", "linear"},
        .help = "The curve the frames are encoded with. auto: what the file format says (JPEG: srgb; "
                "FITS: linear); srgb: the exact IEC 61966-2-1 curve; gamma: a pure power law (see gamma); "
                "linear: only scale to full scale."},
-      {.name = "gamma", .type = ParameterType::number, .default_value = 2.2, .minimum = 0.1, .maximum = 10.0,
+      {.name = "gamma",
+       .type = ParameterType::number,
+       .default_value = 2.2,
+       .minimum = 0.1,
+       .maximum = 10.0,
        .help = "Exponent for transfer: gamma (linear = encoded ^ gamma)."},
   };
   type.make = [](const StageContext& context) -> std::unique_ptr<Stage> {
     const auto& parameters = context.parameters;
-    return std::make_unique<Linearize>(context.id,
-                                       LinearizeSettings{parameters.text("transfer"), parameters.number("gamma")});
+    return std::make_unique<Linearize>(
+        context.id, LinearizeSettings{parameters.text("transfer"), parameters.number("gamma")});
   };
   return type;
 }

@@ -23,7 +23,8 @@ int compare_numbers(std::string_view left, std::size_t& i, std::string_view righ
   while (j < right.size() && is_digit(right[j])) ++j;
   std::size_t left_length = i - left_digits_start, right_length = j - right_digits_start;
   if (left_length != right_length) return left_length < right_length ? -1 : 1;
-  int by_digits = left.substr(left_digits_start, left_length).compare(right.substr(right_digits_start, right_length));
+  int by_digits =
+      left.substr(left_digits_start, left_length).compare(right.substr(right_digits_start, right_length));
   if (by_digits != 0) return by_digits;
   // Same value: "01" sorts before "001" only to keep the order total and stable.
   return static_cast<int>(i - left_start) - static_cast<int>(j - right_start);
@@ -39,7 +40,8 @@ bool natural_less(std::string_view left, std::string_view right) {
       if (order != 0) return order < 0;
       continue;
     }
-    if (left[i] != right[j]) return static_cast<unsigned char>(left[i]) < static_cast<unsigned char>(right[j]);
+    if (left[i] != right[j])
+      return static_cast<unsigned char>(left[i]) < static_cast<unsigned char>(right[j]);
     ++i;
     ++j;
   }

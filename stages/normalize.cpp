@@ -20,7 +20,8 @@ struct NormalizeSettings {
 
 class Normalize : public ImageTransform {
  public:
-  Normalize(std::string id, NormalizeSettings settings) : ImageTransform(std::move(id)), settings_(settings) {}
+  Normalize(std::string id, NormalizeSettings settings)
+      : ImageTransform(std::move(id)), settings_(settings) {}
 
   Image transform(const Image& input) const override {
     Image output = input;
@@ -69,18 +70,29 @@ class Normalize : public ImageTransform {
 StageType normalize_stage_type() {
   StageType type;
   type.name = "normalize";
-  type.summary = "Maps an image to the display range 0..1 (black point to 0, white point to 1) before a "
-                 "16-bit TIFF or JPEG is written; the points used are recorded in the output headers.";
+  type.summary =
+      "Maps an image to the display range 0..1 (black point to 0, white point to 1) before a "
+      "16-bit TIFF or JPEG is written; the points used are recorded in the output headers.";
   type.input = DataKind::image;
   type.output = DataKind::image;
   type.parameters = {
-      {.name = "method", .type = ParameterType::choice, .default_value = std::string("percentile"),
+      {.name = "method",
+       .type = ParameterType::choice,
+       .default_value = std::string("percentile"),
        .choices = {"percentile", "max", "none"},
        .help = "percentile: black point at the 'low' percentile, white point at the 'high' one (all channels "
                "together); max: the brightest value becomes 1, as the classic scripts do; none: unchanged."},
-      {.name = "low", .type = ParameterType::number, .default_value = 0.1, .minimum = 0.0, .maximum = 100.0,
+      {.name = "low",
+       .type = ParameterType::number,
+       .default_value = 0.1,
+       .minimum = 0.0,
+       .maximum = 100.0,
        .help = "Percentile (0-100) that becomes black, for method: percentile."},
-      {.name = "high", .type = ParameterType::number, .default_value = 99.9, .minimum = 0.0, .maximum = 100.0,
+      {.name = "high",
+       .type = ParameterType::number,
+       .default_value = 99.9,
+       .minimum = 0.0,
+       .maximum = 100.0,
        .help = "Percentile (0-100) that becomes white, for method: percentile."},
   };
   type.make = [](const StageContext& context) -> std::unique_ptr<Stage> {
@@ -88,7 +100,8 @@ StageType normalize_stage_type() {
                                context.parameters.number("high")};
     if (settings.method == "percentile" && !(settings.low < settings.high)) {
       throw ParameterError("high", "high (" + to_string(context.parameters.value("high")) +
-                                       ") must be greater than low (" + to_string(context.parameters.value("low")) + ")");
+                                       ") must be greater than low (" +
+                                       to_string(context.parameters.value("low")) + ")");
     }
     return std::make_unique<Normalize>(context.id, settings);
   };

@@ -62,13 +62,17 @@ std::string method_help() {
 StageType stack_stage_type() {
   StageType type;
   type.name = "stack";
-  type.summary = "Combines every frame of its input into one image (double precision), frame by frame: "
-                 "memory holds the accumulators, never the whole sequence.";
+  type.summary =
+      "Combines every frame of its input into one image (double precision), frame by frame: "
+      "memory holds the accumulators, never the whole sequence.";
   type.input = DataKind::frames;
   type.output = DataKind::image;
   type.parameters = {
-      {.name = "method", .type = ParameterType::choice, .default_value = std::string("mean"),
-       .choices = method_names(), .help = method_help()},
+      {.name = "method",
+       .type = ParameterType::choice,
+       .default_value = std::string("mean"),
+       .choices = method_names(),
+       .help = method_help()},
   };
   type.make = [](const StageContext& context) -> std::unique_ptr<Stage> {
     return std::make_unique<Stack>(context.id, *find_stack_method(context.parameters.text("method")));

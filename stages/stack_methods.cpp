@@ -23,7 +23,8 @@ class MaxMethod : public AccumulatingMethod {
   void add(const ImageF& frame) override {
     auto& maximum = accumulator_for(frame, -std::numeric_limits<double>::infinity()).samples();
     const auto& values = frame.samples();
-    for (std::size_t i = 0; i < values.size(); ++i) maximum[i] = std::max(maximum[i], static_cast<double>(values[i]));
+    for (std::size_t i = 0; i < values.size(); ++i)
+      maximum[i] = std::max(maximum[i], static_cast<double>(values[i]));
   }
   ImageD result() override { return std::move(accumulator_); }
 };
@@ -62,7 +63,8 @@ std::unique_ptr<StackMethod> make_method() {
 const std::vector<StackMethodInfo>& stack_methods() {
   static const std::vector<StackMethodInfo> methods = {
       {"max", "per-pixel maximum (\"lighten\"): star trails", &make_method<MaxMethod>},
-      {"sum", "per-pixel sum in double precision: a long exposure, written as a true sum", &make_method<SumMethod>},
+      {"sum", "per-pixel sum in double precision: a long exposure, written as a true sum",
+       &make_method<SumMethod>},
       {"mean", "per-pixel mean (the sum divided by the frame count)", &make_method<MeanMethod>},
   };
   return methods;
@@ -70,7 +72,8 @@ const std::vector<StackMethodInfo>& stack_methods() {
 
 const StackMethodInfo* find_stack_method(const std::string& name) {
   const auto& methods = stack_methods();
-  auto found = std::find_if(methods.begin(), methods.end(), [&](const StackMethodInfo& m) { return m.name == name; });
+  auto found =
+      std::find_if(methods.begin(), methods.end(), [&](const StackMethodInfo& m) { return m.name == name; });
   return found == methods.end() ? nullptr : &*found;
 }
 

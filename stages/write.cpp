@@ -47,8 +47,8 @@ class Write : public ImageSink {
     }
     provenance.set("DISPENC", settings_.encoding, "curve applied to the display output");
     if (settings_.tiff) {
-      write_tiff16(*settings_.tiff, encode_display_16(image.pixels, settings_.encoding), description(provenance),
-                   run_.software);
+      write_tiff16(*settings_.tiff, encode_display_16(image.pixels, settings_.encoding),
+                   description(provenance), run_.software);
     }
     if (settings_.jpeg) {
       write_jpeg(*settings_.jpeg, encode_display_8(image.pixels, settings_.encoding), settings_.jpeg_quality);
@@ -67,11 +67,15 @@ class Write : public ImageSink {
   std::string description(const Provenance& provenance) const {
     std::string text = "Stacked by " + run_.software + ".\n";
     for (const auto& card : provenance.cards()) {
-      text += card.key + " = " + std::visit([](const auto& value) {
-        std::ostringstream stream;
-        stream << value;
-        return stream.str();
-      }, card.value) + "  (" + card.comment + ")\n";
+      text += card.key + " = " +
+              std::visit(
+                  [](const auto& value) {
+                    std::ostringstream stream;
+                    stream << value;
+                    return stream.str();
+                  },
+                  card.value) +
+              "  (" + card.comment + ")\n";
     }
     return text + "Config:\n" + run_.resolved_config;
   }
@@ -90,20 +94,32 @@ std::optional<std::filesystem::path> optional_path(const Parameters& parameters,
 StageType write_stage_type() {
   StageType type;
   type.name = "write";
-  type.summary = "Writes an image: FITS (32-bit float, values unchanged, provenance and config in the header), "
-                 "16-bit TIFF for GIMP and an 8-bit JPEG preview. Give at least one of fits, tiff, jpeg.";
+  type.summary =
+      "Writes an image: FITS (32-bit float, values unchanged, provenance and config in the header), "
+      "16-bit TIFF for GIMP and an 8-bit JPEG preview. Give at least one of fits, tiff, jpeg.";
   type.input = DataKind::image;
   type.output = DataKind::nothing;
   type.parameters = {
-      {.name = "fits", .type = ParameterType::path, .help = "Output FITS file (BITPIX -32; colour as 3 planes)."},
-      {.name = "tiff", .type = ParameterType::path,
+      {.name = "fits",
+       .type = ParameterType::path,
+       .help = "Output FITS file (BITPIX -32; colour as 3 planes)."},
+      {.name = "tiff",
+       .type = ParameterType::path,
        .help = "Output 16-bit TIFF (values clipped to 0..1, then display-encoded); normalize first."},
-      {.name = "jpeg", .type = ParameterType::path, .help = "Output 8-bit JPEG preview (clipped and encoded as tiff)."},
-      {.name = "encoding", .type = ParameterType::choice, .default_value = std::string("srgb"),
+      {.name = "jpeg",
+       .type = ParameterType::path,
+       .help = "Output 8-bit JPEG preview (clipped and encoded as tiff)."},
+      {.name = "encoding",
+       .type = ParameterType::choice,
+       .default_value = std::string("srgb"),
        .choices = {"srgb", "linear"},
        .help = "Curve applied to TIFF and JPEG outputs: srgb (what GIMP and viewers expect) or linear."},
-      {.name = "jpeg_quality", .type = ParameterType::integer, .default_value = std::int64_t{92}, .minimum = 1,
-       .maximum = 100, .help = "JPEG quality, 1-100."},
+      {.name = "jpeg_quality",
+       .type = ParameterType::integer,
+       .default_value = std::int64_t{92},
+       .minimum = 1,
+       .maximum = 100,
+       .help = "JPEG quality, 1-100."},
   };
   type.make = [](const StageContext& context) -> std::unique_ptr<Stage> {
     const auto& parameters = context.parameters;
@@ -111,7 +127,8 @@ StageType write_stage_type() {
                            optional_path(parameters, "jpeg"), parameters.text("encoding"),
                            static_cast<int>(parameters.integer("jpeg_quality"))};
     if (!settings.fits && !settings.tiff && !settings.jpeg) {
-      throw ParameterError("fits", "stage '" + context.id + "' (write) writes nothing: give fits, tiff or jpeg");
+      throw ParameterError("fits",
+                           "stage '" + context.id + "' (write) writes nothing: give fits, tiff or jpeg");
     }
     return std::make_unique<Write>(context.id, std::move(settings), context.run);
   };

@@ -103,24 +103,20 @@ inline StageRegistry make_registry() {
   gamma.minimum = 0.1;
   gamma.maximum = 10;
   gamma.default_value = 2.2;
-  types.push_back(
-      {"linearize",
-       "undoes the transfer curve",
-       Kind::frames,
-       Kind::frames,
-       {transfer, gamma},
-       [](const StageContext& context) { return std::make_unique<PerFrame>(context.id); }});
+  types.push_back({"linearize",
+                   "undoes the transfer curve",
+                   Kind::frames,
+                   Kind::frames,
+                   {transfer, gamma},
+                   [](const StageContext& context) { return std::make_unique<PerFrame>(context.id); }});
 
   auto method = spec("method", Type::choice);
   method.choices = {"max", "sum", "mean"};
   method.default_value = std::string("mean");
   types.push_back(
-      {"stack",
-       "combines frames",
-       Kind::frames,
-       Kind::image,
-       {method},
-       [](const StageContext& context) { return std::make_unique<Reducer>(context.id); }});
+      {"stack", "combines frames", Kind::frames, Kind::image, {method}, [](const StageContext& context) {
+         return std::make_unique<Reducer>(context.id);
+       }});
 
   auto low = spec("low", Type::number);
   low.default_value = 0.0;
@@ -185,11 +181,10 @@ inline std::vector<Diagnostic> load_errors(const std::string& text,
 
 // Passes when some diagnostic is at `where` (as printed: "test.yaml:3:11") and its message
 // contains `text`; on failure it lists what was reported instead.
-inline boost::test_tools::assertion_result has_diagnostic(
-    const std::vector<Diagnostic>& diagnostics, const std::string& where, const std::string& text) {
+inline boost::test_tools::assertion_result has_diagnostic(const std::vector<Diagnostic>& diagnostics,
+                                                          const std::string& where, const std::string& text) {
   for (const auto& diagnostic : diagnostics) {
-    if (to_string(diagnostic.location) == where &&
-        diagnostic.message.find(text) != std::string::npos) {
+    if (to_string(diagnostic.location) == where && diagnostic.message.find(text) != std::string::npos) {
       return true;
     }
   }

@@ -11,7 +11,9 @@ namespace fs = std::filesystem;
 
 namespace {
 
-bool contains(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
+bool contains(const std::string& text, const std::string& part) {
+  return text.find(part) != std::string::npos;
+}
 
 fs::path write_text(const fs::path& path, const std::string& text) {
   std::ofstream(path) << text;
@@ -28,7 +30,9 @@ std::string valid_config(const fs::path& frames, const fs::path& output) {
   return "stages:\n"
          "  - id: lights\n"
          "    type: ingest\n"
-         "    paths: ['" + frames.string() + "']\n"
+         "    paths: ['" +
+         frames.string() +
+         "']\n"
          "  - id: linear\n"
          "    type: linearize\n"
          "    input: lights\n"
@@ -39,7 +43,8 @@ std::string valid_config(const fs::path& frames, const fs::path& output) {
          "  - id: out\n"
          "    type: write\n"
          "    input: trails\n"
-         "    fits: '" + output.string() + "'\n";
+         "    fits: '" +
+         output.string() + "'\n";
 }
 
 }  // namespace
@@ -121,13 +126,13 @@ BOOST_AUTO_TEST_CASE(a_frame_stream_fed_to_write_is_refused_before_reading) {
 BOOST_AUTO_TEST_CASE(set_overrides_a_value_and_is_checked_like_the_file) {
   TemporaryDirectory directory;
   write_gray_jpeg(directory.path() / "a.jpg", 8, 8, 100);
-  auto config = write_text(directory.path() / "c.yaml", valid_config(directory.path() / "*.jpg",
-                                                                      directory.path() / "max.fits"));
+  auto config = write_text(directory.path() / "c.yaml",
+                           valid_config(directory.path() / "*.jpg", directory.path() / "max.fits"));
   auto bad = run_nightstack({"validate", config.string(), "--set", "trails.method=median"});
   BOOST_TEST(bad.exit_code == 3);
   BOOST_TEST(contains(bad.err, "--set trails.method=median"));
-  auto good = run_nightstack({"run", config.string(), "--quiet", "--set", "out.fits=" +
-                                                                           (directory.path() / "other.fits").string()});
+  auto good = run_nightstack(
+      {"run", config.string(), "--quiet", "--set", "out.fits=" + (directory.path() / "other.fits").string()});
   BOOST_TEST(good.exit_code == 0);
   BOOST_TEST(fs::exists(directory.path() / "other.fits"));
   BOOST_TEST(!fs::exists(directory.path() / "max.fits"));
@@ -137,7 +142,8 @@ BOOST_AUTO_TEST_CASE(validate_reads_no_pixels) {
   TemporaryDirectory directory;
   // Looks like a JPEG in its first bytes, but cannot be decoded: validate must not notice.
   write_text(directory.path() / "broken.jpg", std::string("\xFF\xD8\xFF\xE0", 4) + "not really a jpeg");
-  auto config = write_text(directory.path() / "c.yaml", valid_config(directory.path(), directory.path() / "o.fits"));
+  auto config =
+      write_text(directory.path() / "c.yaml", valid_config(directory.path(), directory.path() / "o.fits"));
   auto validated = run_nightstack({"validate", config.string()});
   BOOST_TEST_INFO(validated.err);
   BOOST_TEST(validated.exit_code == 0);
@@ -168,8 +174,8 @@ BOOST_AUTO_TEST_CASE(no_input_at_all_is_an_input_error) {
   auto empty = run_nightstack({"stack", "--method", "max", "--fits", "x.fits", directory.path().string()});
   BOOST_TEST(empty.exit_code == 4);
   BOOST_TEST(contains(empty.err, "no frames"));
-  auto missing = run_nightstack({"stack", "--method", "max", "--fits", "x.fits",
-                                 (directory.path() / "nothing-*.jpg").string()});
+  auto missing = run_nightstack(
+      {"stack", "--method", "max", "--fits", "x.fits", (directory.path() / "nothing-*.jpg").string()});
   BOOST_TEST(missing.exit_code == 4);
   BOOST_TEST(contains(missing.err, "nothing-*.jpg"));
 }
@@ -178,8 +184,9 @@ BOOST_AUTO_TEST_CASE(an_unwritable_output_is_an_output_error) {
   TemporaryDirectory directory;
   write_gray_jpeg(directory.path() / "a.jpg", 8, 8, 100);
   write_text(directory.path() / "a-file", "in the way");
-  auto result = run_nightstack({"stack", "--method", "max", "--quiet", "--fits",
-                                (directory.path() / "a-file" / "out.fits").string(), directory.path().string()});
+  auto result =
+      run_nightstack({"stack", "--method", "max", "--quiet", "--fits",
+                      (directory.path() / "a-file" / "out.fits").string(), directory.path().string()});
   BOOST_TEST(result.exit_code == 5);
   BOOST_TEST(contains(result.err, "out.fits"));
 }

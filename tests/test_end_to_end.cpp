@@ -24,7 +24,8 @@ std::vector<fs::path> write_jpeg_sequence(const fs::path& directory, int count, 
   std::vector<fs::path> paths;
   for (int index = 0; index < count; ++index) {
     PlanarImage<std::uint8_t> image(width, height, channels);
-    for (auto& value : image.samples()) value = static_cast<std::uint8_t>(std::clamp(noise(generator), 0.0, 255.0));
+    for (auto& value : image.samples())
+      value = static_cast<std::uint8_t>(std::clamp(noise(generator), 0.0, 255.0));
     for (int star = 0; star < 5; ++star) {
       int row = (star * 7 + 3) % height, column = (star * 11 + index * 2) % width;
       for (int channel = 0; channel < channels; ++channel) image.at(channel, row, column) = 250;
@@ -56,7 +57,8 @@ void require_success(const CommandResult& result) {
 
 std::string header_value(const std::vector<std::string>& cards, const std::string& key) {
   for (const auto& card : cards) {
-    if (card.compare(0, key.size(), key) == 0 && card.size() > 10 && card[8] == '=') return card.substr(10, 70);
+    if (card.compare(0, key.size(), key) == 0 && card.size() > 10 && card[8] == '=')
+      return card.substr(10, 70);
   }
   return "";
 }
@@ -64,7 +66,8 @@ std::string header_value(const std::vector<std::string>& cards, const std::strin
 bool fitsverify_clean(const fs::path& path) {
   auto result = run_command({"fitsverify", path.string()});
   BOOST_TEST_INFO("fitsverify: " << result.out << result.err);
-  return result.exit_code == 0 && result.out.find("Verification found 0 warning(s) and 0 error(s)") != std::string::npos;
+  return result.exit_code == 0 &&
+         result.out.find("Verification found 0 warning(s) and 0 error(s)") != std::string::npos;
 }
 
 }  // namespace
@@ -111,7 +114,8 @@ BOOST_AUTO_TEST_CASE(mean_and_sum_match_a_float64_reference) {
       double sum = 0;
       for (const auto& frame : frames) sum += frame.samples()[i];
       double expected = method == "mean" ? sum / frames.size() : sum;
-      if (expected != 0) worst = std::max(worst, std::abs(result.samples()[i] - expected) / std::abs(expected));
+      if (expected != 0)
+        worst = std::max(worst, std::abs(result.samples()[i] - expected) / std::abs(expected));
     }
     BOOST_TEST_INFO(method);
     BOOST_TEST(worst < 1e-6);
@@ -124,8 +128,8 @@ BOOST_AUTO_TEST_CASE(thread_count_does_not_change_a_single_bit) {
   std::vector<ImageD> results;
   for (std::string threads : {"1", "2", "3"}) {
     auto output = directory.path() / ("mean_" + threads + ".fits");
-    require_success(run_nightstack({"stack", "--method", "mean", "--threads", threads, "--fits", output.string(),
-                                    "--quiet", directory.path().string()}));
+    require_success(run_nightstack({"stack", "--method", "mean", "--threads", threads, "--fits",
+                                    output.string(), "--quiet", directory.path().string()}));
     results.push_back(read_reference_fits(output));
   }
   BOOST_TEST(results[0].samples() == results[1].samples());
@@ -144,8 +148,8 @@ BOOST_AUTO_TEST_CASE(fits_frames_keep_their_values_and_orientation) {
     frames.push_back(frame);
   }
   auto output = directory.path() / "sum.fits";
-  require_success(run_nightstack({"stack", "--method", "sum", "--transfer", "linear", "--fits", output.string(),
-                                  "--quiet", directory.path().string()}));
+  require_success(run_nightstack({"stack", "--method", "sum", "--transfer", "linear", "--fits",
+                                  output.string(), "--quiet", directory.path().string()}));
   ImageD result = read_reference_fits(output);
   for (int row = 0; row < 4; ++row) {
     for (int column = 0; column < 5; ++column) {
@@ -160,8 +164,8 @@ BOOST_AUTO_TEST_CASE(tiff_output_is_16_bit_and_normalized) {
   write_jpeg_sequence(directory.path(), 3, 20, 10, 3, 4);
   auto tiff = directory.path() / "trails.tif";
   require_success(run_nightstack({"stack", "--method", "max", "--normalize", "max", "--fits",
-                                  (directory.path() / "trails.fits").string(), "--tiff", tiff.string(), "--quiet",
-                                  directory.path().string()}));
+                                  (directory.path() / "trails.fits").string(), "--tiff", tiff.string(),
+                                  "--quiet", directory.path().string()}));
   auto info = run_command({"tiffinfo", tiff.string()});
   BOOST_TEST(info.out.find("Bits/Sample: 16") != std::string::npos);
   std::string description;
@@ -176,11 +180,12 @@ BOOST_AUTO_TEST_CASE(a_stray_text_file_is_skipped_with_one_warning) {
   write_jpeg_sequence(directory.path(), 3, 16, 16, 1, 5);
   std::ofstream(directory.path() / "notes.txt") << "shot at 23:10, ISO 3200\n";
   auto output = directory.path() / "max.fits";
-  auto result = run_nightstack({"stack", "--method", "max", "--fits", output.string(), "--quiet",
-                                directory.path().string()});
+  auto result = run_nightstack(
+      {"stack", "--method", "max", "--fits", output.string(), "--quiet", directory.path().string()});
   require_success(result);
   std::size_t warnings = 0;
-  for (std::size_t at = result.err.find("warning:"); at != std::string::npos; at = result.err.find("warning:", at + 1)) {
+  for (std::size_t at = result.err.find("warning:"); at != std::string::npos;
+       at = result.err.find("warning:", at + 1)) {
     ++warnings;
   }
   BOOST_TEST(warnings == 1u);
@@ -193,12 +198,17 @@ BOOST_AUTO_TEST_CASE(several_stacks_and_outputs_from_one_config) {
   auto paths = write_jpeg_sequence(directory.path(), 4, 12, 8, 1, 6);
   auto config = directory.path() / "both.yaml";
   std::ofstream(config) << "stages:\n"
-                           "  - {id: lights, type: ingest, paths: ['" << directory.path().string() << "/*.jpg']}\n"
+                           "  - {id: lights, type: ingest, paths: ['"
+                        << directory.path().string()
+                        << "/*.jpg']}\n"
                            "  - {id: linear, type: linearize, input: lights}\n"
                            "  - {id: trails, type: stack, input: linear, method: max}\n"
                            "  - {id: sky, type: stack, input: linear, method: sum}\n"
-                           "  - {id: out1, type: write, input: trails, fits: '" << (directory.path() / "t.fits").string() << "'}\n"
-                           "  - {id: out2, type: write, input: sky, fits: '" << (directory.path() / "s.fits").string() << "'}\n";
+                           "  - {id: out1, type: write, input: trails, fits: '"
+                        << (directory.path() / "t.fits").string()
+                        << "'}\n"
+                           "  - {id: out2, type: write, input: sky, fits: '"
+                        << (directory.path() / "s.fits").string() << "'}\n";
   auto result = run_nightstack({"run", config.string(), "--quiet"});
   require_success(result);
   BOOST_TEST(result.out.find("stacked 4 frames") != std::string::npos);

@@ -53,8 +53,7 @@ BOOST_AUTO_TEST_SUITE(graph_building)
 BOOST_AUTO_TEST_CASE(builds_a_chain_in_order_with_its_edges) {
   const Config config = load(basic_config);
   const Graph graph = build_graph(config, run_info);
-  BOOST_TEST(ids_in_order(graph) ==
-             (std::vector<std::string>{"lights", "linear", "trails", "out"}));
+  BOOST_TEST(ids_in_order(graph) == (std::vector<std::string>{"lights", "linear", "trails", "out"}));
   BOOST_TEST(dynamic_cast<const FrameSource*>(graph.nodes[0].stage.get()) != nullptr);
   BOOST_TEST(dynamic_cast<const FrameTransform*>(graph.nodes[1].stage.get()) != nullptr);
   BOOST_TEST(dynamic_cast<const FrameReducer*>(graph.nodes[2].stage.get()) != nullptr);
@@ -70,8 +69,7 @@ BOOST_AUTO_TEST_CASE(builds_a_chain_in_order_with_its_edges) {
 BOOST_AUTO_TEST_CASE(orders_topologically_keeping_config_order_for_ties) {
   const Config config = load(branching_config);
   const Graph graph = build_graph(config, run_info);
-  BOOST_TEST(ids_in_order(graph) ==
-             (std::vector<std::string>{"lights", "linear", "trails", "out", "sky"}));
+  BOOST_TEST(ids_in_order(graph) == (std::vector<std::string>{"lights", "linear", "trails", "out", "sky"}));
   BOOST_TEST(graph.nodes[1].consumers == (std::vector<std::size_t>{2, 4}));
   BOOST_TEST(graph.nodes[4].inputs == std::vector<std::size_t>{1});
   BOOST_TEST(graph.nodes[3].inputs == std::vector<std::size_t>{2});
@@ -97,8 +95,8 @@ BOOST_AUTO_TEST_CASE(reports_a_missing_input) {
 BOOST_AUTO_TEST_CASE(reports_an_input_given_to_a_source) {
   const auto errors = graph_errors(with_line(basic_config, 3, "    type: ingest\n    input: out"));
   BOOST_REQUIRE_EQUAL(errors.size(), 1u);
-  BOOST_TEST(has_diagnostic(errors, "test.yaml:4:5",
-                            "stage 'lights' (ingest) is a source and takes no input"));
+  BOOST_TEST(
+      has_diagnostic(errors, "test.yaml:4:5", "stage 'lights' (ingest) is a source and takes no input"));
 }
 
 BOOST_AUTO_TEST_CASE(reports_more_than_one_input) {
@@ -159,8 +157,8 @@ BOOST_AUTO_TEST_CASE(reports_a_stage_fed_by_a_sink) {
                                    "  - id: again\n"        // 17
                                    "    type: normalize\n"  // 18
                                    "    input: out\n");     // 19
-  BOOST_TEST(has_diagnostic(errors, "test.yaml:19:5",
-                            "needs an image, but its input 'out' (write) gives nothing"));
+  BOOST_TEST(
+      has_diagnostic(errors, "test.yaml:19:5", "needs an image, but its input 'out' (write) gives nothing"));
 }
 
 BOOST_AUTO_TEST_CASE(places_a_factory_parameter_error_at_the_parameter) {
@@ -171,8 +169,8 @@ BOOST_AUTO_TEST_CASE(places_a_factory_parameter_error_at_the_parameter) {
                                              "    low: 2\n"           // 16
                                              "  - id: out"));         // 17
   BOOST_REQUIRE_EQUAL(errors.size(), 1u);
-  BOOST_TEST(has_diagnostic(errors, "test.yaml:13:5",
-                            "stage 'scaled' (normalize): high must be greater than low"));
+  BOOST_TEST(
+      has_diagnostic(errors, "test.yaml:13:5", "stage 'scaled' (normalize): high must be greater than low"));
   const auto at_value = graph_errors(with_line(basic_config, 13,
                                                "  - id: scaled\n"       // 13
                                                "    type: normalize\n"  // 14
@@ -204,8 +202,7 @@ BOOST_AUTO_TEST_CASE(reports_two_sinks_writing_one_file) {
 BOOST_AUTO_TEST_CASE(reports_one_sink_writing_a_file_twice) {
   const auto errors = graph_errors(basic_config + "    tiff: out/trails.fits\n");  // 17
   BOOST_REQUIRE_EQUAL(errors.size(), 1u);
-  BOOST_TEST(has_diagnostic(errors, "test.yaml:17:11",
-                            "stage 'out' (write) writes out/trails.fits twice"));
+  BOOST_TEST(has_diagnostic(errors, "test.yaml:17:11", "stage 'out' (write) writes out/trails.fits twice"));
 }
 
 BOOST_AUTO_TEST_CASE(reports_every_graph_problem_at_once) {
@@ -223,11 +220,10 @@ BOOST_AUTO_TEST_CASE(passes_the_run_info_to_factories) {
   RunInfo run;
   run.config_path = "night.yaml";
   std::string seen;
-  StageType type{
-      "probe", "", DataKind::nothing, DataKind::frames, {}, [&](const StageContext& context) {
-        seen = context.id + " " + context.run.config_path;
-        return std::make_unique<Source>(context.id);
-      }};
+  StageType type{"probe", "", DataKind::nothing, DataKind::frames, {}, [&](const StageContext& context) {
+                   seen = context.id + " " + context.run.config_path;
+                   return std::make_unique<Source>(context.id);
+                 }};
   Config config;
   config.stages.push_back(StageConfig{"first", &type, {}, {}, {}, {}});
   const Graph graph = build_graph(config, run);

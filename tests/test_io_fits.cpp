@@ -20,7 +20,9 @@ using nightstack::testing::TemporaryDirectory;
 
 namespace {
 
-bool contains(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
+bool contains(const std::string& text, const std::string& part) {
+  return text.find(part) != std::string::npos;
+}
 
 // Writes `raw` in FITS storage order (first value = bottom-left) straight through CFITSIO, so the
 // reader's flip is checked without the project's own convention on both sides.
@@ -32,7 +34,8 @@ void write_raw_fits(const std::filesystem::path& path, int bitpix, std::vector<l
   if (empty_primary) fits_create_img(file, BYTE_IMG, 0, nullptr, &status);
   fits_create_img(file, bitpix, static_cast<int>(axes.size()), axes.data(), &status);
   if (!raw.empty()) {
-    fits_write_img(file, TDOUBLE, 1, static_cast<LONGLONG>(raw.size()), const_cast<double*>(raw.data()), &status);
+    fits_write_img(file, TDOUBLE, 1, static_cast<LONGLONG>(raw.size()), const_cast<double*>(raw.data()),
+                   &status);
   }
   fits_close_file(file, &status);
   BOOST_REQUIRE_EQUAL(status, 0);
@@ -181,9 +184,9 @@ BOOST_AUTO_TEST_CASE(absurd_dimensions_are_refused_before_allocating) {
   TemporaryDirectory directory;
   const auto path = directory.path() / "huge.fits";
   std::string header;
-  for (const char* card : {"SIMPLE  =                    T", "BITPIX  =                  -32",
-                           "NAXIS   =                    2", "NAXIS1  =               999999",
-                           "NAXIS2  =               999999", "END"}) {
+  for (const char* card :
+       {"SIMPLE  =                    T", "BITPIX  =                  -32", "NAXIS   =                    2",
+        "NAXIS1  =               999999", "NAXIS2  =               999999", "END"}) {
     header += std::string(card) + std::string(80 - std::strlen(card), ' ');
   }
   header.resize(2880, ' ');
@@ -245,12 +248,8 @@ BOOST_AUTO_TEST_CASE(cards_and_history_are_written_and_pass_fitsverify) {
   provenance.set("CONFIG", std::string(150, 'c'), "a value longer than one card");
   provenance.set("DATE-OBS", std::string("2024-05-01T22:10:00"), "");
   const std::vector<std::string> history = {
-      "stages:",
-      "  - id: lights",
-      "    paths: [" + std::string(90, 'p') + "]",
-      "",
-      "    comment: caf\xC3\xA9",
-      "first of two\nsecond of two\r\n",
+      "stages:", "  - id: lights",           "    paths: [" + std::string(90, 'p') + "]",
+      "",        "    comment: caf\xC3\xA9", "first of two\nsecond of two\r\n",
   };
   ImageD pixels(7, 3, 3, 1.5);
   pixels.at(1, 2, 3) = std::nan("");  // undefined pixels are legal in float FITS
@@ -283,7 +282,7 @@ BOOST_AUTO_TEST_CASE(cards_and_history_are_written_and_pass_fitsverify) {
   BOOST_TEST(has_card("CHECKSUM= '"));
   BOOST_TEST(has_card("DATASUM = '"));
   BOOST_TEST(has_card("HISTORY stages:"));
-  BOOST_TEST(has_card("HISTORY   - id: lights"));  // leading spaces survive
+  BOOST_TEST(has_card("HISTORY   - id: lights"));                             // leading spaces survive
   BOOST_TEST(has_card("HISTORY     paths: [" + std::string(58, 'p') + " "));  // 70 characters
   BOOST_TEST(has_card("HISTORY " + std::string(32, 'p') + "] "));
   BOOST_TEST(has_card("HISTORY     comment: caf? "));
@@ -336,7 +335,8 @@ BOOST_AUTO_TEST_CASE(destination_taken_by_a_directory_leaves_no_temporary) {
   const auto destination = directory.path() / "stack.fits";
   std::filesystem::create_directory(destination);
   BOOST_CHECK_THROW(write_fits(destination, ImageD(2, 2, 1), Provenance{}, {}), OutputError);
-  BOOST_TEST(nightstack::testing::directory_entries(directory.path()) == std::vector<std::string>{"stack.fits"},
-             boost::test_tools::per_element());
+  BOOST_TEST(
+      nightstack::testing::directory_entries(directory.path()) == std::vector<std::string>{"stack.fits"},
+      boost::test_tools::per_element());
   BOOST_TEST(std::filesystem::is_directory(destination));
 }

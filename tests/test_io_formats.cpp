@@ -66,7 +66,9 @@ BOOST_AUTO_TEST_CASE(every_magic_number_in_the_table) {
       {"MM\0*"s, "TIFF or TIFF-based RAW"},
       {"II+\0"s, "TIFF or TIFF-based RAW"},
       {"\x89PNG\r\n\x1A\n"s, "PNG"},
-      {"\0\0\0\x18" "ftypcrx "s, "Canon CR3"},
+      {"\0\0\0\x18"
+       "ftypcrx "s,
+       "Canon CR3"},
       {"FUJIFILMCCD-RAW 0201"s, "Fujifilm RAF"},
       {"IIRO\x08\0\0\0"s, "Olympus ORF"},
       {"IIRS\x08\0\0\0"s, "Olympus ORF"},
@@ -86,11 +88,11 @@ BOOST_AUTO_TEST_CASE(every_magic_number_in_the_table) {
 BOOST_AUTO_TEST_CASE(fits_card_must_be_exact) {
   TemporaryDirectory directory;
   const std::vector<std::string> near_misses = {
-      fits_card("SIMPLE  =                    F"),   // not a conforming file
-      fits_card("SIMPLE = T"),                       // free format
-      fits_card("SIMPLE  =                   T"),    // T in column 29
+      fits_card("SIMPLE  =                    F"),  // not a conforming file
+      fits_card("SIMPLE = T"),                      // free format
+      fits_card("SIMPLE  =                   T"),   // T in column 29
       fits_card("SIMPLEX =                    T"),
-      "SIMPLE  =                    T",               // shorter than one card
+      "SIMPLE  =                    T",  // shorter than one card
   };
   int number = 0;
   for (const auto& bytes : near_misses) {

@@ -59,7 +59,9 @@ std::string message_of(JpegReader& reader, const std::filesystem::path& path) {
   return "";
 }
 
-bool contains(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
+bool contains(const std::string& text, const std::string& part) {
+  return text.find(part) != std::string::npos;
+}
 
 }  // namespace
 
@@ -133,10 +135,10 @@ BOOST_AUTO_TEST_CASE(cmyk_is_rejected) {
   tjhandle compressor = tjInitCompress();
   unsigned char* compressed = nullptr;
   unsigned long size = 0;
-  BOOST_REQUIRE(tjCompress2(compressor, cmyk.data(), 8, 0, 8, TJPF_CMYK, &compressed, &size,
-                            TJSAMP_444, 90, 0) == 0);
-  std::ofstream(path, std::ios::binary).write(reinterpret_cast<const char*>(compressed),
-                                              static_cast<std::streamsize>(size));
+  BOOST_REQUIRE(
+      tjCompress2(compressor, cmyk.data(), 8, 0, 8, TJPF_CMYK, &compressed, &size, TJSAMP_444, 90, 0) == 0);
+  std::ofstream(path, std::ios::binary)
+      .write(reinterpret_cast<const char*>(compressed), static_cast<std::streamsize>(size));
   tjFree(compressed);
   tjDestroy(compressor);
   JpegReader reader;
@@ -147,8 +149,8 @@ BOOST_AUTO_TEST_CASE(writer_output_decodes_with_the_right_size) {
   TemporaryDirectory directory;
   for (int channels : {1, 3}) {
     for (int quality : {75, 95}) {
-      const auto path = directory.path() / ("preview" + std::to_string(channels) + "_" +
-                                            std::to_string(quality) + ".jpg");
+      const auto path =
+          directory.path() / ("preview" + std::to_string(channels) + "_" + std::to_string(quality) + ".jpg");
       const auto image = pattern(33, 17, channels);
       write_jpeg(path, image, quality);
       const auto decoded = nightstack::testing::decode_reference_jpeg(path);
@@ -170,7 +172,8 @@ BOOST_AUTO_TEST_CASE(writer_output_decodes_with_the_right_size) {
   BOOST_TEST(std::abs(decoded.at(2, 5, 5) - 200) <= 1);
   PlanarImage<std::uint8_t> flat_gray(16, 16, 1, 77);
   write_jpeg(directory.path() / "flat_gray.jpg", flat_gray, 100);
-  BOOST_TEST(nightstack::testing::decode_reference_jpeg(directory.path() / "flat_gray.jpg").at(0, 9, 9) == 77);
+  BOOST_TEST(nightstack::testing::decode_reference_jpeg(directory.path() / "flat_gray.jpg").at(0, 9, 9) ==
+             77);
 }
 
 BOOST_AUTO_TEST_CASE(writer_chooses_chroma_subsampling_from_quality) {

@@ -13,7 +13,9 @@ using nightstack::testing::TemporaryDirectory;
 
 namespace {
 
-bool contains(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
+bool contains(const std::string& text, const std::string& part) {
+  return text.find(part) != std::string::npos;
+}
 
 // Pseudo-random values over the whole 16-bit range (a hash of the position), so neither the
 // predictor nor Deflate can shrink the file much and a misplaced sample cannot go unnoticed.
@@ -36,7 +38,8 @@ BOOST_AUTO_TEST_CASE(gray_and_rgb_round_trip_exactly) {
   TemporaryDirectory directory;
   // 300 RGB pixels make 1800-byte rows, so 100 rows span several 64 KiB strips.
   for (auto [width, height, channels] : {std::tuple{7, 5, 1}, std::tuple{9, 4, 3}, std::tuple{300, 100, 3}}) {
-    const auto path = directory.path() / ("out" + std::to_string(width) + "_" + std::to_string(channels) + ".tif");
+    const auto path =
+        directory.path() / ("out" + std::to_string(width) + "_" + std::to_string(channels) + ".tif");
     const auto image = pattern(width, height, channels);
     write_tiff16(path, image, "stacked by a test", "nightstack test");
     std::string description;

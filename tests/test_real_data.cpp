@@ -27,7 +27,8 @@ std::vector<fs::path> files_in(const fs::path& directory, const std::string& ext
 
 std::string header_value(const std::vector<std::string>& cards, const std::string& key) {
   for (const auto& card : cards) {
-    if (card.compare(0, key.size(), key) == 0 && card.size() > 10 && card[8] == '=') return card.substr(10, 70);
+    if (card.compare(0, key.size(), key) == 0 && card.size() > 10 && card[8] == '=')
+      return card.substr(10, 70);
   }
   return "";
 }
@@ -40,11 +41,11 @@ BOOST_AUTO_TEST_CASE(startrails_config_on_the_night_jpegs) {
   TemporaryDirectory directory;
   auto fits = directory.path() / "trails.fits";
   auto tiff = directory.path() / "trails.tif";
-  auto result = run_nightstack({"run", (source_directory / "configs/startrails.yaml").string(), "--quiet",
-                                "--set", "lights.paths=[" + (source_directory / "data/night-jpeg").string() + "]",
-                                "--set", "trails_fits.fits=" + fits.string(),
-                                "--set", "trails_display.tiff=" + tiff.string(),
-                                "--set", "trails_display.jpeg=" + (directory.path() / "trails.jpg").string()});
+  auto result =
+      run_nightstack({"run", (source_directory / "configs/startrails.yaml").string(), "--quiet", "--set",
+                      "lights.paths=[" + (source_directory / "data/night-jpeg").string() + "]", "--set",
+                      "trails_fits.fits=" + fits.string(), "--set", "trails_display.tiff=" + tiff.string(),
+                      "--set", "trails_display.jpeg=" + (directory.path() / "trails.jpg").string()});
   BOOST_TEST_INFO(result.err);
   BOOST_TEST_REQUIRE(result.exit_code == 0);
 

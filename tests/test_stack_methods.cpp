@@ -39,8 +39,9 @@ BOOST_AUTO_TEST_CASE(max_is_the_per_pixel_maximum) {
 
 BOOST_AUTO_TEST_CASE(sum_adds_in_double) {
   auto result = stack_with("sum", three_frames);
-  std::vector<double> expected{double(0.0f) + double(0.2f) + double(0.1f), double(0.5f) + double(0.1f) + double(0.9f),
-                               1.0 + 0.0 + 0.5, 0.25 + 0.75 + 0.25};
+  std::vector<double> expected{double(0.0f) + double(0.2f) + double(0.1f),
+                               double(0.5f) + double(0.1f) + double(0.9f), 1.0 + 0.0 + 0.5,
+                               0.25 + 0.75 + 0.25};
   BOOST_TEST(result.samples() == expected, boost::test_tools::per_element());
 }
 

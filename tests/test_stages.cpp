@@ -79,7 +79,8 @@ BOOST_AUTO_TEST_CASE(linearize_auto_follows_the_file_encoding) {
 BOOST_AUTO_TEST_CASE(linearize_gamma_uses_the_exponent) {
   auto linearize = build<FrameTransform>("linearize", {{"transfer", std::string("gamma")}, {"gamma", 2.0}});
   Frame result = linearize->transform(jpeg_like_frame({51, 255}));
-  BOOST_TEST(result.pixels.samples()[0] == static_cast<float>(0.2 * 0.2), boost::test_tools::tolerance(1e-6f));
+  BOOST_TEST(result.pixels.samples()[0] == static_cast<float>(0.2 * 0.2),
+             boost::test_tools::tolerance(1e-6f));
   BOOST_TEST(result.pixels.samples()[1] == 1.0f);
   BOOST_TEST(result.info.linearization == "gamma 2");
 }

@@ -13,8 +13,8 @@
 
 #include <algorithm>
 #include <cerrno>
-#include <csignal>
 #include <cmath>
+#include <csignal>
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
@@ -113,8 +113,8 @@ PlanarImage<std::uint8_t> decode_reference_jpeg(const std::filesystem::path& pat
   }
   const int channels = colorspace == TJCS_GRAY ? 1 : 3;
   std::vector<unsigned char> interleaved(static_cast<std::size_t>(width) * height * channels);
-  if (tjDecompress2(decompressor.get(), compressed.data(), compressed.size(), interleaved.data(),
-                    width, 0, height, channels == 1 ? TJPF_GRAY : TJPF_RGB, 0) != 0) {
+  if (tjDecompress2(decompressor.get(), compressed.data(), compressed.size(), interleaved.data(), width, 0,
+                    height, channels == 1 ? TJPF_GRAY : TJPF_RGB, 0) != 0) {
     fail(std::string("tjDecompress2: ") + tjGetErrorStr2(decompressor.get()));
   }
   PlanarImage<std::uint8_t> image(width, height, channels);
@@ -184,8 +184,8 @@ ImageD read_reference_fits(const std::filesystem::path& path, std::vector<std::s
   ImageD image(static_cast<int>(axes[0]), static_cast<int>(axes[1]), static_cast<int>(axes[2]));
   std::vector<double> raw_order(image.samples().size());
   int any_null = 0;
-  fits_read_img(file.get(), TDOUBLE, 1, static_cast<LONGLONG>(raw_order.size()), nullptr,
-                raw_order.data(), &any_null, &status);
+  fits_read_img(file.get(), TDOUBLE, 1, static_cast<LONGLONG>(raw_order.size()), nullptr, raw_order.data(),
+                &any_null, &status);
   check_fits(status, "pixels of " + path.string());
   for (int channel = 0; channel < image.channels(); ++channel) {
     for (int row = 0; row < image.height(); ++row) {
@@ -275,8 +275,10 @@ CommandResult run_command(const std::vector<std::string>& arguments) {
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
   posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
-  posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-  posix_spawn_file_actions_addopen(&actions, STDERR_FILENO, err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+  posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC,
+                                   0600);
+  posix_spawn_file_actions_addopen(&actions, STDERR_FILENO, err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC,
+                                   0600);
   std::vector<char*> argv;
   for (const auto& argument : arguments) argv.push_back(const_cast<char*>(argument.c_str()));
   argv.push_back(nullptr);

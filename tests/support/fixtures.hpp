@@ -58,7 +58,7 @@ class FileSizeLimit {
 };
 
 struct CommandResult {
-  int exit_code;    // the program's exit status; 128 + signal if it was killed; 127 if not started
+  int exit_code;  // the program's exit status; 128 + signal if it was killed; 127 if not started
   std::string out;
   std::string err;
 };
