@@ -1,14 +1,19 @@
 // Reads 2-D mono and 3-plane colour FITS images (BITPIX 8/16/32/-32/-64) into frames of physical,
-// linear values.
+// linear values, with the header's exposure metadata; Bayer mosaics are demosaiced or kept as CFA.
 #pragma once
 
 #include "io/image_reader.hpp"
+#include "io/read_options.hpp"
 
 namespace nightstack {
 
 class FitsReader : public ImageReader {
  public:
+  explicit FitsReader(ReadOptions options = {}) : options_(std::move(options)) {}
   Frame read(const std::filesystem::path& path) override;
+
+ private:
+  ReadOptions options_;
 };
 
 }  // namespace nightstack

@@ -62,8 +62,12 @@ bool is_panasonic_rw2(std::span<const unsigned char> head) {
 
 const std::vector<InputFormat>& input_formats() {
   static const std::vector<InputFormat> formats = {
-      {"JPEG", is_jpeg, []() -> std::unique_ptr<ImageReader> { return std::make_unique<JpegReader>(); }},
-      {"FITS", is_fits, []() -> std::unique_ptr<ImageReader> { return std::make_unique<FitsReader>(); }},
+      {"JPEG", is_jpeg,
+       [](const ReadOptions&) -> std::unique_ptr<ImageReader> { return std::make_unique<JpegReader>(); }},
+      {"FITS", is_fits,
+       [](const ReadOptions& options) -> std::unique_ptr<ImageReader> {
+         return std::make_unique<FitsReader>(options);
+       }},
       {"TIFF or TIFF-based RAW", is_tiff, nullptr},
       {"PNG", is_png, nullptr},
       {"Canon CR3", is_canon_cr3, nullptr},

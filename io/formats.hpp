@@ -9,13 +9,15 @@
 #include <vector>
 
 #include "io/image_reader.hpp"
+#include "io/read_options.hpp"
 
 namespace nightstack {
 
 struct InputFormat {
   std::string name;                                      // "JPEG", "FITS", "PNG", ...
   bool (*matches)(std::span<const unsigned char> head);  // decides from the first bytes
-  std::unique_ptr<ImageReader> (*make_reader)();         // nullptr: recognised but not readable yet
+  // nullptr: recognised but not readable yet. The options are fixed for the reader's lifetime.
+  std::unique_ptr<ImageReader> (*make_reader)(const ReadOptions& options);
 };
 
 // How many leading bytes identify_format reads and passes to `matches`.

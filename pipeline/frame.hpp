@@ -1,8 +1,10 @@
-// A decoded frame: its pixels plus where it came from and what its values mean.
+// A decoded frame: its pixels plus where it came from, what its values mean and what the camera or
+// the file header said about the exposure.
 #pragma once
 
 #include <cstddef>
 #include <filesystem>
+#include <optional>
 #include <string>
 
 #include "pipeline/image.hpp"
@@ -15,13 +17,40 @@ enum class Encoding { srgb, gamma, linear };
 
 std::string to_string(Encoding encoding);
 
+// What the camera or the file header said about the exposure. Every field may be unknown; readers
+// fill what their format carries and never invent the rest.
+struct CaptureInfo {
+  std::optional<double> exposure_seconds;  // EXPTIME / EXPOSURE, EXIF ExposureTime, RAW shutter
+  std::optional<double> iso;               // EXIF / RAW ISO speed, FITS ISO or ISOSPEED
+  std::optional<double> gain;              // FITS GAIN
+  // Start of the exposure, seconds since 1970-01-01T00:00:00 of the file's clock: UTC for FITS
+  // DATE-OBS, the camera's local clock for EXIF and RAW (start_time_is_utc = false).
+  std::optional<double> start_time;
+  bool start_time_is_utc = false;
+  std::string camera_make;   // EXIF / RAW maker, e.g. "Canon"
+  std::string camera_model;  // EXIF / RAW model, e.g. "Canon EOS 550D"
+  std::string instrument;    // FITS INSTRUME (for cameras: make and model)
+  std::string telescope;     // FITS TELESCOP
+  std::string filter;        // FITS FILTER
+  std::string object;        // FITS OBJECT
+};
+
 struct FrameInfo {
   std::filesystem::path path;
   std::size_t index = 0;  // position in the ingest order
-  std::string format;     // "JPEG", "FITS", ...
+  std::string format;     // "JPEG", "FITS", "TIFF", "PNG", "RAW", ...
   Encoding encoding = Encoding::linear;
   double white_level = 1.0;            // the value that means full scale (255 for 8-bit codes, ...)
   std::string linearization = "none";  // what the linearize stage applied, for the provenance
+  int bits_per_sample = 0;             // as stored: 8, 12, 14, 16, 32; negative for float (-32, -64)
+  // Set when the pixels are one plane of an undemosaiced colour mosaic: the 2x2 pattern starting at
+  // the top-left pixel of the frame as stored here (rows top to bottom), e.g. "RGGB".
+  std::string cfa_pattern;
+  double black_level = 0.0;  // already subtracted by the reader (RAW), recorded for the provenance
+  // How colour was produced, for the provenance: e.g. "demosaic: bilinear", "raw: AHD, white balance
+  // camera, colour space raw". Empty for frames read as stored.
+  std::string colour_processing;
+  CaptureInfo capture;
 };
 
 struct Frame {

@@ -18,6 +18,7 @@ struct IngestSettings {
   std::vector<std::string> paths;
   std::string sort;
   bool recursive = false;
+  ReadOptions read_options;
 };
 
 std::string readable_formats() {
@@ -29,11 +30,12 @@ std::string readable_formats() {
   return names;
 }
 
-// One reader per format per decoding thread, so handles and buffers are reused from frame to frame.
-ImageReader& reader_for(const InputFormat& format) {
-  thread_local std::map<const InputFormat*, std::unique_ptr<ImageReader>> readers;
-  auto& reader = readers[&format];
-  if (!reader) reader = format.make_reader();
+// One reader per format and ingest stage per decoding thread, so handles and buffers are reused
+// from frame to frame.
+ImageReader& reader_for(const InputFormat& format, const void* stage, const ReadOptions& options) {
+  thread_local std::map<std::pair<const InputFormat*, const void*>, std::unique_ptr<ImageReader>> readers;
+  auto& reader = readers[{&format, stage}];
+  if (!reader) reader = format.make_reader(options);
   return *reader;
 }
 
@@ -85,7 +87,7 @@ class Ingest : public FrameSource {
 
   Frame read_frame(std::size_t index) const override {
     const Entry& entry = frames_.at(index);
-    Frame frame = reader_for(*entry.format).read(entry.path);
+    Frame frame = reader_for(*entry.format, this, settings_.read_options).read(entry.path);
     frame.info.index = index;
     return frame;
   }
@@ -126,10 +128,52 @@ StageType ingest_stage_type() {
        .type = ParameterType::boolean,
        .default_value = false,
        .help = "Also read the subdirectories of listed directories."},
+      {.name = "raw_mode",
+       .type = ParameterType::choice,
+       .default_value = std::string("rgb"),
+       .choices = {"rgb", "cfa"},
+       .help = "RAW files: rgb gives demosaiced linear RGB (gamma 1, no auto-brightening, black level "
+               "subtracted, the sensor's white level as full scale); cfa gives the undemosaiced Bayer "
+               "mosaic as one plane, for calibration before demosaicing."},
+      {.name = "white_balance",
+       .type = ParameterType::choice,
+       .default_value = std::string("camera"),
+       .choices = {"camera", "daylight", "none"},
+       .help = "RAW files, rgb mode: camera (as shot), daylight, or none (unit multipliers)."},
+      {.name = "colour_space",
+       .type = ParameterType::choice,
+       .default_value = std::string("raw"),
+       .choices = {"raw", "srgb"},
+       .help = "RAW files, rgb mode: raw keeps camera RGB; srgb converts to linear sRGB primaries."},
+      {.name = "demosaic",
+       .type = ParameterType::choice,
+       .default_value = std::string("ahd"),
+       .choices = {"linear", "vng", "ppg", "ahd", "dcb", "dht", "aahd"},
+       .help = "RAW files, rgb mode: LibRaw's demosaicing algorithm."},
+      {.name = "half_size",
+       .type = ParameterType::boolean,
+       .default_value = false,
+       .help = "RAW files, rgb mode: bin each 2x2 Bayer cell into one RGB pixel instead of demosaicing "
+               "(fast, half the resolution)."},
+      {.name = "bayer",
+       .type = ParameterType::choice,
+       .default_value = std::string("demosaic"),
+       .choices = {"demosaic", "cfa"},
+       .help = "FITS frames with a Bayer pattern (BAYERPAT): demosaic to RGB (bilinear) or keep the mosaic "
+               "as one plane (cfa)."},
   };
   type.make = [](const StageContext& context) -> std::unique_ptr<Stage> {
-    IngestSettings settings{context.parameters.list("paths"), context.parameters.text("sort"),
-                            context.parameters.boolean("recursive")};
+    const auto& parameters = context.parameters;
+    IngestSettings settings{parameters.list("paths"), parameters.text("sort"),
+                            parameters.boolean("recursive"),
+                            ReadOptions{
+                                .raw_mode = parameters.text("raw_mode"),
+                                .white_balance = parameters.text("white_balance"),
+                                .colour_space = parameters.text("colour_space"),
+                                .demosaic = parameters.text("demosaic"),
+                                .half_size = parameters.boolean("half_size"),
+                                .bayer = parameters.text("bayer"),
+                            }};
     return std::make_unique<Ingest>(context.id, std::move(settings));
   };
   return type;
