@@ -119,7 +119,9 @@ void print_summary(const RunSummary& summary) {
 }  // namespace
 
 int execute_config(const Config& config, const RunOptions& options, bool quiet) {
-  RunInfo run{.config_path = config.source, .resolved_config = config.resolved_yaml};
+  RunInfo run{.config_path = config.source,
+              .resolved_config = config.resolved_yaml,
+              .threads = resolve_thread_count(options.threads)};
   Graph graph = build_graph(config, run);
   Log log(std::cerr, quiet);
   RunSummary summary = run_graph(graph, options, log, std::cerr);

@@ -29,6 +29,7 @@ struct RunInfo {
   std::string software = "nightstack " NIGHTSTACK_VERSION;
   std::string config_path;
   std::string resolved_config;  // the config as run, after --set overrides, as YAML text
+  unsigned threads = 1;         // worker threads of the run (resolved: never 0)
 };
 
 struct StageContext {

@@ -2,6 +2,7 @@
 // combined (frame count, method, transfer curve) in the image's provenance.
 #include <stdexcept>
 
+#include "stages/frame_provenance.hpp"
 #include "stages/registry.hpp"
 #include "stages/stack_methods.hpp"
 
@@ -16,7 +17,7 @@ class Stack : public FrameReducer {
 
   void accept(const Frame& frame) override {
     if (frames_ == 0) first_ = frame.info;
-    last_ = frame.info;
+    frames_provenance_.add(frame.info);
     method_->add(frame.pixels);
     ++frames_;
   }
@@ -25,12 +26,10 @@ class Stack : public FrameReducer {
     if (frames_ == 0) throw std::logic_error("stack '" + id() + "' finished without frames");
     Image image{method_->result(), {}};
     auto& provenance = image.provenance;
-    provenance.set("NCOMBINE", static_cast<std::int64_t>(frames_), "number of frames combined");
+    frames_provenance_.record(provenance, method_info_.name == "sum");
     provenance.set("STACKMTH", method_info_.name, "stacking method");
     provenance.set("TRANSFER", first_.linearization, "curve undone before stacking (none: values as read)");
     provenance.set("INFORMAT", first_.format, "format of the input frames");
-    provenance.set("FIRSTFRM", first_.path.filename().string(), "first frame combined");
-    provenance.set("LASTFRM", last_.path.filename().string(), "last frame combined");
     if (first_.encoding == Encoding::linear && first_.white_level == 1.0 && first_.linearization != "none") {
       provenance.set("BUNIT", std::string("full scale"), "1.0 = a saturated pixel of one frame");
     }
@@ -41,7 +40,8 @@ class Stack : public FrameReducer {
   const StackMethodInfo& method_info_;
   std::unique_ptr<StackMethod> method_;
   std::size_t frames_ = 0;
-  FrameInfo first_, last_;
+  FrameInfo first_;
+  FrameProvenance frames_provenance_;
 };
 
 std::vector<std::string> method_names() {

@@ -1,0 +1,99 @@
+// Accumulates per-frame metadata into the header cards of a stack.
+#include "stages/frame_provenance.hpp"
+
+#include <algorithm>
+#include <sstream>
+
+#include "pipeline/sha256.hpp"
+#include "pipeline/timestamp.hpp"
+
+namespace nightstack {
+
+namespace {
+
+std::string number_text(double value) {
+  std::ostringstream stream;
+  stream << value;
+  return stream.str();
+}
+
+}  // namespace
+
+void FrameProvenance::add(const FrameInfo& info) {
+  if (frames_ == 0) first_ = info;
+  last_ = info;
+  paths_.push_back(info.path.string());
+  const auto& capture = info.capture;
+  if (capture.exposure_seconds) {
+    exposure_sum_ += *capture.exposure_seconds;
+    ++frames_with_exposure_;
+  }
+  if (capture.start_time) {
+    double end = *capture.start_time + capture.exposure_seconds.value_or(0.0);
+    earliest_start_ = std::min(earliest_start_.value_or(*capture.start_time), *capture.start_time);
+    latest_end_ = std::max(latest_end_.value_or(end), end);
+    times_are_utc_ = times_are_utc_ && capture.start_time_is_utc;
+  }
+  auto agree = [this](Agreement& agreement, const std::string& value) {
+    if (frames_ == 0) agreement.value = value;
+    if (agreement.value != value) agreement.agrees = false;
+  };
+  agree(instrument_, !capture.instrument.empty()
+                         ? capture.instrument
+                         : (capture.camera_make.empty() ? capture.camera_model
+                                                        : capture.camera_make + " " + capture.camera_model));
+  agree(telescope_, capture.telescope);
+  agree(filter_, capture.filter);
+  agree(object_, capture.object);
+  agree(cfa_pattern_, info.cfa_pattern);
+  agree(gain_, capture.gain ? number_text(*capture.gain) : "");
+  agree(iso_, capture.iso ? number_text(*capture.iso) : "");
+  ++frames_;
+}
+
+void FrameProvenance::record(Provenance& provenance, bool values_are_sums) const {
+  const auto count = static_cast<std::int64_t>(frames_);
+  provenance.set("NCOMBINE", count, "number of frames combined");
+  provenance.set("STACKCNT", count, "number of frames combined (Siril's key)");
+  if (frames_with_exposure_ == frames_ && frames_ > 0) {
+    provenance.set("LIVETIME", exposure_sum_, "[s] sum of the exposure times of the frames");
+    if (values_are_sums) {
+      provenance.set("EXPTIME", exposure_sum_, "[s] exposure the values add up to (the total)");
+    } else {
+      provenance.set("EXPTIME", exposure_sum_ / static_cast<double>(frames_),
+                     "[s] exposure of one frame on average (values are per frame)");
+    }
+  } else if (frames_with_exposure_ > 0) {
+    provenance.set("EXPNOTE",
+                   std::to_string(frames_ - frames_with_exposure_) + " frames without exposure time",
+                   "so EXPTIME and LIVETIME are not given");
+  }
+  if (earliest_start_) {
+    const std::string clock = times_are_utc_ ? "UTC" : "camera clock, time zone unknown";
+    provenance.set("DATE-OBS", format_timestamp(*earliest_start_), "start of the first exposure, " + clock);
+    provenance.set("DATE-END", format_timestamp(*latest_end_), "end of the last exposure, " + clock);
+    if (times_are_utc_) {
+      provenance.set("EXPSTART", modified_julian_date(*earliest_start_), "[d] MJD of DATE-OBS");
+      provenance.set("EXPEND", modified_julian_date(*latest_end_), "[d] MJD of DATE-END");
+    }
+  }
+  auto carry = [&](const Agreement& agreement, const char* key, const char* comment) {
+    if (agreement.agrees && !agreement.value.empty()) provenance.set(key, agreement.value, comment);
+  };
+  carry(instrument_, "INSTRUME", "instrument of every frame");
+  carry(telescope_, "TELESCOP", "telescope of every frame");
+  carry(filter_, "FILTER", "filter of every frame");
+  carry(object_, "OBJECT", "object of every frame");
+  carry(cfa_pattern_, "BAYERPAT", "Bayer pattern of the mosaic (from the top-left pixel)");
+  if (gain_.agrees && !gain_.value.empty())
+    provenance.set("GAIN", std::stod(gain_.value), "gain of every frame");
+  if (iso_.agrees && !iso_.value.empty())
+    provenance.set("ISOSPEED", std::stod(iso_.value), "ISO of every frame");
+  provenance.set("FIRSTFRM", first_.path.filename().string(), "first frame combined");
+  provenance.set("LASTFRM", last_.path.filename().string(), "last frame combined");
+  std::string list;
+  for (const auto& path : paths_) list += path + '\n';
+  provenance.set("INPHASH", sha256_hex(list), "SHA-256 of the ordered input paths, one per line");
+}
+
+}  // namespace nightstack
