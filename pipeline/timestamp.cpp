@@ -78,7 +78,9 @@ std::string format_timestamp(double seconds, int decimals) {
   std::string result(text, static_cast<std::size_t>(length));
   if (decimals > 0) {
     std::string fraction = std::to_string(within_day % scale_units);
-    result += "." + std::string(static_cast<std::size_t>(decimals) - fraction.size(), '0') + fraction;
+    result += '.';
+    result.append(static_cast<std::size_t>(decimals) - fraction.size(), '0');
+    result += fraction;
   }
   return result;
 }
