@@ -7,11 +7,14 @@
 #include <cmath>
 #include <cstdint>
 #include <limits>
+#include <optional>
 #include <string>
 #include <system_error>
 
 #include "io/fits_file.hpp"
+#include "pipeline/bayer.hpp"
 #include "pipeline/errors.hpp"
+#include "pipeline/timestamp.hpp"
 
 namespace nightstack {
 
@@ -119,6 +122,51 @@ double read_optional_key(fitsfile* file, const char* key, double fallback) {
   return value;
 }
 
+std::optional<double> read_number_key(fitsfile* file, const char* key) {
+  double value = 0;
+  int status = 0;
+  fits_write_errmark();
+  bool found = fits_read_key(file, TDOUBLE, key, &value, nullptr, &status) == 0;
+  fits_clear_errmark();
+  return found ? std::optional<double>(value) : std::nullopt;
+}
+
+std::string read_text_key(fitsfile* file, const char* key) {
+  char value[FLEN_VALUE] = {};
+  int status = 0;
+  fits_write_errmark();
+  bool found = fits_read_key(file, TSTRING, key, value, nullptr, &status) == 0;
+  fits_clear_errmark();
+  if (!found) return "";
+  std::string text(value);
+  while (!text.empty() && text.back() == ' ') text.pop_back();
+  return text;
+}
+
+// What astro cameras and their capture software write about the exposure.
+CaptureInfo read_capture_info(fitsfile* file) {
+  CaptureInfo capture;
+  capture.exposure_seconds = read_number_key(file, "EXPTIME");
+  if (!capture.exposure_seconds) capture.exposure_seconds = read_number_key(file, "EXPOSURE");
+  capture.gain = read_number_key(file, "GAIN");
+  capture.iso = read_number_key(file, "ISOSPEED");
+  if (!capture.iso) capture.iso = read_number_key(file, "ISO");
+  std::string date = read_text_key(file, "DATE-OBS");
+  // Old files give the date alone in DATE-OBS and the time in TIME-OBS (or UT).
+  if (date.size() == 10) {
+    std::string time = read_text_key(file, "TIME-OBS");
+    if (time.empty()) time = read_text_key(file, "UT");
+    if (!time.empty()) date += "T" + time;
+  }
+  capture.start_time = parse_timestamp(date);
+  capture.start_time_is_utc = capture.start_time.has_value();  // FITS DATE-OBS is UTC by the standard
+  capture.instrument = read_text_key(file, "INSTRUME");
+  capture.telescope = read_text_key(file, "TELESCOP");
+  capture.filter = read_text_key(file, "FILTER");
+  capture.object = read_text_key(file, "OBJECT");
+  return capture;
+}
+
 // The physical value of the largest stored integer, so 16-bit data with BZERO = 32768 (unsigned)
 // has white level 65535 and signed 16-bit has 32767; floating-point data is scaled to 1.
 double white_level_for(const std::filesystem::path& path, fitsfile* file, int bitpix) {
@@ -154,7 +202,46 @@ void flip_rows(ImageF& pixels) {
   }
 }
 
+// A one-plane frame with BAYERPAT is a colour mosaic. BAYERPAT names the pattern at the first
+// stored pixel, moved by XBAYROFF/YBAYROFF; after the rows are put top to bottom it is re-expressed
+// from the top-left pixel, then the mosaic is demosaiced or kept as CFA as the ingest asks.
+void apply_bayer_pattern(const std::filesystem::path& path, fitsfile* file, bool stored_bottom_up,
+                         const ReadOptions& options, Frame& frame) {
+  std::string pattern_text = read_text_key(file, "BAYERPAT");
+  if (pattern_text.empty() || frame.pixels.channels() != 1) return;
+  auto pattern = BayerPattern::parse(pattern_text);
+  if (!pattern) {
+    throw InputError(path, "BAYERPAT = '" + pattern_text +
+                               "' is not a Bayer pattern nightstack knows (RGGB, GRBG, GBRG, BGGR)");
+  }
+  auto column_offset = static_cast<long long>(read_number_key(file, "XBAYROFF").value_or(0));
+  auto row_offset = static_cast<long long>(read_number_key(file, "YBAYROFF").value_or(0));
+  BayerPattern stored = pattern->shifted(row_offset, column_offset);
+  BayerPattern top_left = stored_bottom_up ? stored.flipped_vertically(frame.pixels.height()) : stored;
+  if (options.bayer == "cfa") {
+    frame.info.cfa_pattern = top_left.name();
+    return;
+  }
+  frame.pixels = demosaic_bilinear(frame.pixels, top_left);
+  frame.info.colour_processing = "bilinear demosaic of a " + top_left.name() + " mosaic";
+}
+
 }  // namespace
+
+FrameInfo FitsReader::read_info(const std::filesystem::path& path) {
+  FitsFile file;
+  int status = 0;
+  if (fits_open_diskfile(file.receive(), path.c_str(), READONLY, &status) != 0) {
+    fail(path, "cannot open as FITS", status);
+  }
+  const ImageShape shape = move_to_first_image(path, file.get());
+  FrameInfo info;
+  info.path = path;
+  info.format = "FITS";
+  info.bits_per_sample = shape.bitpix;
+  info.capture = read_capture_info(file.get());
+  return info;
+}
 
 Frame FitsReader::read(const std::filesystem::path& path) {
   fits_clear_errmsg();
@@ -184,7 +271,13 @@ Frame FitsReader::read(const std::filesystem::path& path) {
                     &any_undefined, &status) != 0) {
     fail(path, "cannot read the pixels", status);
   }
-  flip_rows(frame.pixels);
+  // FITS stores the bottom row first unless the writer says otherwise (some camera software writes
+  // ROWORDER = 'TOP-DOWN'); frames are top to bottom.
+  const bool stored_bottom_up = read_text_key(file.get(), "ROWORDER") != "TOP-DOWN";
+  if (stored_bottom_up) flip_rows(frame.pixels);
+  frame.info.bits_per_sample = shape.bitpix;
+  frame.info.capture = read_capture_info(file.get());
+  apply_bayer_pattern(path, file.get(), stored_bottom_up, options_, frame);
   return frame;
 }
 

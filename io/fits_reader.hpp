@@ -11,6 +11,7 @@ class FitsReader : public ImageReader {
  public:
   explicit FitsReader(ReadOptions options = {}) : options_(std::move(options)) {}
   Frame read(const std::filesystem::path& path) override;
+  FrameInfo read_info(const std::filesystem::path& path) override;
 
  private:
   ReadOptions options_;

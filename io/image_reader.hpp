@@ -16,6 +16,10 @@ class ImageReader {
   // info.path, info.format, info.encoding and info.white_level set; info.index is the caller's.
   // Throws InputError naming the file for anything it cannot read.
   virtual Frame read(const std::filesystem::path& path) = 0;
+  // The frame's metadata (capture time, exposure, ...) without its pixels, for ordering frames by
+  // capture time before stacking. Formats that can read their header alone override it; the
+  // default decodes the whole frame.
+  virtual FrameInfo read_info(const std::filesystem::path& path);
 };
 
 }  // namespace nightstack

@@ -21,6 +21,7 @@ Usage:
   nightstack run CONFIG [--set ID.PARAM=VALUE]... [--threads N] [--quiet]
   nightstack validate CONFIG [--set ID.PARAM=VALUE]...
   nightstack stages
+  nightstack info FILE... [--json]
   nightstack stack --method max|sum|mean --fits OUT.fits [--tiff OUT.tif] INPUT...
   nightstack COMMAND --help      (each command explains itself)
 
@@ -31,6 +32,8 @@ Commands:
              finds. Reads no pixels.
   stages     List every stage type with its parameters, types, defaults and help.
   stack      Quick form for one-off use: builds the same graph from flags.
+  info       One line per file: format, size, channels, bit depth, CFA pattern,
+             exposure, ISO/gain, time, camera; --json for machines.
 
 Examples:
   nightstack stack --method max --fits trails.fits --tiff trails.tif night/*.jpg
@@ -51,7 +54,9 @@ void print_error_lines(const std::string& message) {
   }
 }
 
-int dispatch(const std::string& command, const Arguments& arguments, const StageRegistry& registry) {
+int dispatch(const std::string& command, const Arguments& arguments, const CommandLineTools& tools) {
+  const StageRegistry& registry = tools.registry;
+  if (command == "info") return command_info(arguments, tools.inspect);
   if (command == "run") return command_run(arguments, registry);
   if (command == "validate") return command_validate(arguments, registry);
   if (command == "stages") return command_stages(arguments, registry);
@@ -63,7 +68,7 @@ int dispatch(const std::string& command, const Arguments& arguments, const Stage
 
 }  // namespace
 
-int run_command_line(int argc, char** argv, const StageRegistry& registry) {
+int run_command_line(int argc, char** argv, const CommandLineTools& tools) {
   Arguments arguments(argv + 1, argv + argc);
   if (arguments.empty() || arguments.front() == "--help" || arguments.front() == "-h" ||
       arguments.front() == "help") {
@@ -82,7 +87,7 @@ int run_command_line(int argc, char** argv, const StageRegistry& registry) {
   std::string command = arguments.front();
   arguments.erase(arguments.begin());
   try {
-    return dispatch(command, arguments, registry);
+    return dispatch(command, arguments, tools);
   } catch (const boost::program_options::error& error) {
     print_error_lines(std::string(error.what()) + " (see nightstack " + command + " --help)");
     return exit_code::usage;

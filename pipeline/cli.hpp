@@ -1,10 +1,23 @@
-// The command line: run, validate, stages, stack. Returns the process exit code.
+// The command line: run, validate, stages, stack, info. Returns the process exit code.
 #pragma once
 
+#include <filesystem>
+#include <functional>
+
+#include "pipeline/frame.hpp"
 #include "pipeline/stage.hpp"
 
 namespace nightstack {
 
-int run_command_line(int argc, char** argv, const StageRegistry& registry);
+// Decodes one file as stored (Bayer mosaics kept as CFA), for `nightstack info`. Supplied by main,
+// which knows the file formats; pipeline/ does not.
+using FileInspector = std::function<Frame(const std::filesystem::path&)>;
+
+struct CommandLineTools {
+  const StageRegistry& registry;
+  FileInspector inspect;
+};
+
+int run_command_line(int argc, char** argv, const CommandLineTools& tools);
 
 }  // namespace nightstack

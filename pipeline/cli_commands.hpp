@@ -4,6 +4,7 @@
 #include <string>
 #include <vector>
 
+#include "pipeline/cli.hpp"
 #include "pipeline/config.hpp"
 #include "pipeline/runner.hpp"
 #include "pipeline/stage.hpp"
@@ -16,6 +17,7 @@ int command_run(const Arguments& arguments, const StageRegistry& registry);
 int command_validate(const Arguments& arguments, const StageRegistry& registry);
 int command_stages(const Arguments& arguments, const StageRegistry& registry);
 int command_stack(const Arguments& arguments, const StageRegistry& registry);
+int command_info(const Arguments& arguments, const FileInspector& inspect);
 
 // Shared by run and stack: builds the graph from a loaded config, runs it, prints the summary.
 int execute_config(const Config& config, const RunOptions& options, bool quiet);

@@ -1,7 +1,24 @@
-// The one place that wires the rooms together: the CLI from pipeline/ with the stage table of stages/.
+// The one place that wires the rooms together: the CLI from pipeline/, the stage table of stages/
+// and the file formats of io/.
+#include "io/formats.hpp"
 #include "pipeline/cli.hpp"
+#include "pipeline/errors.hpp"
 #include "stages/registry.hpp"
 
+namespace {
+
+nightstack::Frame inspect_file(const std::filesystem::path& path) {
+  const nightstack::InputFormat* format = nightstack::identify_format(path);
+  if (!format) throw nightstack::InputError(path, "not an image nightstack recognises");
+  if (!format->make_reader) throw nightstack::InputError(path, format->name + " input is not supported yet");
+  nightstack::ReadOptions as_stored;
+  as_stored.bayer = "cfa";
+  return format->make_reader(as_stored)->read(path);
+}
+
+}  // namespace
+
 int main(int argc, char** argv) {
-  return nightstack::run_command_line(argc, argv, nightstack::builtin_stage_registry());
+  const nightstack::StageRegistry registry = nightstack::builtin_stage_registry();
+  return nightstack::run_command_line(argc, argv, {registry, inspect_file});
 }

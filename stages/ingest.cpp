@@ -2,7 +2,7 @@
 // bytes, and decodes them on request (from several threads at once).
 #include <algorithm>
 #include <cctype>
-#include <map>
+#include <optional>
 
 #include "io/formats.hpp"
 #include "pipeline/errors.hpp"
@@ -30,13 +30,20 @@ std::string readable_formats() {
   return names;
 }
 
-// One reader per format and ingest stage per decoding thread, so handles and buffers are reused
+// One reader per format and read options per decoding thread, so handles and buffers are reused
 // from frame to frame.
-ImageReader& reader_for(const InputFormat& format, const void* stage, const ReadOptions& options) {
-  thread_local std::map<std::pair<const InputFormat*, const void*>, std::unique_ptr<ImageReader>> readers;
-  auto& reader = readers[{&format, stage}];
-  if (!reader) reader = format.make_reader(options);
-  return *reader;
+ImageReader& reader_for(const InputFormat& format, const ReadOptions& options) {
+  struct CachedReader {
+    const InputFormat* format;
+    ReadOptions options;
+    std::unique_ptr<ImageReader> reader;
+  };
+  thread_local std::vector<CachedReader> readers;
+  for (auto& cached : readers) {
+    if (cached.format == &format && cached.options == options) return *cached.reader;
+  }
+  readers.push_back({&format, options, format.make_reader(options)});
+  return *readers.back().reader;
 }
 
 class Ingest : public FrameSource {
@@ -69,7 +76,9 @@ class Ingest : public FrameSource {
       }
       frames_.push_back({std::move(candidate), format});
     }
-    if (settings_.sort == "name") {
+    if (settings_.sort == "time") {
+      sort_by_capture_time(log);
+    } else if (settings_.sort == "name") {
       std::stable_sort(frames_.begin(), frames_.end(), [](const Entry& left, const Entry& right) {
         return natural_less(left.path.string(), right.path.string());
       });
@@ -81,13 +90,40 @@ class Ingest : public FrameSource {
     }
   }
 
+  // Frames without a capture time keep their name order after every frame that has one.
+  void sort_by_capture_time(Log& log) {
+    std::stable_sort(frames_.begin(), frames_.end(), [](const Entry& left, const Entry& right) {
+      return natural_less(left.path.string(), right.path.string());
+    });
+    std::vector<std::optional<double>> times;
+    std::size_t unknown = 0;
+    for (const auto& entry : frames_) {
+      times.push_back(
+          reader_for(*entry.format, settings_.read_options).read_info(entry.path).capture.start_time);
+      if (!times.back()) ++unknown;
+    }
+    std::vector<std::size_t> order(frames_.size());
+    for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
+    std::stable_sort(order.begin(), order.end(), [&](std::size_t left, std::size_t right) {
+      if (times[left] && times[right]) return *times[left] < *times[right];
+      return times[left].has_value() && !times[right].has_value();
+    });
+    std::vector<Entry> sorted;
+    for (std::size_t i : order) sorted.push_back(frames_[i]);
+    frames_ = std::move(sorted);
+    if (unknown) {
+      log.warn(std::to_string(unknown) + " of " + std::to_string(frames_.size()) + " frames of stage '" +
+               id() + "' have no capture time; they follow the others in name order");
+    }
+  }
+
   std::size_t files_skipped() const override { return skipped_; }
   std::size_t frame_count() const override { return frames_.size(); }
   const std::filesystem::path& frame_path(std::size_t index) const override { return frames_.at(index).path; }
 
   Frame read_frame(std::size_t index) const override {
     const Entry& entry = frames_.at(index);
-    Frame frame = reader_for(*entry.format, this, settings_.read_options).read(entry.path);
+    Frame frame = reader_for(*entry.format, settings_.read_options).read(entry.path);
     frame.info.index = index;
     return frame;
   }
@@ -121,9 +157,11 @@ StageType ingest_stage_type() {
       {.name = "sort",
        .type = ParameterType::choice,
        .default_value = std::string("name"),
-       .choices = {"name", "none"},
+       .choices = {"name", "time", "none"},
        .help =
-           "Frame order: 'name' sorts naturally (frame_9 before frame_10); 'none' keeps the order found."},
+           "Frame order: 'name' sorts naturally (frame_9 before frame_10); 'time' by capture time (FITS "
+           "DATE-OBS, EXIF DateTimeOriginal, RAW timestamp; read from the headers before stacking), frames "
+           "without one last; 'none' keeps the order found."},
       {.name = "recursive",
        .type = ParameterType::boolean,
        .default_value = false,

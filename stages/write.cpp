@@ -6,6 +6,7 @@
 #include "io/fits_writer.hpp"
 #include "io/jpeg_writer.hpp"
 #include "io/tiff_writer.hpp"
+#include "pipeline/sha256.hpp"
 #include "stages/display_encoding.hpp"
 #include "stages/registry.hpp"
 
@@ -42,6 +43,7 @@ class Write : public ImageSink {
   std::vector<std::filesystem::path> write(const Image& image) override {
     Provenance provenance = image.provenance;
     provenance.set("CREATOR", run_.software, "software that made this file");
+    provenance.set("CFGHASH", sha256_hex(run_.resolved_config), "SHA-256 of the resolved config (HISTORY)");
     if (settings_.fits) {
       write_fits(*settings_.fits, image.pixels, provenance, history());
     }
