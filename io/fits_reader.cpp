@@ -223,7 +223,7 @@ void apply_bayer_pattern(const std::filesystem::path& path, fitsfile* file, bool
     return;
   }
   frame.pixels = demosaic_bilinear(frame.pixels, top_left);
-  frame.info.colour_processing = "bilinear demosaic of a " + top_left.name() + " mosaic";
+  frame.info.colour_processing = "bilinear demosaic, BAYERPAT " + pattern->name() + " as stored";
 }
 
 }  // namespace

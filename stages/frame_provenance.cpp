@@ -48,6 +48,8 @@ void FrameProvenance::add(const FrameInfo& info) {
   agree(cfa_pattern_, info.cfa_pattern);
   agree(gain_, capture.gain ? number_text(*capture.gain) : "");
   agree(iso_, capture.iso ? number_text(*capture.iso) : "");
+  agree(colour_processing_, info.colour_processing);
+  agree(black_level_, info.black_level != 0 ? number_text(info.black_level) : "");
   ++frames_;
 }
 
@@ -85,6 +87,10 @@ void FrameProvenance::record(Provenance& provenance, bool values_are_sums) const
   carry(filter_, "FILTER", "filter of every frame");
   carry(object_, "OBJECT", "object of every frame");
   carry(cfa_pattern_, "BAYERPAT", "Bayer pattern of the mosaic (from the top-left pixel)");
+  carry(colour_processing_, "COLORPRC", "how colour was made from the raw data");
+  if (black_level_.agrees && !black_level_.value.empty()) {
+    provenance.set("BLKLEVEL", std::stod(black_level_.value), "black level subtracted by the reader");
+  }
   if (gain_.agrees && !gain_.value.empty())
     provenance.set("GAIN", std::stod(gain_.value), "gain of every frame");
   if (iso_.agrees && !iso_.value.empty())

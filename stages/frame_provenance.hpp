@@ -36,7 +36,8 @@ class FrameProvenance {
     std::string value;
     bool agrees = true;
   };
-  Agreement instrument_, telescope_, filter_, object_, cfa_pattern_, gain_, iso_;
+  Agreement instrument_, telescope_, filter_, object_, cfa_pattern_, gain_, iso_, colour_processing_,
+      black_level_;
 };
 
 }  // namespace nightstack
