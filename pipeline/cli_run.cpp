@@ -61,7 +61,10 @@ po::options_description config_options(bool with_run_options) {
   if (with_run_options) {
     options.add_options()("threads,j", po::value<unsigned>()->default_value(0)->value_name("N"),
                           "decoding threads; 0 means every core. Results are identical for any N")(
-        "quiet,q", "no progress and no informational messages (warnings and errors still print)");
+        "quiet,q", "no progress and no informational messages (warnings and errors still print)")(
+        "progress", po::value<std::string>()->default_value("auto")->value_name("STYLE"),
+        "auto (a bar on a terminal, a line every 5 s otherwise), bar, lines, json (one JSON object per line: "
+        "stage, done, total, frames_per_second, elapsed_seconds, eta_seconds, finished) or none");
   }
   return options;
 }
@@ -134,7 +137,8 @@ int command_run(const Arguments& arguments, const StageRegistry& registry) {
   if (!parsed) return exit_code::success;
   bool quiet = parsed->values.count("quiet") != 0;
   Config config = load_config_file(parsed->config_path, parsed->overrides, registry);
-  RunOptions options{parsed->values["threads"].as<unsigned>(), default_progress_style(quiet)};
+  RunOptions options{parsed->values["threads"].as<unsigned>(),
+                     parse_progress_style(parsed->values["progress"].as<std::string>(), quiet)};
   return execute_config(config, options, quiet);
 }
 

@@ -6,11 +6,23 @@
 #include <cmath>
 #include <cstdio>
 
+#include "pipeline/errors.hpp"
+#include "pipeline/json_text.hpp"
+
 namespace nightstack {
 
 ProgressStyle default_progress_style(bool quiet) {
   if (quiet) return ProgressStyle::off;
   return ::isatty(STDERR_FILENO) ? ProgressStyle::bar : ProgressStyle::lines;
+}
+
+ProgressStyle parse_progress_style(const std::string& text, bool quiet) {
+  if (text == "auto") return default_progress_style(quiet);
+  if (text == "bar") return ProgressStyle::bar;
+  if (text == "lines") return ProgressStyle::lines;
+  if (text == "json") return ProgressStyle::json;
+  if (text == "none") return ProgressStyle::off;
+  throw UsageError("--progress takes auto, bar, lines, json or none, not '" + text + "'");
 }
 
 Progress::Progress(std::ostream& stream, ProgressStyle style, std::string label, std::size_t total)
@@ -63,6 +75,15 @@ void Progress::draw(bool final) {
   char numbers[128];
   std::snprintf(numbers, sizeof numbers, "%zu/%zu frames  %.1f frames/s  %s %s", done_, total_, rate,
                 final ? "took" : "ETA", Progress::format_duration(final ? elapsed : remaining).c_str());
+  if (style_ == ProgressStyle::json) {
+    stream_ << "{\"stage\": " << json_string(label_) << ", \"done\": " << done_ << ", \"total\": " << total_
+            << ", \"frames_per_second\": " << json_number(rate)
+            << ", \"elapsed_seconds\": " << json_number(elapsed)
+            << ", \"eta_seconds\": " << json_number(final ? 0.0 : remaining)
+            << ", \"finished\": " << (final ? "true" : "false") << "}\n"
+            << std::flush;
+    return;
+  }
   if (style_ == ProgressStyle::bar) {
     constexpr int width = 30;
     int filled = total_ ? static_cast<int>(width * done_ / total_) : width;

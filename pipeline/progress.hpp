@@ -9,10 +9,14 @@
 
 namespace nightstack {
 
-enum class ProgressStyle { bar, lines, off };
+// bar: redrawn on a terminal; lines: a plain line every few seconds; json: one JSON object per line
+// (at most ten a second, and the final state) for batch systems; off: nothing.
+enum class ProgressStyle { bar, lines, json, off };
 
 // bar when stderr is a terminal, lines otherwise; off when quiet.
 ProgressStyle default_progress_style(bool quiet);
+// For --progress auto|bar|lines|json|none; throws UsageError for anything else. --quiet wins over auto.
+ProgressStyle parse_progress_style(const std::string& text, bool quiet);
 
 class Progress {
  public:
