@@ -102,21 +102,29 @@ std::optional<ParsedConfigCommand> parse_config_command(const Arguments& argumen
 }
 
 void print_summary(const RunSummary& summary) {
-  std::size_t frames = 0, skipped = 0;
+  std::size_t frames = 0, skipped = 0, rejected = 0;
   std::string per_source;
   for (const auto& source : summary.sources) {
     frames += source.frames;
-    skipped += source.files_skipped;
+    skipped += source.skipped.size();
+    std::size_t source_rejected = 0;
+    for (const auto& record : source.records) source_rejected += !record.used;
+    rejected += source_rejected;
     per_source += (per_source.empty() ? "" : "; ") + source.id + ": " + std::to_string(source.frames) +
-                  " frames, " + std::to_string(source.files_skipped) + " files skipped";
+                  " frames, " + std::to_string(source.skipped.size()) + " files skipped, " +
+                  std::to_string(source_rejected) + " frames rejected";
   }
   std::ostringstream line;
   line.precision(1);
-  line << std::fixed << "nightstack: stacked " << frames << " frames (" << skipped << " files skipped) in "
-       << summary.seconds << " s on " << summary.threads << (summary.threads == 1 ? " thread" : " threads");
+  line << std::fixed << "nightstack: stacked " << frames << " frames (" << skipped << " files skipped";
+  if (rejected) line << ", " << rejected << " frames rejected as outliers";
+  line << ") in " << summary.seconds << " s on " << summary.threads
+       << (summary.threads == 1 ? " thread" : " threads");
   std::cout << line.str() << '\n';
   if (summary.sources.size() > 1) std::cout << "  " << per_source << '\n';
-  for (const auto& output : summary.outputs) std::cout << "  wrote " << output.string() << '\n';
+  for (const auto& output : summary.outputs) {
+    for (const auto& file : output.files) std::cout << "  wrote " << file.string() << '\n';
+  }
 }
 
 }  // namespace
@@ -153,7 +161,7 @@ int command_validate(const Arguments& arguments, const StageRegistry& registry) 
   std::cout << describe(graph);
   for (const auto& source : sources) {
     std::cout << source.id << ": " << source.frames << " frames to read";
-    if (source.files_skipped) std::cout << ", " << source.files_skipped << " files skipped";
+    if (!source.skipped.empty()) std::cout << ", " << source.skipped.size() << " files skipped";
     std::cout << '\n';
   }
   std::cout << parsed->config_path << ": valid\n";

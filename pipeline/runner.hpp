@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "pipeline/frame_statistics.hpp"
 #include "pipeline/graph.hpp"
 #include "pipeline/log.hpp"
 #include "pipeline/progress.hpp"
@@ -20,15 +21,38 @@ struct RunOptions {
   ProgressStyle progress = ProgressStyle::off;
 };
 
+// One frame a source found: its measurements and whether it went into the stacks.
+struct FrameRecord {
+  std::filesystem::path path;
+  FrameStatistics statistics;  // empty when the frame was never decoded (e.g. a run stopped early)
+  bool used = true;
+  std::string rejection;  // why it was left out, when not used
+};
+
 struct SourceSummary {
   std::string id;
-  std::size_t frames = 0;
-  std::size_t files_skipped = 0;
+  std::size_t frames = 0;  // frames stacked
+  std::vector<FrameRecord> records;
+  std::vector<SkippedFile> skipped;
+};
+
+// Seconds of work per stage, summed over the threads that did it.
+struct StageTiming {
+  std::string id;
+  double seconds = 0;
+};
+
+// What one sink wrote, with a small copy of the image it was given, for the run report.
+struct OutputRecord {
+  std::string stage;
+  std::vector<std::filesystem::path> files;
+  ImageD preview;
 };
 
 struct RunSummary {
   std::vector<SourceSummary> sources;
-  std::vector<std::filesystem::path> outputs;
+  std::vector<OutputRecord> outputs;
+  std::vector<StageTiming> timings;  // in graph order
   unsigned threads = 0;
   double seconds = 0;
 };

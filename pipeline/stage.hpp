@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -50,6 +51,11 @@ class Stage {
   std::string id_;
 };
 
+struct SkippedFile {
+  std::filesystem::path path;
+  std::string reason;
+};
+
 // nothing -> frames. prepare() finds the inputs (reads no pixels); read_frame() decodes one and
 // is called from several threads at once.
 class FrameSource : public Stage {
@@ -59,8 +65,11 @@ class FrameSource : public Stage {
   virtual std::size_t frame_count() const = 0;
   virtual const std::filesystem::path& frame_path(std::size_t index) const = 0;
   virtual Frame read_frame(std::size_t index) const = 0;
-  // Files found but left out (not images, unsupported), each already warned about.
-  virtual std::size_t files_skipped() const { return 0; }
+  // Files found but left out (not images, unsupported, excluded), each already warned about.
+  virtual std::vector<SkippedFile> skipped_files() const { return {}; }
+  // When set, frames whose background or noise lies further than this many robust standard
+  // deviations from the sequence's are left out; the runner measures every frame first to decide.
+  virtual std::optional<double> outlier_threshold() const { return std::nullopt; }
 };
 
 // frames -> frames, one frame at a time; called from several threads at once.

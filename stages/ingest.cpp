@@ -1,5 +1,7 @@
 // ingest: finds the frames named by files, directories and globs, recognises each by its first
 // bytes, and decodes them on request (from several threads at once).
+#include <fnmatch.h>
+
 #include <algorithm>
 #include <cctype>
 #include <optional>
@@ -19,6 +21,8 @@ struct IngestSettings {
   std::string sort;
   bool recursive = false;
   ReadOptions read_options;
+  std::vector<std::string> exclude;
+  std::optional<double> reject_outliers;
 };
 
 std::string readable_formats() {
@@ -53,25 +57,30 @@ class Ingest : public FrameSource {
 
   void prepare(Log& log) override {
     frames_.clear();
-    skipped_ = 0;
+    skipped_.clear();
+    auto skip = [&](const std::filesystem::path& path, const std::string& reason) {
+      log.warn("skipping " + path.string() + ": " + reason);
+      skipped_.push_back({path, reason});
+    };
     for (auto& candidate : expand_input_paths(settings_.paths, settings_.recursive)) {
       std::error_code error;
+      if (is_excluded(candidate)) {
+        skip(candidate, "excluded by the stage's 'exclude' list");
+        continue;
+      }
       if (std::filesystem::is_directory(candidate, error)) {
-        log.warn("skipping " + candidate.string() + ": it is a directory, not an image");
-        ++skipped_;
+        skip(candidate, "it is a directory, not an image");
         continue;
       }
       const InputFormat* format = identify_format(candidate);
       if (!format) {
-        log.warn("skipping " + candidate.string() + ": not an image nightstack can read (it reads " +
-                 readable_formats() + "); move it out of the folder or list the frames explicitly");
-        ++skipped_;
+        skip(candidate, "not an image nightstack can read (it reads " + readable_formats() +
+                            "); move it out of the folder or list the frames explicitly");
         continue;
       }
       if (!format->make_reader) {
-        log.warn("skipping " + candidate.string() + ": " + format->name +
-                 " input is not supported yet (nightstack reads " + readable_formats() + ")");
-        ++skipped_;
+        skip(candidate,
+             format->name + " input is not supported yet (nightstack reads " + readable_formats() + ")");
         continue;
       }
       frames_.push_back({std::move(candidate), format});
@@ -88,6 +97,17 @@ class Ingest : public FrameSource {
                        "no frames to stack: nothing in 'paths' is an image nightstack can read", std::nullopt,
                        id());
     }
+  }
+
+  // An entry matches a file's name or its whole path, as a shell pattern.
+  bool is_excluded(const std::filesystem::path& path) const {
+    for (const auto& pattern : settings_.exclude) {
+      if (::fnmatch(pattern.c_str(), path.filename().c_str(), 0) == 0 ||
+          ::fnmatch(pattern.c_str(), path.c_str(), 0) == 0) {
+        return true;
+      }
+    }
+    return false;
   }
 
   // Frames without a capture time keep their name order after every frame that has one.
@@ -117,7 +137,8 @@ class Ingest : public FrameSource {
     }
   }
 
-  std::size_t files_skipped() const override { return skipped_; }
+  std::vector<SkippedFile> skipped_files() const override { return skipped_; }
+  std::optional<double> outlier_threshold() const override { return settings_.reject_outliers; }
   std::size_t frame_count() const override { return frames_.size(); }
   const std::filesystem::path& frame_path(std::size_t index) const override { return frames_.at(index).path; }
 
@@ -135,7 +156,7 @@ class Ingest : public FrameSource {
   };
   IngestSettings settings_;
   std::vector<Entry> frames_;
-  std::size_t skipped_ = 0;
+  std::vector<SkippedFile> skipped_;
 };
 
 }  // namespace
@@ -166,6 +187,19 @@ StageType ingest_stage_type() {
        .type = ParameterType::boolean,
        .default_value = false,
        .help = "Also read the subdirectories of listed directories."},
+      {.name = "exclude",
+       .type = ParameterType::path_list,
+       .default_value = std::vector<std::string>{},
+       .help = "Frames to leave out: file names or paths, shell patterns allowed (e.g. [IMG_0042.CR2, "
+               "'bad_*'])."},
+      {.name = "reject_outliers",
+       .type = ParameterType::number,
+       .minimum = 1.0,
+       .maximum = 100.0,
+       .help =
+           "Off unless given. Leaves out frames whose background or noise differs from the sequence's median "
+           "by more than this many robust standard deviations (e.g. 5: clouds, headlights, dawn). Every "
+           "frame is then decoded twice: once to measure, once to stack. Each rejection is reported."},
       {.name = "raw_mode",
        .type = ParameterType::choice,
        .default_value = std::string("rgb"),
@@ -202,7 +236,8 @@ StageType ingest_stage_type() {
   };
   type.make = [](const StageContext& context) -> std::unique_ptr<Stage> {
     const auto& parameters = context.parameters;
-    IngestSettings settings{parameters.list("paths"), parameters.text("sort"),
+    IngestSettings settings{parameters.list("paths"),
+                            parameters.text("sort"),
                             parameters.boolean("recursive"),
                             ReadOptions{
                                 .raw_mode = parameters.text("raw_mode"),
@@ -211,7 +246,11 @@ StageType ingest_stage_type() {
                                 .demosaic = parameters.text("demosaic"),
                                 .half_size = parameters.boolean("half_size"),
                                 .bayer = parameters.text("bayer"),
-                            }};
+                            },
+                            parameters.list("exclude"),
+                            parameters.has("reject_outliers")
+                                ? std::optional<double>(parameters.number("reject_outliers"))
+                                : std::nullopt};
     return std::make_unique<Ingest>(context.id, std::move(settings));
   };
   return type;

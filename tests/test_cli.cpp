@@ -68,7 +68,7 @@ BOOST_AUTO_TEST_CASE(stages_lists_every_type_and_parameter_with_defaults) {
   auto listing = run_nightstack({"stages"});
   BOOST_TEST(listing.exit_code == 0);
   for (std::string expected : {"ingest", "linearize", "stack", "normalize", "write", "paths", "transfer",
-                               "default auto", "method", "max|sum|mean", "default 99.9", "jpeg_quality"}) {
+                               "default auto", "method", "max", "default 99.9", "jpeg_quality"}) {
     BOOST_TEST_INFO(expected);
     BOOST_TEST(contains(listing.out, expected));
   }
@@ -128,9 +128,9 @@ BOOST_AUTO_TEST_CASE(set_overrides_a_value_and_is_checked_like_the_file) {
   write_gray_jpeg(directory.path() / "a.jpg", 8, 8, 100);
   auto config = write_text(directory.path() / "c.yaml",
                            valid_config(directory.path() / "*.jpg", directory.path() / "max.fits"));
-  auto bad = run_nightstack({"validate", config.string(), "--set", "trails.method=median"});
+  auto bad = run_nightstack({"validate", config.string(), "--set", "trails.method=medain"});
   BOOST_TEST(bad.exit_code == 3);
-  BOOST_TEST(contains(bad.err, "--set trails.method=median"));
+  BOOST_TEST(contains(bad.err, "--set trails.method=medain"));
   auto good = run_nightstack(
       {"run", config.string(), "--quiet", "--set", "out.fits=" + (directory.path() / "other.fits").string()});
   BOOST_TEST(good.exit_code == 0);

@@ -1,0 +1,74 @@
+// Histogram-based robust statistics of one frame.
+#include "pipeline/frame_statistics.hpp"
+
+#include <algorithm>
+#include <array>
+#include <cmath>
+
+namespace nightstack {
+
+namespace {
+
+constexpr int bins = 65536;
+constexpr int row_step = 4;
+
+// The bin holding the sample of rank (count - 1) / 2 (the lower median).
+int median_bin(const std::vector<std::size_t>& histogram, std::size_t count) {
+  const std::size_t wanted = (count - 1) / 2;
+  std::size_t seen = 0;
+  for (int bin = 0; bin < bins; ++bin) {
+    seen += histogram[static_cast<std::size_t>(bin)];
+    if (seen > wanted) return bin;
+  }
+  return bins - 1;
+}
+
+}  // namespace
+
+FrameStatistics measure_frame(const Frame& frame) {
+  const auto& pixels = frame.pixels;
+  const double white = frame.info.white_level > 0 ? frame.info.white_level : 1.0;
+  const float white_sample = static_cast<float>(white);
+  FrameStatistics statistics;
+  std::vector<std::size_t> histogram(bins), deviations(bins);
+  for (int channel = 0; channel < pixels.channels(); ++channel) {
+    const auto plane = pixels.plane(channel);
+    double sum = 0;
+    std::size_t saturated = 0;
+    for (float value : plane) {
+      sum += value;
+      saturated += value >= white_sample;
+    }
+    statistics.saturated += saturated;
+    statistics.mean.push_back(plane.empty() ? 0.0 : sum / static_cast<double>(plane.size()) / white);
+
+    std::fill(histogram.begin(), histogram.end(), 0);
+    std::size_t counted = 0;
+    for (int row = 0; row < pixels.height(); row += row_step) {
+      const float* line = plane.data() + static_cast<std::size_t>(row) * pixels.width();
+      for (int column = 0; column < pixels.width(); ++column) {
+        double scaled = std::round(static_cast<double>(line[column]) / white * (bins - 1));
+        if (std::isnan(scaled)) continue;
+        ++histogram[static_cast<std::size_t>(std::clamp(scaled, 0.0, double(bins - 1)))];
+        ++counted;
+      }
+    }
+    if (counted == 0) {
+      statistics.background.push_back(0);
+      statistics.noise.push_back(0);
+      continue;
+    }
+    const int median = median_bin(histogram, counted);
+    std::fill(deviations.begin(), deviations.end(), 0);
+    for (int bin = 0; bin < bins; ++bin) {
+      deviations[static_cast<std::size_t>(std::abs(bin - median))] +=
+          histogram[static_cast<std::size_t>(bin)];
+    }
+    const int mad = median_bin(deviations, counted);
+    statistics.background.push_back(static_cast<double>(median) / (bins - 1));
+    statistics.noise.push_back(1.4826 * static_cast<double>(mad) / (bins - 1));
+  }
+  return statistics;
+}
+
+}  // namespace nightstack
