@@ -41,22 +41,20 @@ void write_bytes(const std::filesystem::path& destination, const std::filesystem
 
 }  // namespace
 
-void write_jpeg(const std::filesystem::path& destination, const PlanarImage<std::uint8_t>& pixels,
-                int quality) {
+std::vector<unsigned char> encode_jpeg(const PlanarImage<std::uint8_t>& pixels, int quality) {
   const int channels = pixels.channels();
   if (quality < 1 || quality > 100) {
-    throw std::invalid_argument("write_jpeg: quality " + std::to_string(quality) + " is not in 1..100");
+    throw std::invalid_argument("encode_jpeg: quality " + std::to_string(quality) + " is not in 1..100");
   }
   if (channels != 1 && channels != 3) {
-    throw std::invalid_argument("write_jpeg: " + std::to_string(channels) +
+    throw std::invalid_argument("encode_jpeg: " + std::to_string(channels) +
                                 " channels; JPEG output takes 1 or 3");
   }
-  if (pixels.empty()) throw std::invalid_argument("write_jpeg: the image is empty");
+  if (pixels.empty()) throw std::invalid_argument("encode_jpeg: the image is empty");
   // JPEG's own limit; TurboJPEG would refuse later with a less clear message.
   if (pixels.width() > 65535 || pixels.height() > 65535) {
-    throw OutputError(destination, "a JPEG is at most 65535 pixels wide and high; this image is " +
-                                       std::to_string(pixels.width()) + " x " +
-                                       std::to_string(pixels.height()));
+    throw std::runtime_error("a JPEG is at most 65535 pixels wide and high; this image is " +
+                             std::to_string(pixels.width()) + " x " + std::to_string(pixels.height()));
   }
 
   std::vector<unsigned char> interleaved(pixels.plane_size() * channels);
@@ -68,9 +66,8 @@ void write_jpeg(const std::filesystem::path& destination, const PlanarImage<std:
   }
 
   TurboJpegHandle compressor(tjInitCompress());
-  if (!compressor) {
-    throw OutputError(destination, "cannot start the JPEG encoder: " + turbojpeg_error_text(nullptr));
-  }
+  if (!compressor)
+    throw std::runtime_error("cannot start the JPEG encoder: " + turbojpeg_error_text(nullptr));
   const int subsampling = channels == 1 ? TJSAMP_GRAY : (quality >= 90 ? TJSAMP_444 : TJSAMP_420);
   unsigned char* compressed = nullptr;
   unsigned long compressed_size = 0;
@@ -78,12 +75,23 @@ void write_jpeg(const std::filesystem::path& destination, const PlanarImage<std:
                                  channels == 1 ? TJPF_GRAY : TJPF_RGB, &compressed, &compressed_size,
                                  subsampling, quality, 0);
   TurboJpegBuffer owned(compressed);  // TurboJPEG may allocate even when it then fails
-  if (result != 0) {
-    throw OutputError(destination, "cannot encode the JPEG: " + turbojpeg_error_text(compressor.get()));
-  }
+  if (result != 0)
+    throw std::runtime_error("cannot encode the JPEG: " + turbojpeg_error_text(compressor.get()));
+  return std::vector<unsigned char>(owned.get(), owned.get() + compressed_size);
+}
 
+void write_jpeg(const std::filesystem::path& destination, const PlanarImage<std::uint8_t>& pixels,
+                int quality) {
+  std::vector<unsigned char> encoded;
+  try {
+    encoded = encode_jpeg(pixels, quality);
+  } catch (const std::invalid_argument&) {
+    throw;
+  } catch (const std::runtime_error& error) {
+    throw OutputError(destination, error.what());
+  }
   AtomicOutput output(destination);
-  write_bytes(destination, output.temporary_path(), owned.get(), compressed_size);
+  write_bytes(destination, output.temporary_path(), encoded.data(), encoded.size());
   output.commit();
 }
 

@@ -3,6 +3,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <vector>
 
 #include "pipeline/image.hpp"
 
@@ -14,5 +15,8 @@ namespace nightstack {
 // fails.
 void write_jpeg(const std::filesystem::path& destination, const PlanarImage<std::uint8_t>& pixels,
                 int quality);
+// The same encoding in memory (for previews embedded in the run report); std::runtime_error when
+// TurboJPEG fails.
+std::vector<unsigned char> encode_jpeg(const PlanarImage<std::uint8_t>& pixels, int quality);
 
 }  // namespace nightstack

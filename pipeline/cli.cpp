@@ -84,6 +84,7 @@ int run_command_line(int argc, char** argv, const CommandLineTools& tools) {
     return exit_code::success;
   }
   install_interrupt_handlers();
+  set_report_writer(tools.write_report);
   std::string command = arguments.front();
   arguments.erase(arguments.begin());
   try {

@@ -5,6 +5,7 @@
 #include <functional>
 
 #include "pipeline/frame.hpp"
+#include "pipeline/runner.hpp"
 #include "pipeline/stage.hpp"
 
 namespace nightstack {
@@ -13,9 +14,14 @@ namespace nightstack {
 // which knows the file formats; pipeline/ does not.
 using FileInspector = std::function<Frame(const std::filesystem::path&)>;
 
+// Writes PREFIX.json and PREFIX.html for a finished run. Supplied by main (io/ renders them).
+using ReportWriter =
+    std::function<void(const std::filesystem::path& prefix, const RunSummary&, const RunInfo&)>;
+
 struct CommandLineTools {
   const StageRegistry& registry;
   FileInspector inspect;
+  ReportWriter write_report;
 };
 
 int run_command_line(int argc, char** argv, const CommandLineTools& tools);

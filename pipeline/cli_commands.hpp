@@ -19,7 +19,11 @@ int command_stages(const Arguments& arguments, const StageRegistry& registry);
 int command_stack(const Arguments& arguments, const StageRegistry& registry);
 int command_info(const Arguments& arguments, const FileInspector& inspect);
 
-// Shared by run and stack: builds the graph from a loaded config, runs it, prints the summary.
+// The report writer execute_config uses; set once by run_command_line.
+void set_report_writer(ReportWriter writer);
+
+// Shared by run and stack: builds the graph from a loaded config, runs it, prints the summary and
+// writes the run report.
 int execute_config(const Config& config, const RunOptions& options, bool quiet);
 
 }  // namespace nightstack

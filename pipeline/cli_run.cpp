@@ -64,7 +64,10 @@ po::options_description config_options(bool with_run_options) {
         "quiet,q", "no progress and no informational messages (warnings and errors still print)")(
         "progress", po::value<std::string>()->default_value("auto")->value_name("STYLE"),
         "auto (a bar on a terminal, a line every 5 s otherwise), bar, lines, json (one JSON object per line: "
-        "stage, done, total, frames_per_second, elapsed_seconds, eta_seconds, finished) or none");
+        "stage, done, total, frames_per_second, elapsed_seconds, eta_seconds, finished) or none")(
+        "report", po::value<std::string>()->default_value("auto")->value_name("PREFIX"),
+        "write the run report as PREFIX.json and PREFIX.html; auto: beside the first output, named after the "
+        "config (e.g. out/startrails-report.html); none: no report");
   }
   return options;
 }
@@ -127,7 +130,31 @@ void print_summary(const RunSummary& summary) {
   }
 }
 
+ReportWriter& report_writer() {
+  static ReportWriter writer;
+  return writer;
+}
+
+std::filesystem::path default_report_prefix(const Config& config, const RunSummary& summary) {
+  std::filesystem::path directory = ".";
+  for (const auto& output : summary.outputs) {
+    if (!output.files.empty()) {
+      directory = output.files.front().parent_path();
+      break;
+    }
+  }
+  std::string name = std::filesystem::path(config.source).stem().string();
+  if (name.empty() || config.source == "nightstack stack") {
+    name = summary.outputs.empty() || summary.outputs.front().files.empty()
+               ? std::string("stack")
+               : summary.outputs.front().files.front().stem().string();
+  }
+  return (directory.empty() ? std::filesystem::path(".") : directory) / (name + "-report");
+}
+
 }  // namespace
+
+void set_report_writer(ReportWriter writer) { report_writer() = std::move(writer); }
 
 int execute_config(const Config& config, const RunOptions& options, bool quiet) {
   RunInfo run{.config_path = config.source,
@@ -137,6 +164,12 @@ int execute_config(const Config& config, const RunOptions& options, bool quiet) 
   Log log(std::cerr, quiet);
   RunSummary summary = run_graph(graph, options, log, std::cerr);
   print_summary(summary);
+  if (options.report != "none" && report_writer()) {
+    std::filesystem::path prefix = options.report == "auto" ? default_report_prefix(config, summary)
+                                                            : std::filesystem::path(options.report);
+    report_writer()(prefix, summary, run);
+    std::cout << "  wrote " << prefix.string() << ".json\n  wrote " << prefix.string() << ".html\n";
+  }
   return exit_code::success;
 }
 
@@ -146,7 +179,8 @@ int command_run(const Arguments& arguments, const StageRegistry& registry) {
   bool quiet = parsed->values.count("quiet") != 0;
   Config config = load_config_file(parsed->config_path, parsed->overrides, registry);
   RunOptions options{parsed->values["threads"].as<unsigned>(),
-                     parse_progress_style(parsed->values["progress"].as<std::string>(), quiet)};
+                     parse_progress_style(parsed->values["progress"].as<std::string>(), quiet),
+                     parsed->values["report"].as<std::string>()};
   return execute_config(config, options, quiet);
 }
 

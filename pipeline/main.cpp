@@ -1,6 +1,7 @@
 // The one place that wires the rooms together: the CLI from pipeline/, the stage table of stages/
 // and the file formats of io/.
 #include "io/formats.hpp"
+#include "io/run_report.hpp"
 #include "pipeline/cli.hpp"
 #include "pipeline/errors.hpp"
 #include "stages/registry.hpp"
@@ -20,5 +21,5 @@ nightstack::Frame inspect_file(const std::filesystem::path& path) {
 
 int main(int argc, char** argv) {
   const nightstack::StageRegistry registry = nightstack::builtin_stage_registry();
-  return nightstack::run_command_line(argc, argv, {registry, inspect_file});
+  return nightstack::run_command_line(argc, argv, {registry, inspect_file, nightstack::write_run_report});
 }

@@ -110,7 +110,8 @@ RunSummary run_graph(Graph& graph, const RunOptions& options, Log& log, std::ost
       images[n] = transform->transform(*images[node.inputs.front()]);
     } else if (auto* sink = dynamic_cast<ImageSink*>(node.stage.get())) {
       const Image& image = *images[node.inputs.front()];
-      summary.outputs.push_back({sink->id(), sink->write(image), make_preview(image.pixels, preview_width)});
+      summary.outputs.push_back({sink->id(), sink->write(image), make_preview(image.pixels, preview_width),
+                                 compute_image_statistics(image.pixels, {0.1, 1, 50, 99, 99.9})});
     }
     node_seconds[n] += std::chrono::duration<double>(Clock::now() - stage_start).count();
   }

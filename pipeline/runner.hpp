@@ -11,6 +11,7 @@
 
 #include "pipeline/frame_statistics.hpp"
 #include "pipeline/graph.hpp"
+#include "pipeline/image_statistics.hpp"
 #include "pipeline/log.hpp"
 #include "pipeline/progress.hpp"
 
@@ -19,6 +20,9 @@ namespace nightstack {
 struct RunOptions {
   unsigned threads = 0;  // 0: every core
   ProgressStyle progress = ProgressStyle::off;
+  // Where the run report goes: "auto" (beside the first output, named after the config), "none",
+  // or a path prefix (PREFIX.json and PREFIX.html).
+  std::string report = "auto";
 };
 
 // One frame a source found: its measurements and whether it went into the stacks.
@@ -47,6 +51,7 @@ struct OutputRecord {
   std::string stage;
   std::vector<std::filesystem::path> files;
   ImageD preview;
+  ImageStatistics statistics;  // of the full image given to the sink
 };
 
 struct RunSummary {
