@@ -85,7 +85,10 @@ BOOST_AUTO_TEST_CASE(the_binary_leaves_out_a_bright_frame_and_an_excluded_one) {
     if (index == 5) {
       for (auto& value : image.samples()) value = static_cast<std::uint8_t>(std::min(255, value + 120));
     }
-    write_reference_jpeg(frames / ("f" + std::to_string(index) + ".jpg"), image);
+    std::string name = "f";
+    name += std::to_string(index);
+    name += ".jpg";
+    write_reference_jpeg(frames / name, image);
   }
   auto config = directory.path() / "screen.yaml";
   std::ofstream(config) << "stages:\n"
