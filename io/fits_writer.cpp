@@ -3,6 +3,7 @@
 // removed so a failed write never leaves a file under the destination name.
 #include "io/fits_writer.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
@@ -27,9 +28,10 @@ bool is_keyword_character(char character) {
 // Keywords that describe the file's structure or that this writer sets itself; a card with one of
 // these names would corrupt or contradict the header.
 bool is_reserved_keyword(const std::string& key) {
-  static const char* const reserved[] = {"SIMPLE",  "BITPIX",  "EXTEND",  "END",      "BZERO",   "BSCALE",
-                                         "BLANK",   "PCOUNT",  "GCOUNT",  "XTENSION", "DATE",    "CHECKSUM",
-                                         "DATASUM", "HISTORY", "COMMENT", "CONTINUE", "LONGSTRN"};
+  static const char* const reserved[] = {"SIMPLE",   "BITPIX",  "EXTEND",  "END",      "BZERO",    "BSCALE",
+                                         "BLANK",    "PCOUNT",  "GCOUNT",  "XTENSION", "DATE",     "CHECKSUM",
+                                         "DATASUM",  "HISTORY", "COMMENT", "CONTINUE", "LONGSTRN", "ROWORDER",
+                                         "VALSCALE", "NCLIPLO", "NCLIPHI"};
   for (const char* name : reserved) {
     if (key == name) return true;
   }
@@ -158,34 +160,95 @@ void write_history_entry(fitsfile* file, const std::string& entry, int& status) 
   if (start == 0 || start < entry.size()) write_history_line(file, entry.substr(start), status);
 }
 
-// Converts and writes one row at a time so no float copy of the whole image is needed.
-void write_pixels(fitsfile* file, const ImageD& pixels, int& status) {
+constexpr double count_scale = 65535.0;
+
+// Unsigned 16-bit counts as FitsWriteOptions documents them.
+std::uint16_t to_count(double value) {
+  if (!(value > 0.0)) return 0;  // negative, zero or NaN
+  if (value >= 1.0) return 65535;
+  return static_cast<std::uint16_t>(std::round(value * count_scale));
+}
+
+struct ClipCounts {
+  std::int64_t low = 0;   // below 0, or NaN
+  std::int64_t high = 0;  // above 1
+};
+
+ClipCounts count_clipped(const ImageD& pixels) {
+  ClipCounts counts;
+  for (double value : pixels.samples()) {
+    if (!(value >= 0.0)) ++counts.low;
+    if (value > 1.0) ++counts.high;
+  }
+  return counts;
+}
+
+// Converts (with `convert`) and writes one row at a time, bottom row first, so no converted copy of
+// the whole image is needed.
+template <class Stored, class Convert>
+void write_pixels(fitsfile* file, const ImageD& pixels, int datatype, Convert convert, int& status) {
   const auto width = static_cast<std::size_t>(pixels.width());
-  std::vector<float> row(width);
+  std::vector<Stored> row(width);
   for (int channel = 0; channel < pixels.channels() && status == 0; ++channel) {
     for (int fits_row = 0; fits_row < pixels.height() && status == 0; ++fits_row) {
       const int image_row = pixels.height() - 1 - fits_row;
       for (std::size_t column = 0; column < width; ++column) {
-        row[column] = to_float(pixels.at(channel, image_row, static_cast<int>(column)));
+        row[column] = convert(pixels.at(channel, image_row, static_cast<int>(column)));
       }
       const auto first =
           static_cast<LONGLONG>(pixels.plane_size() * channel + width * static_cast<std::size_t>(fits_row)) +
           1;
-      fits_write_img(file, TFLOAT, first, static_cast<LONGLONG>(width), row.data(), &status);
+      fits_write_img(file, datatype, first, static_cast<LONGLONG>(width), row.data(), &status);
     }
+  }
+}
+
+// Our patterns start at the top-left pixel of the top-to-bottom image; FITS pixel (1,1) is its
+// bottom-left pixel, on the same row of the 2x2 pattern as the top row only when the height is odd.
+Provenance with_fits_bayer_pattern(const Provenance& provenance, int height) {
+  const HeaderCard* card = provenance.find("BAYERPAT");
+  if (card == nullptr) return provenance;
+  const auto* pattern = std::get_if<std::string>(&card->value);
+  const bool valid = pattern != nullptr && pattern->size() == 4 &&
+                     std::all_of(pattern->begin(), pattern->end(),
+                                 [](char letter) { return letter >= 'A' && letter <= 'Z'; });
+  if (!valid) {
+    throw std::invalid_argument(
+        "write_fits: BAYERPAT must be a 2x2 pattern of 4 capital letters such as 'RGGB' to be rewritten for "
+        "the bottom-up row order");
+  }
+  const std::string from_bottom = height % 2 == 0 ? pattern->substr(2, 2) + pattern->substr(0, 2) : *pattern;
+  Provenance rewritten = provenance;
+  rewritten.set("BAYERPAT", from_bottom, "Bayer pattern at FITS pixel (1,1), bottom-up");
+  return rewritten;
+}
+
+int image_type(int bitpix) {
+  switch (bitpix) {
+    case -32:
+      return FLOAT_IMG;
+    case -64:
+      return DOUBLE_IMG;
+    case 16:
+      return USHORT_IMG;  // BITPIX 16 with BZERO 32768, written by CFITSIO
+    default:
+      throw std::invalid_argument("write_fits: BITPIX " + std::to_string(bitpix) +
+                                  " is not one the writer offers (-32, -64 or 16)");
   }
 }
 
 }  // namespace
 
 void write_fits(const std::filesystem::path& destination, const ImageD& pixels, const Provenance& provenance,
-                const std::vector<std::string>& history) {
+                const std::vector<std::string>& history, const FitsWriteOptions& options) {
   if (pixels.channels() != 1 && pixels.channels() != 3) {
     throw std::invalid_argument("write_fits: " + std::to_string(pixels.channels()) +
                                 " channels; FITS output takes 1 or 3");
   }
   if (pixels.empty()) throw std::invalid_argument("write_fits: the image is empty");
   for (const auto& card : provenance.cards()) check_keyword(card.key);
+  const int type = image_type(options.bitpix);
+  const Provenance cards = with_fits_bayer_pattern(provenance, pixels.height());
 
   AtomicOutput output(destination);
   const FitsWriteFailure failure(destination);
@@ -198,16 +261,34 @@ void write_fits(const std::filesystem::path& destination, const ImageD& pixels, 
 
   const int axis_count = pixels.channels() == 1 ? 2 : 3;
   long axes[3] = {pixels.width(), pixels.height(), pixels.channels()};
-  fits_create_img(file.get(), FLOAT_IMG, axis_count, axes, &status);
+  fits_create_img(file.get(), type, axis_count, axes, &status);
   failure.check(status, "image header");
   fits_write_date(file.get(), &status);
-  if (needs_long_strings(provenance)) fits_write_key_longwarn(file.get(), &status);
-  for (const auto& card : provenance.cards()) write_card(file.get(), card, status);
+  // The de-facto convention (N.I.N.A., Siril, ASCOM) for saying which way the rows run.
+  write_card(file.get(),
+             {"ROWORDER", std::string("BOTTOM-UP"), "first row stored is the bottom of the image"}, status);
+  if (options.bitpix == 16) {
+    const ClipCounts clipped = count_clipped(pixels);
+    write_card(file.get(), {"VALSCALE", std::int64_t{65535}, "count = round(value * VALSCALE), in 0..65535"},
+               status);
+    write_card(file.get(), {"NCLIPLO", clipped.low, "samples below 0 (or NaN) stored as 0"}, status);
+    write_card(file.get(), {"NCLIPHI", clipped.high, "samples above 1 stored as 65535"}, status);
+  }
+  failure.check(status, "structure cards");
+  if (needs_long_strings(cards)) fits_write_key_longwarn(file.get(), &status);
+  for (const auto& card : cards.cards()) write_card(file.get(), card, status);
   failure.check(status, "provenance cards");
   for (const auto& entry : history) write_history_entry(file.get(), entry, status);
   failure.check(status, "history");
 
-  write_pixels(file.get(), pixels, status);
+  if (options.bitpix == -64) {
+    write_pixels<double>(
+        file.get(), pixels, TDOUBLE, [](double value) { return value; }, status);
+  } else if (options.bitpix == 16) {
+    write_pixels<std::uint16_t>(file.get(), pixels, TUSHORT, to_count, status);
+  } else {
+    write_pixels<float>(file.get(), pixels, TFLOAT, to_float, status);
+  }
   failure.check(status, "pixels");
   fits_write_chksum(file.get(), &status);
   failure.check(status, "checksum");

@@ -50,7 +50,7 @@ class Write : public ImageSink {
     provenance.set("DISPENC", settings_.encoding, "curve applied to the display output");
     if (settings_.tiff) {
       write_tiff16(*settings_.tiff, encode_display_16(image.pixels, settings_.encoding),
-                   description(provenance), run_.software);
+                   description(provenance), run_.software, settings_.encoding == "linear");
     }
     if (settings_.jpeg) {
       write_jpeg(*settings_.jpeg, encode_display_8(image.pixels, settings_.encoding), settings_.jpeg_quality);

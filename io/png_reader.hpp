@@ -1,0 +1,32 @@
+// Reads PNG images (8/16-bit gray and RGB; palette and low bit depths expanded) into frames.
+#pragma once
+
+#include <vector>
+
+#include "io/image_reader.hpp"
+#include "io/read_options.hpp"
+
+namespace nightstack {
+
+// Through libpng: gray (1/2/4-bit gray expanded to 8 bits, so white is 255) and RGB, 8 or 16 bits;
+// palette images become 8-bit RGB; alpha (gray+alpha, RGBA, palette transparency) is dropped;
+// interlaced files are de-interlaced. Values are display codes (encoding srgb, white level 255 or
+// 65535), or linear when the file has a gAMA of 1.0 and no sRGB or iCCP chunk. A file that is
+// truncated, fails a checksum or whose header claims more pixels than its size can hold (or more
+// than 2^31 samples) is an InputError naming the file.
+class PngReader : public ImageReader {
+ public:
+  // PNG has no per-ingest choices yet; the options are taken so every reader is made alike.
+  explicit PngReader(const ReadOptions& options = {});
+  Frame read(const std::filesystem::path& path) override;
+  // The header alone (format, encoding, white level, bit depth): PNG carries no capture data that
+  // nightstack reads.
+  FrameInfo read_info(const std::filesystem::path& path) override;
+
+ private:
+  // Kept between calls so decoding a sequence of frames does not reallocate each time.
+  std::vector<unsigned char> file_bytes_;
+  std::vector<unsigned char> decoded_;
+};
+
+}  // namespace nightstack
