@@ -105,11 +105,11 @@ double median_absolute_deviation(std::vector<double>& values, double median) {
 
 }  // namespace
 
-ChannelStatistics compute_channel_statistics(std::span<const double> samples,
-                                             const std::vector<double>& percentiles) {
+ImageChannelStatistics compute_channel_statistics(std::span<const double> samples,
+                                                  const std::vector<double>& percentiles) {
   check_percents(percentiles);
   std::vector<double> values = finite_copy(samples);
-  ChannelStatistics statistics;
+  ImageChannelStatistics statistics;
   statistics.count = values.size();
   statistics.ignored = samples.size() - values.size();
   if (values.empty()) {

@@ -11,7 +11,7 @@
 
 namespace nightstack {
 
-struct ChannelStatistics {
+struct ImageChannelStatistics {
   std::size_t count = 0;    // finite samples described; every statistic below is NaN when 0
   std::size_t ignored = 0;  // NaN and infinite samples left out
   double minimum = 0.0;
@@ -23,16 +23,20 @@ struct ChannelStatistics {
   std::vector<double> percentiles;  // one per requested percent, in the order asked
 };
 
+// The run report's name for it. (The class itself has a longer name: stages/ has another
+// ChannelStatistics, and two classes of one name in one program break the one-definition rule.)
+using ChannelStatistics = ImageChannelStatistics;
+
 struct ImageStatistics {
   std::vector<double> percents;  // the percentiles asked for, 0..100
-  std::vector<ChannelStatistics> channels;
+  std::vector<ImageChannelStatistics> channels;
 };
 
 // Percents must lie in [0, 100] (std::invalid_argument otherwise). Percentiles follow
 // numpy.percentile's default "linear" method, including its interpolation from the nearer rank.
 ImageStatistics compute_image_statistics(const ImageD& image, const std::vector<double>& percentiles);
-ChannelStatistics compute_channel_statistics(std::span<const double> samples,
-                                             const std::vector<double>& percentiles);
+ImageChannelStatistics compute_channel_statistics(std::span<const double> samples,
+                                                  const std::vector<double>& percentiles);
 
 // Percentiles of the finite samples, as above, in the order asked; NaN each when none is finite.
 std::vector<double> finite_percentiles(std::span<const double> samples,

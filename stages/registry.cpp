@@ -11,6 +11,7 @@ StageRegistry builtin_stage_registry() {
       stack_stage_type(),
       normalize_stage_type(),
       write_stage_type(),
+      statistics_stage_type(),
   });
 }
 

@@ -10,6 +10,7 @@ StageType linearize_stage_type();
 StageType stack_stage_type();
 StageType normalize_stage_type();
 StageType write_stage_type();
+StageType statistics_stage_type();
 
 StageRegistry builtin_stage_registry();
 

@@ -1,13 +1,17 @@
 // linearize and normalize built through the real registry entries, on tiny frames with known answers.
 #define BOOST_TEST_DYN_LINK
+#include <algorithm>
 #include <boost/test/unit_test.hpp>
 #include <cmath>
 
 #include "pipeline/errors.hpp"
+#include "pipeline/image_statistics.hpp"
 #include "pipeline/transfer_curve.hpp"
 #include "stages/registry.hpp"
+#include "stages/stretch_curves.hpp"
 
 using namespace nightstack;
+namespace tt = boost::test_tools;
 
 namespace {
 
@@ -121,6 +125,175 @@ BOOST_AUTO_TEST_CASE(normalize_of_a_flat_image_stays_finite) {
 
 BOOST_AUTO_TEST_CASE(normalize_refuses_low_above_high) {
   BOOST_CHECK_THROW(build<ImageTransform>("normalize", {{"low", 90.0}, {"high", 10.0}}), ParameterError);
+}
+
+BOOST_AUTO_TEST_CASE(normalize_defaults_record_a_linked_linear_stretch) {
+  auto normalize = build<ImageTransform>("normalize", {});
+  Image result = normalize->transform(ramp_image(11));
+  BOOST_TEST(std::get<std::string>(result.provenance.find("NORMCURV")->value) == "linear");
+  BOOST_TEST(std::get<std::string>(result.provenance.find("NORMCHAN")->value) == "linked");
+  BOOST_TEST(result.provenance.find("NORMBLK1") == nullptr);
+}
+
+// Three channels of one ramp with a colour cast: channel c is 0..10 scaled by (c + 1) and raised by c.
+Image cast_ramp_image() {
+  Image image;
+  image.pixels = ImageD(11, 1, 3);
+  for (int channel = 0; channel < 3; ++channel) {
+    for (int i = 0; i < 11; ++i) image.pixels.at(channel, 0, i) = (channel + 1) * i + channel;
+  }
+  return image;
+}
+
+BOOST_AUTO_TEST_CASE(normalize_independent_channels_each_get_their_own_points) {
+  auto normalize = build<ImageTransform>(
+      "normalize", {{"low", 0.0}, {"high", 100.0}, {"channels", std::string("independent")}});
+  Image result = normalize->transform(cast_ramp_image());
+  for (int channel = 0; channel < 3; ++channel) {
+    BOOST_TEST_CONTEXT("channel " << channel) {
+      for (int i = 0; i < 11; ++i)
+        BOOST_TEST(result.pixels.at(channel, 0, i) == i / 10.0, tt::tolerance(1e-15));
+      const std::string n = std::to_string(channel + 1);
+      BOOST_TEST(std::get<double>(result.provenance.find("NORMBLK" + n)->value) == channel);
+      BOOST_TEST(std::get<double>(result.provenance.find("NORMWHT" + n)->value) == 11.0 * channel + 10);
+    }
+  }
+  BOOST_TEST(result.provenance.find("NORMBLK") == nullptr);
+  BOOST_TEST(std::get<std::string>(result.provenance.find("NORMCHAN")->value) == "independent");
+}
+
+BOOST_AUTO_TEST_CASE(normalize_linked_channels_share_one_pair_of_points) {
+  auto normalize = build<ImageTransform>("normalize", {{"low", 0.0}, {"high", 100.0}});
+  Image result = normalize->transform(cast_ramp_image());
+  // One black point (0, the darkest of all) and one white point (32, the brightest of all).
+  for (int channel = 0; channel < 3; ++channel) {
+    for (int i = 0; i < 11; ++i) {
+      BOOST_TEST(result.pixels.at(channel, 0, i) == ((channel + 1) * i + channel) / 32.0,
+                 tt::tolerance(1e-15));
+    }
+  }
+  BOOST_TEST(std::get<double>(result.provenance.find("NORMBLK")->value) == 0.0);
+  BOOST_TEST(std::get<double>(result.provenance.find("NORMWHT")->value) == 32.0);
+  BOOST_TEST(result.provenance.find("NORMBLK1") == nullptr);
+}
+
+BOOST_AUTO_TEST_CASE(normalize_max_independent_divides_each_channel_by_its_maximum) {
+  auto normalize = build<ImageTransform>(
+      "normalize", {{"method", std::string("max")}, {"channels", std::string("independent")}});
+  Image result = normalize->transform(cast_ramp_image());
+  for (int channel = 0; channel < 3; ++channel) BOOST_TEST(result.pixels.at(channel, 0, 10) == 1.0);
+  BOOST_TEST(std::get<double>(result.provenance.find("NORMWHT2")->value) == 21.0);  // 2 * 10 + 1
+}
+
+BOOST_AUTO_TEST_CASE(normalize_asinh_and_gamma_curves_follow_the_points) {
+  auto asinh = build<ImageTransform>(
+      "normalize",
+      {{"method", std::string("max")}, {"curve", std::string("asinh")}, {"asinh_stretch", 10.0}});
+  Image stretched = asinh->transform(ramp_image(5));  // 0..4 -> 0..1 -> asinh(10 x) / asinh(10)
+  BOOST_TEST(stretched.pixels.samples()[2] == 0.7712696419200371, tt::tolerance(1e-15));
+  BOOST_TEST(stretched.pixels.samples()[4] == 1.0, tt::tolerance(1e-15));
+  BOOST_TEST(std::get<std::string>(stretched.provenance.find("NORMCURV")->value) == "asinh");
+  BOOST_TEST(std::get<double>(stretched.provenance.find("NORMBETA")->value) == 10.0);
+
+  auto gamma = build<ImageTransform>(
+      "normalize", {{"method", std::string("max")}, {"curve", std::string("gamma")}, {"gamma", 2.0}});
+  Image brightened = gamma->transform(ramp_image(5));
+  BOOST_TEST(brightened.pixels.samples()[1] == 0.5);  // (1/4)^(1/2)
+  BOOST_TEST(std::get<double>(brightened.provenance.find("NORMGAMM")->value) == 2.0);
+}
+
+// A night sky in 0..1: a noisy background near 0.05 and a few saturated stars; odd sample count.
+Image sky_image(int channels, double channel_step) {
+  Image image;
+  image.pixels = ImageD(63, 63, channels);
+  std::uint64_t state = 7;
+  for (int channel = 0; channel < channels; ++channel) {
+    auto plane = image.pixels.plane(channel);
+    for (std::size_t i = 0; i < plane.size(); ++i) {
+      state = state * 6364136223846793005ULL + 1442695040888963407ULL;
+      const double u = static_cast<double>(state >> 11) * 0x1.0p-53;
+      plane[i] = i % 211 == 0 ? 1.0 : 0.05 + channel_step * channel + 0.02 * u * u;
+    }
+  }
+  return image;
+}
+
+double median_of(std::span<const double> values) {
+  std::vector<double> sorted(values.begin(), values.end());
+  std::sort(sorted.begin(), sorted.end());
+  return sorted[sorted.size() / 2];
+}
+
+BOOST_AUTO_TEST_CASE(normalize_mtf_puts_the_background_median_on_a_quarter) {
+  for (std::string method : {"none", "percentile", "max"}) {
+    BOOST_TEST_CONTEXT("method " << method) {
+      auto mtf = build<ImageTransform>("normalize", {{"method", method}, {"curve", std::string("mtf")}});
+      Image result = mtf->transform(sky_image(1, 0.0));
+      BOOST_TEST(median_of(result.pixels.plane(0)) == 0.25, tt::tolerance(1e-12));
+      double shadows = std::get<double>(result.provenance.find("NORMSHD")->value);
+      double midtones = std::get<double>(result.provenance.find("NORMMTF")->value);
+      // Percentile points already put black near the bottom of the background: no room to clip.
+      BOOST_TEST((method == "percentile" ? shadows == 0.0 : shadows > 0.0));
+      BOOST_TEST(midtones < 0.5);  // a dark background is lifted
+      BOOST_TEST(std::get<double>(result.provenance.find("NORMTBG")->value) == 0.25);
+      BOOST_TEST(std::get<double>(result.provenance.find("NORMSCLP")->value) == 2.8);
+      for (double value : result.pixels.samples()) BOOST_TEST((value >= 0.0 && value <= 1.0));
+    }
+  }
+  auto brighter = build<ImageTransform>(
+      "normalize",
+      {{"method", std::string("none")}, {"curve", std::string("mtf")}, {"target_background", 0.4}});
+  BOOST_TEST(median_of(brighter->transform(sky_image(1, 0.0)).pixels.plane(0)) == 0.4, tt::tolerance(1e-12));
+}
+
+BOOST_AUTO_TEST_CASE(normalize_mtf_independent_neutralises_a_cast_and_linked_keeps_it) {
+  const Image cast = sky_image(3, 0.03);  // background medians about 0.057, 0.087, 0.117
+  auto independent = build<ImageTransform>("normalize", {{"method", std::string("none")},
+                                                         {"curve", std::string("mtf")},
+                                                         {"channels", std::string("independent")}});
+  Image neutral = independent->transform(cast);
+  for (int channel = 0; channel < 3; ++channel) {
+    BOOST_TEST(median_of(neutral.pixels.plane(channel)) == 0.25, tt::tolerance(1e-12));
+    BOOST_TEST(neutral.provenance.find("NORMMTF" + std::to_string(channel + 1)) != nullptr);
+  }
+  BOOST_TEST(neutral.provenance.find("NORMMTF") == nullptr);
+
+  auto linked =
+      build<ImageTransform>("normalize", {{"method", std::string("none")}, {"curve", std::string("mtf")}});
+  Image kept = linked->transform(cast);
+  const double red = median_of(kept.pixels.plane(0)), blue = median_of(kept.pixels.plane(2));
+  BOOST_TEST(red < 0.25);
+  BOOST_TEST(blue > 0.25);
+  BOOST_TEST(kept.provenance.find("NORMMTF1") == nullptr);
+  // One stretch for all channels, the one auto_midtones_stretch gives for the three channels together.
+  std::vector<double> medians, mads;
+  for (int channel = 0; channel < 3; ++channel) {
+    const MedianAndMad location = median_and_mad(cast.pixels.plane(channel));
+    medians.push_back(location.median);
+    mads.push_back(location.mad);
+  }
+  const MidtonesStretch expected = auto_midtones_stretch(medians, mads);
+  BOOST_TEST(std::get<double>(kept.provenance.find("NORMSHD")->value) == expected.shadows);
+  BOOST_TEST(std::get<double>(kept.provenance.find("NORMMTF")->value) == expected.midtones);
+  for (int channel = 0; channel < 3; ++channel) {
+    BOOST_TEST(kept.pixels.at(channel, 5, 7) ==
+               apply_midtones_stretch(expected, cast.pixels.at(channel, 5, 7)));
+  }
+}
+
+BOOST_AUTO_TEST_CASE(normalize_refuses_curve_parameters_out_of_range) {
+  for (const char* name : {"asinh_stretch", "gamma"}) {
+    BOOST_TEST_CONTEXT(name) {
+      try {
+        build<ImageTransform>("normalize", {{name, 0.0}});
+        BOOST_ERROR("no error");
+      } catch (const ParameterError& error) {
+        BOOST_TEST(error.parameter() == name);
+      }
+    }
+  }
+  BOOST_CHECK_THROW(build<ImageTransform>("normalize", {{"target_background", 1.0}}), ParameterError);
+  BOOST_CHECK_THROW(build<ImageTransform>("normalize", {{"target_background", 0.0}}), ParameterError);
 }
 
 BOOST_AUTO_TEST_CASE(write_needs_an_output) {
