@@ -66,6 +66,17 @@ void set_description(cmsContext context, cmsHPROFILE profile, const char* descri
   check(cmsWriteTag(profile, cmsSigProfileDescriptionTag, text.get()) != 0, "write the profile description");
 }
 
+// lcms2 stamps the header with the current time (bytes 24-35: year, month, day, hour, minute,
+// second, 16-bit big-endian each); a fixed date instead makes the same image give the same file
+// on every run. The profile ID (bytes 84-99) is left zero, so no checksum covers the date.
+void set_fixed_creation_date(std::vector<std::uint8_t>& bytes) {
+  const std::uint16_t date[6] = {2000, 1, 1, 0, 0, 0};
+  for (std::size_t field = 0; field < 6; ++field) {
+    bytes[24 + 2 * field] = static_cast<std::uint8_t>(date[field] >> 8);
+    bytes[25 + 2 * field] = static_cast<std::uint8_t>(date[field] & 0xFF);
+  }
+}
+
 const char* description(bool linear, int channels) {
   if (channels == 1) return linear ? "Linear gray (gamma 1.0)" : "Gray (sRGB curve)";
   return linear ? "Linear sRGB (gamma 1.0)" : "sRGB";
@@ -90,6 +101,8 @@ std::vector<std::uint8_t> icc_profile(bool linear, int channels) {
   std::vector<std::uint8_t> bytes(size);
   check(cmsSaveProfileToMem(profile.get(), bytes.data(), &size) != 0, "serialise the profile");
   bytes.resize(size);
+  check(size >= 128, "write a whole profile header");
+  set_fixed_creation_date(bytes);
   return bytes;
 }
 

@@ -9,8 +9,10 @@
 
 #include <cmath>
 #include <cstring>
+#include <ctime>
 #include <fstream>
 #include <functional>
+#include <iterator>
 #include <limits>
 #include <memory>
 
@@ -580,6 +582,9 @@ BOOST_AUTO_TEST_CASE(both_writers_embed_the_profile_of_their_encoding) {
           const std::string description = profile_description(profile.get());
           BOOST_TEST_MESSAGE("profile: " << description);
           BOOST_TEST(contains(description, linear ? "Linear" : (channels == 1 ? "sRGB curve" : "sRGB")));
+          struct tm created {};
+          BOOST_TEST(cmsGetHeaderCreationDateTime(profile.get(), &created) != 0);
+          BOOST_TEST(created.tm_year == 100);  // 2000, fixed so outputs are reproducible
           const double half = tone_curve_at_half(profile.get());
           BOOST_TEST(std::abs(half - (linear ? 0.5 : srgb_half)) < 1e-4, "curve(0.5) = " << half);
         }
@@ -603,4 +608,17 @@ BOOST_AUTO_TEST_CASE(linear_profile_has_the_srgb_colorants) {
     BOOST_TEST(std::abs(actual->Y - expected->Y) < 1e-6);
     BOOST_TEST(std::abs(actual->Z - expected->Z) < 1e-6);
   }
+}
+
+BOOST_AUTO_TEST_CASE(same_image_gives_the_same_file) {
+  TemporaryDirectory directory;
+  const auto first = directory.path() / "first.tif";
+  const auto second = directory.path() / "second.tif";
+  write_tiff16(first, pattern(20, 10, 3), "same", "nightstack test", false);
+  write_tiff16(second, pattern(20, 10, 3), "same", "nightstack test", false);
+  auto bytes = [](const std::filesystem::path& path) {
+    std::ifstream stream(path, std::ios::binary);
+    return std::string(std::istreambuf_iterator<char>(stream), std::istreambuf_iterator<char>());
+  };
+  BOOST_TEST((bytes(first) == bytes(second)));
 }
