@@ -1,12 +1,14 @@
-// write: saves an image as 32-bit float FITS (values as they are, full provenance in the header),
-// 16-bit TIFF for GIMP and 8-bit JPEG previews (both display-encoded), each written under a
-// temporary name and renamed into place when complete.
+// write: saves an image as FITS (values as they are, full provenance in the header), TIFF for GIMP
+// and 8-bit JPEG/PNG previews (display-encoded), each written under a temporary name and renamed
+// into place when complete.
 #include <sstream>
 
 #include "io/fits_writer.hpp"
 #include "io/jpeg_writer.hpp"
+#include "io/png_writer.hpp"
 #include "io/tiff_writer.hpp"
 #include "pipeline/sha256.hpp"
+#include "pipeline/transfer_curve.hpp"
 #include "stages/display_encoding.hpp"
 #include "stages/registry.hpp"
 
@@ -15,10 +17,21 @@ namespace nightstack {
 namespace {
 
 struct WriteSettings {
-  std::optional<std::filesystem::path> fits, tiff, jpeg;
+  std::optional<std::filesystem::path> fits, tiff, jpeg, png;
   std::string encoding;
   int jpeg_quality = 92;
+  int fits_bitpix = -32;
+  int tiff_bits = 16;
 };
+
+// A float TIFF keeps the values beyond 0..1; only the display curve is applied (mirrored below 0).
+ImageD encode_display_float(const ImageD& linear, const std::string& encoding) {
+  ImageD encoded = linear;
+  if (encoding == "srgb") {
+    for (double& value : encoded.samples()) value = linear_to_srgb(value);
+  }
+  return encoded;
+}
 
 std::vector<std::string> split_lines(const std::string& text) {
   std::vector<std::string> lines;
@@ -34,7 +47,7 @@ class Write : public ImageSink {
 
   std::vector<std::filesystem::path> planned_outputs() const override {
     std::vector<std::filesystem::path> outputs;
-    for (const auto* path : {&settings_.fits, &settings_.tiff, &settings_.jpeg}) {
+    for (const auto* path : {&settings_.fits, &settings_.tiff, &settings_.jpeg, &settings_.png}) {
       if (*path) outputs.push_back(**path);
     }
     return outputs;
@@ -45,13 +58,19 @@ class Write : public ImageSink {
     provenance.set("CREATOR", run_.software, "software that made this file");
     provenance.set("CFGHASH", sha256_hex(run_.resolved_config), "SHA-256 of the resolved config (HISTORY)");
     if (settings_.fits) {
-      write_fits(*settings_.fits, image.pixels, provenance, history());
+      write_fits(*settings_.fits, image.pixels, provenance, history(),
+                 FitsWriteOptions{settings_.fits_bitpix});
     }
     provenance.set("DISPENC", settings_.encoding, "curve applied to the display output");
-    if (settings_.tiff) {
+    const bool linear_profile = settings_.encoding == "linear";
+    if (settings_.tiff && settings_.tiff_bits == 32) {
+      write_tiff_float(*settings_.tiff, encode_display_float(image.pixels, settings_.encoding),
+                       description(provenance), run_.software, linear_profile);
+    } else if (settings_.tiff) {
       write_tiff16(*settings_.tiff, encode_display_16(image.pixels, settings_.encoding),
-                   description(provenance), run_.software, settings_.encoding == "linear");
+                   description(provenance), run_.software, linear_profile);
     }
+    if (settings_.png) write_png(*settings_.png, encode_display_8(image.pixels, settings_.encoding));
     if (settings_.jpeg) {
       write_jpeg(*settings_.jpeg, encode_display_8(image.pixels, settings_.encoding), settings_.jpeg_quality);
     }
@@ -97,8 +116,10 @@ StageType write_stage_type() {
   StageType type;
   type.name = "write";
   type.summary =
-      "Writes an image: FITS (32-bit float, values unchanged, provenance and config in the header), "
-      "16-bit TIFF for GIMP and an 8-bit JPEG preview. Give at least one of fits, tiff, jpeg.";
+      "Writes an image: FITS (32-bit float by default, values unchanged, provenance and config in the "
+      "header), "
+      "16-bit (or float) TIFF for GIMP with an ICC profile, and 8-bit JPEG and PNG previews. Give at least "
+      "one of fits, tiff, jpeg, png.";
   type.input = DataKind::image;
   type.output = DataKind::nothing;
   type.parameters = {
@@ -111,11 +132,28 @@ StageType write_stage_type() {
       {.name = "jpeg",
        .type = ParameterType::path,
        .help = "Output 8-bit JPEG preview (clipped and encoded as tiff)."},
+      {.name = "png",
+       .type = ParameterType::path,
+       .help = "Output 8-bit PNG preview (clipped and encoded as tiff)."},
+      {.name = "fits_bitpix",
+       .type = ParameterType::choice,
+       .default_value = std::string("-32"),
+       .choices = {"-32", "-64", "16"},
+       .help = "FITS sample type: -32 (32-bit float), -64 (64-bit float, the double values exactly), or 16 "
+               "(unsigned 16-bit counts: round(value x 65535), clipped to 0..65535; VALSCALE, NCLIPLO and "
+               "NCLIPHI in the header say so) - normalize first."},
+      {.name = "tiff_bits",
+       .type = ParameterType::choice,
+       .default_value = std::string("16"),
+       .choices = {"16", "32"},
+       .help = "TIFF samples: 16 (integers, clipped to 0..1, what GIMP opens everywhere) or 32 (IEEE float, "
+               "values "
+               "beyond 0..1 kept). Both carry an ICC profile matching the encoding."},
       {.name = "encoding",
        .type = ParameterType::choice,
        .default_value = std::string("srgb"),
        .choices = {"srgb", "linear"},
-       .help = "Curve applied to TIFF and JPEG outputs: srgb (what GIMP and viewers expect) or linear."},
+       .help = "Curve applied to TIFF, JPEG and PNG outputs: srgb (what GIMP and viewers expect) or linear."},
       {.name = "jpeg_quality",
        .type = ParameterType::integer,
        .default_value = std::int64_t{92},
@@ -125,12 +163,17 @@ StageType write_stage_type() {
   };
   type.make = [](const StageContext& context) -> std::unique_ptr<Stage> {
     const auto& parameters = context.parameters;
-    WriteSettings settings{optional_path(parameters, "fits"), optional_path(parameters, "tiff"),
-                           optional_path(parameters, "jpeg"), parameters.text("encoding"),
-                           static_cast<int>(parameters.integer("jpeg_quality"))};
-    if (!settings.fits && !settings.tiff && !settings.jpeg) {
+    WriteSettings settings{optional_path(parameters, "fits"),
+                           optional_path(parameters, "tiff"),
+                           optional_path(parameters, "jpeg"),
+                           optional_path(parameters, "png"),
+                           parameters.text("encoding"),
+                           static_cast<int>(parameters.integer("jpeg_quality")),
+                           std::stoi(parameters.text("fits_bitpix")),
+                           std::stoi(parameters.text("tiff_bits"))};
+    if (!settings.fits && !settings.tiff && !settings.jpeg && !settings.png) {
       throw ParameterError("fits",
-                           "stage '" + context.id + "' (write) writes nothing: give fits, tiff or jpeg");
+                           "stage '" + context.id + "' (write) writes nothing: give fits, tiff, jpeg or png");
     }
     return std::make_unique<Write>(context.id, std::move(settings), context.run);
   };
