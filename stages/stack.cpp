@@ -1,7 +1,12 @@
 // stack: combines a frame stream into one image with a stacking method, and records what was
-// combined (frame count, method, transfer curve) in the image's provenance.
+// combined (frame count, method and its parameters, rejection totals, transfer curve) in the
+// image's provenance; optionally writes the per-pixel rejection counts as FITS maps.
+#include <unistd.h>
+
 #include <stdexcept>
 
+#include "io/fits_writer.hpp"
+#include "pipeline/memory_info.hpp"
 #include "stages/frame_provenance.hpp"
 #include "stages/registry.hpp"
 #include "stages/stack_methods.hpp"
@@ -12,13 +17,18 @@ namespace {
 
 class Stack : public FrameReducer {
  public:
-  Stack(std::string id, const StackMethodInfo& method)
-      : FrameReducer(std::move(id)), method_info_(method), method_(method.make()) {}
+  Stack(std::string id, const StackMethodInfo& method, const StackSettings& settings,
+        std::optional<std::string> rejection_maps, const RunInfo& run)
+      : FrameReducer(std::move(id)),
+        method_info_(method),
+        method_(method.make(settings)),
+        rejection_maps_(std::move(rejection_maps)),
+        run_(run) {}
 
   void accept(const Frame& frame) override {
     if (frames_ == 0) first_ = frame.info;
     frames_provenance_.add(frame.info);
-    method_->add(frame.pixels);
+    method_->add(frame.pixels, frame.info);
     ++frames_;
   }
 
@@ -28,17 +38,46 @@ class Stack : public FrameReducer {
     auto& provenance = image.provenance;
     frames_provenance_.record(provenance, method_info_.name == "sum");
     provenance.set("STACKMTH", method_info_.name, "stacking method");
+    method_->record(provenance);
     provenance.set("TRANSFER", first_.linearization, "curve undone before stacking (none: values as read)");
     provenance.set("INFORMAT", first_.format, "format of the input frames");
     if (first_.encoding == Encoding::linear && first_.white_level == 1.0 && first_.linearization != "none") {
       provenance.set("BUNIT", std::string("full scale"), "1.0 = a saturated pixel of one frame");
     }
+    if (rejection_maps_) write_rejection_maps(provenance);
     return image;
   }
 
  private:
+  void write_rejection_maps(const Provenance& stack_provenance) {
+    auto maps = method_->take_rejection_maps();
+    if (!maps) return;
+    Provenance provenance = stack_provenance;
+    provenance.set("BUNIT", std::string("frames"), "number of frames rejected at this pixel");
+    provenance.set("CREATOR", run_.software, "software that made this file");
+    std::vector<std::string> history{"Rejection counts of stack '" + id() + "', made by " + run_.software +
+                                     " from the config below (after --set)."};
+    std::string line;
+    for (char character : run_.resolved_config) {
+      if (character != '\n') {
+        line += character;
+      } else {
+        history.push_back(line);
+        line.clear();
+      }
+    }
+    if (!line.empty()) history.push_back(line);
+    provenance.set("REJMAP", std::string("low"), "values rejected as too low, per pixel");
+    write_fits(*rejection_maps_ + "_low.fits", maps->first, provenance, history);
+    maps->first = ImageD();
+    provenance.set("REJMAP", std::string("high"), "values rejected as too high, per pixel");
+    write_fits(*rejection_maps_ + "_high.fits", maps->second, provenance, history);
+  }
+
   const StackMethodInfo& method_info_;
   std::unique_ptr<StackMethod> method_;
+  std::optional<std::string> rejection_maps_;
+  const RunInfo& run_;
   std::size_t frames_ = 0;
   FrameInfo first_;
   FrameProvenance frames_provenance_;
@@ -54,7 +93,90 @@ std::string method_help() {
   std::string help = "How frames are combined:";
   for (const auto& method : stack_methods()) help += " " + method.name + ": " + method.help + ";";
   help.back() = '.';
-  return help;
+  return help +
+         " median and the rejection methods cache every frame once (cache_directory) and stack blocks of "
+         "rows "
+         "within memory_limit; the README's \"Stacking methods\" defines each exactly.";
+}
+
+template <class Enum>
+Enum choice_of(const Parameters& parameters, const std::string& name,
+               std::initializer_list<const char*> names) {
+  const std::string& value = parameters.text(name);
+  int index = 0;
+  for (const char* candidate : names) {
+    if (value == candidate) return static_cast<Enum>(index);
+    ++index;
+  }
+  throw std::logic_error("unchecked choice for " + name);
+}
+
+StackSettings settings_from(const StageContext& context, const StackMethodInfo& method) {
+  const Parameters& parameters = context.parameters;
+  StackSettings settings;
+  settings.stage_id = context.id;
+  settings.threads = std::max(1u, context.run.threads);
+  auto& rejection = settings.rejection;
+  rejection.sigma_low = parameters.number("sigma_low");
+  rejection.sigma_high = parameters.number("sigma_high");
+  rejection.max_iters = static_cast<int>(parameters.integer("max_iters"));
+  rejection.min_max_count = static_cast<int>(parameters.integer("min_max_count"));
+  rejection.percentile_low = parameters.number("percentile_low");
+  rejection.percentile_high = parameters.number("percentile_high");
+  rejection.gesd_alpha = parameters.number("gesd_alpha");
+  rejection.gesd_max_outliers = parameters.number("gesd_max_outliers");
+  settings.normalization = choice_of<FrameNormalization>(
+      parameters, "normalize_frames", {"none", "additive", "multiplicative", "additive_scale"});
+  settings.weights = choice_of<FrameWeights>(parameters, "weights", {"equal", "exposure", "noise"});
+  settings.cache_format = choice_of<CacheFormat>(parameters, "cache_format", {"float32", "uint16"});
+  settings.keep_rejection_maps = parameters.has("rejection_maps");
+
+  const bool single_pass = method.kind == StackKind::single_pass;
+  if (single_pass && method.name != "mean") {
+    if (settings.normalization != FrameNormalization::none)
+      throw ParameterError("normalize_frames",
+                           "normalize_frames applies to mean, median and the rejection "
+                           "methods, not to " +
+                               method.name);
+    if (settings.weights != FrameWeights::equal)
+      throw ParameterError("weights",
+                           "weights apply to mean and the rejection methods, not to " + method.name);
+  }
+  if (method.kind == StackKind::every_value && settings.weights != FrameWeights::equal)
+    throw ParameterError("weights",
+                         "median takes no weights; use a rejection method (e.g. sigma_clip) for a "
+                         "weighted, outlier-free mean");
+  if (settings.keep_rejection_maps && method.kind != StackKind::rejection)
+    throw ParameterError("rejection_maps",
+                         "rejection_maps needs a rejection method (sigma_clip, mad_clip, ...), "
+                         "not " +
+                             method.name);
+
+  settings.memory_limit_location = parameters.location("memory_limit");
+  const std::string& limit = parameters.text("memory_limit");
+  if (limit == "auto") {
+    const auto available = available_memory_bytes();
+    settings.memory_limit = available ? *available / 2 : std::uint64_t{1} << 30;
+  } else {
+    try {
+      settings.memory_limit = parse_byte_size(limit);
+    } catch (const std::invalid_argument& error) {
+      throw ParameterError("memory_limit", "memory_limit " + std::string(error.what()) +
+                                               " (or auto: half of the available memory)");
+    }
+  }
+
+  if (parameters.has("cache_directory")) settings.cache_directory = parameters.text("cache_directory");
+  if (!single_pass) {
+    const auto directory =
+        settings.cache_directory.empty() ? default_cache_directory() : settings.cache_directory;
+    std::error_code error;
+    if (!std::filesystem::is_directory(directory, error))
+      throw ParameterError("cache_directory", "cache directory " + directory.string() + " does not exist");
+    if (::access(directory.c_str(), W_OK | X_OK) != 0)
+      throw ParameterError("cache_directory", "cache directory " + directory.string() + " is not writable");
+  }
+  return settings;
 }
 
 }  // namespace
@@ -63,8 +185,9 @@ StageType stack_stage_type() {
   StageType type;
   type.name = "stack";
   type.summary =
-      "Combines every frame of its input into one image (double precision), frame by frame: "
-      "memory holds the accumulators, never the whole sequence.";
+      "Combines every frame of its input into one image (double precision). max, min, sum and mean go frame "
+      "by frame: memory holds the accumulators, never the sequence. median and the rejection methods write "
+      "each frame once to a scratch cache and stack it in blocks of rows that fit memory_limit.";
   type.input = DataKind::frames;
   type.output = DataKind::image;
   type.parameters = {
@@ -73,9 +196,92 @@ StageType stack_stage_type() {
        .default_value = std::string("mean"),
        .choices = method_names(),
        .help = method_help()},
+      {.name = "sigma_low",
+       .type = ParameterType::number,
+       .default_value = 3.0,
+       .minimum = 0.0,
+       .help = "Rejects values below centre - sigma_low x spread (sigma_clip, mad_clip, median_sigma_clip, "
+               "winsorized_sigma_clip)."},
+      {.name = "sigma_high",
+       .type = ParameterType::number,
+       .default_value = 3.0,
+       .minimum = 0.0,
+       .help = "Rejects values above centre + sigma_high x spread (the same methods)."},
+      {.name = "max_iters",
+       .type = ParameterType::integer,
+       .default_value = std::int64_t{5},
+       .minimum = 1,
+       .maximum = 1000,
+       .help = "Clipping iterations at most; each pixel stops earlier when nothing changes (the iterated "
+               "methods, as astropy's maxiters)."},
+      {.name = "min_max_count",
+       .type = ParameterType::integer,
+       .default_value = std::int64_t{1},
+       .minimum = 0,
+       .help = "min_max: values dropped at each end of every pixel (needs more than twice as many frames)."},
+      {.name = "percentile_low",
+       .type = ParameterType::number,
+       .default_value = 0.2,
+       .minimum = 0.0,
+       .help = "percentile_clip: rejects values below median x (1 - percentile_low)."},
+      {.name = "percentile_high",
+       .type = ParameterType::number,
+       .default_value = 0.1,
+       .minimum = 0.0,
+       .help = "percentile_clip: rejects values above median x (1 + percentile_high)."},
+      {.name = "gesd_alpha",
+       .type = ParameterType::number,
+       .default_value = 0.05,
+       .minimum = 1e-9,
+       .maximum = 0.5,
+       .help = "gesd: significance level of each outlier test."},
+      {.name = "gesd_max_outliers",
+       .type = ParameterType::number,
+       .default_value = 0.3,
+       .minimum = 0.0,
+       .maximum = 1.0,
+       .help = "gesd: largest fraction of a pixel's values that may be outliers."},
+      {.name = "normalize_frames",
+       .type = ParameterType::choice,
+       .default_value = std::string("none"),
+       .choices = {"none", "additive", "multiplicative", "additive_scale"},
+       .help = "Brings every frame to the first frame's level before combining, per channel, from each "
+               "frame's median (location) and MAD (scale): additive shifts, multiplicative scales, "
+               "additive_scale matches both (mean, median and rejection methods)."},
+      {.name = "weights",
+       .type = ParameterType::choice,
+       .default_value = std::string("equal"),
+       .choices = {"equal", "exposure", "noise"},
+       .help = "Weights of the mean (mean and rejection methods): equal; exposure (each frame's exposure "
+               "time; every frame needs one); noise (inverse variance, from the MAD after normalization)."},
+      {.name = "memory_limit",
+       .type = ParameterType::text,
+       .default_value = std::string("auto"),
+       .help = "Memory for stacking the cached frames (median and rejection methods): a size such as 1GiB or "
+               "512MB, or auto (half of the available memory). Bounds the result, the maps and the row "
+               "blocks; frames being decoded come on top."},
+      {.name = "cache_directory",
+       .type = ParameterType::path,
+       .help = "Where median and the rejection methods keep their scratch cache (one file, frames x width x "
+               "height x channels x 4 bytes, or 2 with cache_format: uint16; nameless while in use, gone "
+               "when the run ends however it ends). Default: $TMPDIR, else /tmp."},
+      {.name = "cache_format",
+       .type = ParameterType::choice,
+       .default_value = std::string("float32"),
+       .choices = {"float32", "uint16"},
+       .help = "float32 caches values exactly; uint16 halves the cache: exact for integer data 0..65535, "
+               "otherwise quantized in 65534 steps between each frame's minimum and maximum per channel."},
+      {.name = "rejection_maps",
+       .type = ParameterType::path,
+       .help = "With a rejection method: also writes PREFIX_low.fits and PREFIX_high.fits, the number of "
+               "values rejected at each pixel."},
   };
   type.make = [](const StageContext& context) -> std::unique_ptr<Stage> {
-    return std::make_unique<Stack>(context.id, *find_stack_method(context.parameters.text("method")));
+    const StackMethodInfo& method = *find_stack_method(context.parameters.text("method"));
+    StackSettings settings = settings_from(context, method);
+    std::optional<std::string> maps;
+    if (context.parameters.has("rejection_maps")) maps = context.parameters.text("rejection_maps");
+    return std::make_unique<Stack>(context.id, method, settings, maps, context.run);
   };
   return type;
 }

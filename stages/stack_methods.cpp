@@ -1,8 +1,11 @@
-// max, sum and mean in double precision.
+// The table of stacking methods, and the single-pass ones: max, min, sum and the (weighted,
+// normalized) mean, in double precision.
 #include "stages/stack_methods.hpp"
 
 #include <algorithm>
 #include <limits>
+
+#include "stages/block_stack.hpp"
 
 namespace nightstack {
 
@@ -20,7 +23,7 @@ class AccumulatingMethod : public StackMethod {
 
 class MaxMethod : public AccumulatingMethod {
  public:
-  void add(const ImageF& frame) override {
+  void add(const ImageF& frame, const FrameInfo&) override {
     auto& maximum = accumulator_for(frame, -std::numeric_limits<double>::infinity()).samples();
     const auto& values = frame.samples();
     for (std::size_t i = 0; i < values.size(); ++i)
@@ -29,43 +32,124 @@ class MaxMethod : public AccumulatingMethod {
   ImageD result() override { return std::move(accumulator_); }
 };
 
+class MinMethod : public AccumulatingMethod {
+ public:
+  void add(const ImageF& frame, const FrameInfo&) override {
+    auto& minimum = accumulator_for(frame, std::numeric_limits<double>::infinity()).samples();
+    const auto& values = frame.samples();
+    for (std::size_t i = 0; i < values.size(); ++i)
+      minimum[i] = std::min(minimum[i], static_cast<double>(values[i]));
+  }
+  ImageD result() override { return std::move(accumulator_); }
+};
+
 class SumMethod : public AccumulatingMethod {
  public:
-  void add(const ImageF& frame) override {
+  void add(const ImageF& frame, const FrameInfo&) override {
     auto& sum = accumulator_for(frame, 0.0).samples();
     const auto& values = frame.samples();
     for (std::size_t i = 0; i < values.size(); ++i) sum[i] += static_cast<double>(values[i]);
-    ++count_;
   }
   ImageD result() override { return std::move(accumulator_); }
-
- protected:
-  std::size_t count_ = 0;
 };
 
-class MeanMethod : public SumMethod {
+// sum(w * (multiply * x + add)) / sum(w) per channel, frames in index order: the same operations in
+// the same order as a rejection method that rejects nothing, so the two agree bit for bit.
+class MeanMethod : public AccumulatingMethod {
  public:
+  explicit MeanMethod(const StackSettings& settings)
+      : weighting_(settings.normalization, settings.weights, settings.stage_id) {}
+
+  void add(const ImageF& frame, const FrameInfo& info) override {
+    const auto& adjustments = weighting_.add(frame, info);
+    accumulator_for(frame, 0.0);
+    weight_sums_.resize(adjustments.size(), 0.0);
+    const bool plain =
+        weighting_.normalization() == FrameNormalization::none && weighting_.weights() == FrameWeights::equal;
+    for (int channel = 0; channel < frame.channels(); ++channel) {
+      auto sum = accumulator_.plane(channel);
+      const auto values = frame.plane(channel);
+      const ChannelAdjustment& adjustment = adjustments[static_cast<std::size_t>(channel)];
+      if (plain) {  // 1 * (1 * x + 0) == x: the same sums, without the multiplications
+        for (std::size_t i = 0; i < values.size(); ++i) sum[i] += static_cast<double>(values[i]);
+      } else {
+        for (std::size_t i = 0; i < values.size(); ++i)
+          sum[i] +=
+              adjustment.weight * (adjustment.multiply * static_cast<double>(values[i]) + adjustment.add);
+      }
+      weight_sums_[static_cast<std::size_t>(channel)] += adjustment.weight;
+    }
+  }
+
   ImageD result() override {
     ImageD mean = std::move(accumulator_);
-    double count = static_cast<double>(count_);
-    for (double& value : mean.samples()) value /= count;
+    for (int channel = 0; channel < mean.channels(); ++channel) {
+      const double weight_sum = weight_sums_[static_cast<std::size_t>(channel)];
+      for (double& value : mean.plane(channel)) value /= weight_sum;
+    }
     return mean;
   }
+
+  void record(Provenance& provenance) const override {
+    if (weighting_.normalization() != FrameNormalization::none)
+      provenance.set("FRMNORM", to_string(weighting_.normalization()), "frames normalized to the first");
+    if (weighting_.weights() != FrameWeights::equal)
+      provenance.set("WEIGHTS", to_string(weighting_.weights()), "frame weights of the mean");
+  }
+
+ private:
+  FrameWeighting weighting_;
+  std::vector<double> weight_sums_;
 };
 
 template <class Method>
-std::unique_ptr<StackMethod> make_method() {
+std::unique_ptr<StackMethod> make_plain(const StackSettings&) {
   return std::make_unique<Method>();
+}
+
+std::unique_ptr<StackMethod> make_mean(const StackSettings& settings) {
+  return std::make_unique<MeanMethod>(settings);
+}
+
+template <Rejection method>
+std::unique_ptr<StackMethod> make_rejecting(const StackSettings& settings) {
+  return make_block_stack(settings, Combine::mean, method);
+}
+
+std::unique_ptr<StackMethod> make_median(const StackSettings& settings) {
+  return make_block_stack(settings, Combine::median, Rejection::none);
 }
 
 }  // namespace
 
 const std::vector<StackMethodInfo>& stack_methods() {
+  using enum StackKind;
   static const std::vector<StackMethodInfo> methods = {
-      {"max", "per-pixel maximum (\"lighten\"): star trails", &make_method<MaxMethod>},
-      {"sum", "per-pixel sum in double precision: a long exposure, written as a true sum",
-       &make_method<SumMethod>},
-      {"mean", "per-pixel mean (the sum divided by the frame count)", &make_method<MeanMethod>},
+      {"max", "per-pixel maximum (\"lighten\"): star trails", single_pass, &make_plain<MaxMethod>},
+      {"min", "per-pixel minimum (\"darken\")", single_pass, &make_plain<MinMethod>},
+      {"sum", "per-pixel sum in double precision: a long exposure, written as a true sum", single_pass,
+       &make_plain<SumMethod>},
+      {"mean", "per-pixel mean (weighted and normalized when asked), frame by frame", single_pass,
+       &make_mean},
+      {"median", "per-pixel median of the (normalized) values; cached, stacked in row blocks", every_value,
+       &make_median},
+      {"sigma_clip",
+       "mean of the values astropy's sigma_clip keeps (centre median, spread standard deviation, "
+       "iterated)",
+       rejection, &make_rejecting<Rejection::sigma_clip>},
+      {"mad_clip", "as sigma_clip with the spread 1.4826 x MAD (astropy's mad_std)", rejection,
+       &make_rejecting<Rejection::mad_clip>},
+      {"median_sigma_clip", "Siril's median sigma clipping: outliers replaced by the median, then the mean",
+       rejection, &make_rejecting<Rejection::median_sigma_clip>},
+      {"winsorized_sigma_clip",
+       "sigma clipping with the spread of a winsorized set (robust to many outliers)", rejection,
+       &make_rejecting<Rejection::winsorized_sigma_clip>},
+      {"min_max", "mean without the min_max_count lowest and highest values", rejection,
+       &make_rejecting<Rejection::min_max>},
+      {"percentile_clip", "mean of the values within a range relative to the median (percentile_low/high)",
+       rejection, &make_rejecting<Rejection::percentile_clip>},
+      {"gesd", "mean after the generalized extreme studentized deviate test (gesd_alpha, gesd_max_outliers)",
+       rejection, &make_rejecting<Rejection::gesd>},
   };
   return methods;
 }

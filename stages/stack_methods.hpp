@@ -1,30 +1,70 @@
-// Stacking methods behind one interface. Each sees every frame once, in order, and keeps double
-// accumulators; the per-frame call is virtual, the per-pixel loops are not.
+// Stacking methods behind one interface, and the one table of them. Single-pass methods (max, min,
+// sum, mean) keep double accumulators and see each frame once; the others (median and the means
+// with rejection) need every value of a pixel, so they spill frames to a scratch cache and stack
+// it in blocks of rows sized to a memory limit (block_stack.hpp).
 #pragma once
 
+#include <cstdint>
+#include <filesystem>
 #include <memory>
+#include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
+#include "pipeline/errors.hpp"
+#include "pipeline/frame.hpp"
 #include "pipeline/image.hpp"
+#include "stages/frame_cache.hpp"
+#include "stages/frame_normalization.hpp"
+#include "stages/rejection.hpp"
 
 namespace nightstack {
+
+// What a method needs besides the frames; the stack stage fills it from its parameters.
+struct StackSettings {
+  std::string stage_id = "stack";  // for messages
+  RejectionSettings rejection;     // its `method` is set by the table entry
+  FrameNormalization normalization = FrameNormalization::none;
+  FrameWeights weights = FrameWeights::equal;
+  std::filesystem::path cache_directory;  // empty: default_cache_directory()
+  CacheFormat cache_format = CacheFormat::float32;
+  std::uint64_t memory_limit = std::uint64_t{1} << 30;
+  SourceLocation memory_limit_location;  // where memory_limit was set, for the error when too small
+  unsigned threads = 1;                  // threads for the blocks (never 0)
+  bool keep_rejection_maps = false;
+};
 
 class StackMethod {
  public:
   virtual ~StackMethod() = default;
-  // The first call fixes the shape; later frames have the same shape (the runner checks).
-  virtual void add(const ImageF& frame) = 0;
+  // Called once per frame, in index order. The first call fixes the shape; later frames have the
+  // same shape (the runner checks).
+  virtual void add(const ImageF& pixels, const FrameInfo& info) = 0;
+  void add(const ImageF& pixels) { add(pixels, FrameInfo{}); }
   virtual ImageD result() = 0;
+  // Cards the method adds to the stack's provenance: its parameters, normalization, weights,
+  // rejection totals.
+  virtual void record(Provenance& /*provenance*/) const {}
+  // After result(), with keep_rejection_maps: per pixel, the number of values rejected low and high.
+  virtual std::optional<std::pair<ImageD, ImageD>> take_rejection_maps() { return std::nullopt; }
+};
+
+enum class StackKind {
+  single_pass,  // max, min, sum, mean: streaming, no cache
+  every_value,  // median: cache and blocks, no rejection
+  rejection,    // the means with rejection: cache and blocks
 };
 
 struct StackMethodInfo {
   std::string name;
   std::string help;
-  std::unique_ptr<StackMethod> (*make)();
+  StackKind kind;
+  std::unique_ptr<StackMethod> (*make)(const StackSettings&);
 };
 
-// The explicit table of methods: max, sum, mean.
+// The explicit table: max, min, sum, mean, median, sigma_clip, mad_clip, median_sigma_clip,
+// winsorized_sigma_clip, min_max, percentile_clip, gesd.
 const std::vector<StackMethodInfo>& stack_methods();
 const StackMethodInfo* find_stack_method(const std::string& name);
 

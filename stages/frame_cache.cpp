@@ -1,0 +1,164 @@
+// The scratch frame cache: an unlinked file written with write() and read with pread(), so the
+// cached frames live in the page cache or on disk, never in the process's resident memory.
+#include "stages/frame_cache.hpp"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cmath>
+#include <cstdlib>
+#include <cstring>
+
+#include "pipeline/errors.hpp"
+#include "pipeline/memory_info.hpp"
+
+namespace nightstack {
+
+std::string to_string(CacheFormat format) { return format == CacheFormat::float32 ? "float32" : "uint16"; }
+
+std::size_t bytes_per_sample(CacheFormat format) { return format == CacheFormat::float32 ? 4 : 2; }
+
+std::filesystem::path default_cache_directory() {
+  const char* directory = std::getenv("TMPDIR");
+  return directory && *directory ? std::filesystem::path(directory) : std::filesystem::path("/tmp");
+}
+
+FrameCache::FrameCache(std::filesystem::path directory, CacheFormat format, std::string stage_id)
+    : directory_(std::move(directory)), format_(format), stage_id_(std::move(stage_id)) {}
+
+FrameCache::~FrameCache() {
+  if (descriptor_ >= 0) ::close(descriptor_);
+}
+
+std::uint64_t FrameCache::frame_bytes() const {
+  return static_cast<std::uint64_t>(width_) * static_cast<std::uint64_t>(height_) *
+         static_cast<std::uint64_t>(channels_) * bytes_per_sample(format_);
+}
+
+std::uint64_t FrameCache::bytes_written() const { return frame_bytes() * frames_; }
+
+void FrameCache::open() {
+  std::string pattern = (directory_ / "nightstack-cache-XXXXXX").string();
+  descriptor_ = ::mkostemp(pattern.data(), O_CLOEXEC);
+  if (descriptor_ < 0) {
+    throw OutputError(directory_, "cannot create the scratch cache of stack '" + stage_id_ + "': " +
+                                      std::strerror(errno) + "; set cache_directory to a writable directory");
+  }
+  path_ = pattern;
+  // Nameless from now on: the space is freed when the descriptor is closed, however the run ends.
+  ::unlink(pattern.c_str());
+}
+
+void FrameCache::write_all(const void* data, std::size_t bytes) {
+  const auto* cursor = static_cast<const char*>(data);
+  while (bytes > 0) {
+    ssize_t written = ::write(descriptor_, cursor, bytes);
+    if (written < 0 && errno == EINTR) continue;
+    if (written <= 0) {
+      const int error = written < 0 ? errno : ENOSPC;
+      throw OutputError(directory_, "cannot write the scratch cache of stack '" + stage_id_ + "' (frame " +
+                                        std::to_string(frames_) + "): " + std::strerror(error) +
+                                        "; it needs " + format_byte_size(frame_bytes()) +
+                                        " per frame: free some space, set cache_directory to another disk, "
+                                        "or set cache_format: uint16 to halve it");
+    }
+    cursor += written;
+    bytes -= static_cast<std::size_t>(written);
+  }
+}
+
+void FrameCache::append(const ImageF& frame) {
+  if (descriptor_ < 0) {
+    width_ = frame.width();
+    height_ = frame.height();
+    channels_ = frame.channels();
+    open();
+  }
+  if (format_ == CacheFormat::float32) {
+    write_all(frame.samples().data(), frame.samples().size() * sizeof(float));
+  } else {
+    append_uint16(frame);
+  }
+  ++frames_;
+}
+
+namespace {
+
+Quantization choose_quantization(std::span<const float> plane) {
+  bool integers = true;
+  float low = INFINITY, high = -INFINITY;
+  for (float value : plane) {
+    if (!std::isfinite(value)) {
+      integers = false;
+      continue;
+    }
+    low = std::min(low, value);
+    high = std::max(high, value);
+    integers = integers && value >= 0.0f && value <= 65535.0f && value == std::floor(value);
+  }
+  Quantization quantization;
+  if (integers) return quantization;  // stored exactly: offset 0, step 1
+  quantization.has_non_finite_code = true;
+  if (!(low <= high)) {  // no finite value at all
+    quantization.step = 0.0;
+    return quantization;
+  }
+  quantization.offset = low;
+  quantization.step = (static_cast<double>(high) - static_cast<double>(low)) / 65534.0;
+  return quantization;
+}
+
+std::uint16_t encode(float value, const Quantization& quantization) {
+  if (!quantization.has_non_finite_code) return static_cast<std::uint16_t>(value);
+  if (!std::isfinite(value)) return Quantization::non_finite_code;
+  if (quantization.step == 0.0) return 0;
+  double code = std::floor((static_cast<double>(value) - quantization.offset) / quantization.step + 0.5);
+  return static_cast<std::uint16_t>(std::clamp(code, 0.0, 65534.0));
+}
+
+}  // namespace
+
+void FrameCache::append_uint16(const ImageF& frame) {
+  constexpr std::size_t chunk = 1 << 16;
+  codes_.resize(chunk);
+  for (int channel = 0; channel < channels_; ++channel) {
+    const auto plane = frame.plane(channel);
+    const Quantization quantization = choose_quantization(plane);
+    quantizations_.push_back(quantization);
+    for (std::size_t start = 0; start < plane.size(); start += chunk) {
+      const std::size_t count = std::min(chunk, plane.size() - start);
+      for (std::size_t i = 0; i < count; ++i) codes_[i] = encode(plane[start + i], quantization);
+      write_all(codes_.data(), count * sizeof(std::uint16_t));
+    }
+  }
+}
+
+void FrameCache::read_rows(std::size_t frame, int first_row, int rows,
+                           std::span<std::byte> destination) const {
+  const std::uint64_t sample = bytes_per_sample(format_);
+  const std::uint64_t row_bytes = static_cast<std::uint64_t>(width_) * sample;
+  const std::uint64_t plane_bytes = row_bytes * static_cast<std::uint64_t>(height_);
+  const std::uint64_t block_bytes = row_bytes * static_cast<std::uint64_t>(rows);
+  for (int channel = 0; channel < channels_; ++channel) {
+    std::uint64_t offset = frame_bytes() * frame + plane_bytes * static_cast<std::uint64_t>(channel) +
+                           row_bytes * static_cast<std::uint64_t>(first_row);
+    auto* cursor =
+        reinterpret_cast<char*>(destination.data()) + block_bytes * static_cast<std::uint64_t>(channel);
+    std::uint64_t remaining = block_bytes;
+    while (remaining > 0) {
+      ssize_t got = ::pread(descriptor_, cursor, remaining, static_cast<off_t>(offset));
+      if (got < 0 && errno == EINTR) continue;
+      if (got <= 0) {
+        throw OutputError(path_, "cannot read back the scratch cache of stack '" + stage_id_ + "': " +
+                                     (got < 0 ? std::strerror(errno) : "the file is shorter than written"));
+      }
+      cursor += got;
+      offset += static_cast<std::uint64_t>(got);
+      remaining -= static_cast<std::uint64_t>(got);
+    }
+  }
+}
+
+}  // namespace nightstack

@@ -1,0 +1,128 @@
+// Frame statistics by selection, and the normalization and weights derived from them.
+#include "stages/frame_normalization.hpp"
+
+#include <cmath>
+#include <limits>
+
+#include "pipeline/errors.hpp"
+#include "stages/pixel_statistics.hpp"
+
+namespace nightstack {
+
+std::string to_string(FrameNormalization normalization) {
+  switch (normalization) {
+    case FrameNormalization::none:
+      return "none";
+    case FrameNormalization::additive:
+      return "additive";
+    case FrameNormalization::multiplicative:
+      return "multiplicative";
+    case FrameNormalization::additive_scale:
+      return "additive_scale";
+  }
+  return "?";
+}
+
+std::string to_string(FrameWeights weights) {
+  switch (weights) {
+    case FrameWeights::equal:
+      return "equal";
+    case FrameWeights::exposure:
+      return "exposure";
+    case FrameWeights::noise:
+      return "noise";
+  }
+  return "?";
+}
+
+std::vector<ChannelStatistics> measure_channels(const ImageF& frame, std::vector<double>& scratch) {
+  std::vector<ChannelStatistics> statistics;
+  scratch.resize(frame.plane_size());
+  for (int channel = 0; channel < frame.channels(); ++channel) {
+    std::size_t count = 0;
+    for (float value : frame.plane(channel)) {
+      if (std::isfinite(value)) scratch[count++] = static_cast<double>(value);
+    }
+    std::span<double> finite(scratch.data(), count);
+    ChannelStatistics channel_statistics;
+    channel_statistics.location = median_in_place(finite);
+    channel_statistics.scale = median_absolute_deviation(finite, channel_statistics.location, finite);
+    statistics.push_back(channel_statistics);
+  }
+  return statistics;
+}
+
+FrameWeighting::FrameWeighting(FrameNormalization normalization, FrameWeights weights, std::string stage_id)
+    : normalization_(normalization), weights_(weights), stage_id_(std::move(stage_id)) {}
+
+bool FrameWeighting::needs_statistics() const {
+  return normalization_ != FrameNormalization::none || weights_ == FrameWeights::noise;
+}
+
+const std::vector<ChannelAdjustment>& FrameWeighting::add(const ImageF& pixels, const FrameInfo& info) {
+  double exposure_weight = 1.0;
+  if (weights_ == FrameWeights::exposure) {
+    const auto& exposure = info.capture.exposure_seconds;
+    if (!exposure || !(*exposure > 0.0)) {
+      throw InputError(info.path,
+                       exposure ? "its exposure time is not positive, so 'weights: exposure' cannot weigh it"
+                                : "has no exposure time (EXPTIME, EXIF ExposureTime), so 'weights: exposure' "
+                                  "cannot weigh it; use weights: equal or noise",
+                       info.index, stage_id_);
+    }
+    if (adjustments_.empty()) reference_exposure_ = *exposure;
+    exposure_weight = *exposure / reference_exposure_;
+  }
+  std::vector<ChannelStatistics> statistics(static_cast<std::size_t>(pixels.channels()));
+  if (needs_statistics()) statistics = measure_channels(pixels, scratch_);
+  if (adjustments_.empty()) reference_ = statistics;
+  std::vector<ChannelAdjustment> frame(statistics.size());
+  for (std::size_t channel = 0; channel < statistics.size(); ++channel) {
+    frame[channel] =
+        adjust(statistics[channel], reference_[channel], exposure_weight, info, static_cast<int>(channel));
+  }
+  adjustments_.push_back(std::move(frame));
+  return adjustments_.back();
+}
+
+ChannelAdjustment FrameWeighting::adjust(const ChannelStatistics& statistics,
+                                         const ChannelStatistics& reference, double exposure_weight,
+                                         const FrameInfo& info, int channel) const {
+  auto refuse = [&](const std::string& why) {
+    throw InputError(info.path, "channel " + std::to_string(channel) + " " + why, info.index, stage_id_);
+  };
+  if (needs_statistics() && !std::isfinite(statistics.location)) refuse("has no finite value to measure");
+  ChannelAdjustment adjustment;
+  switch (normalization_) {
+    case FrameNormalization::none:
+      break;
+    case FrameNormalization::additive:
+      adjustment.add = reference.location - statistics.location;
+      break;
+    case FrameNormalization::multiplicative:
+      if (!(statistics.location > 0.0))
+        refuse("has a median of " + std::to_string(statistics.location) +
+               ", so 'normalize_frames: multiplicative' cannot scale it; use additive");
+      adjustment.multiply = reference.location / statistics.location;
+      break;
+    case FrameNormalization::additive_scale:
+      if (!(statistics.scale > 0.0))
+        refuse(
+            "has a MAD of 0 (most values equal), so 'normalize_frames: additive_scale' cannot scale it; "
+            "use additive");
+      adjustment.multiply = reference.scale / statistics.scale;
+      adjustment.add = reference.location - statistics.location * adjustment.multiply;
+      break;
+  }
+  adjustment.weight = exposure_weight;
+  if (weights_ == FrameWeights::noise) {
+    if (!(statistics.scale > 0.0))
+      refuse("has a MAD of 0 (most values equal), so 'weights: noise' cannot weigh it; use weights: equal");
+    const double reference_noise = reference.scale;  // the first frame's multiply is 1
+    const double noise = adjustment.multiply * statistics.scale;
+    adjustment.weight = (reference_noise / noise) * (reference_noise / noise);
+  }
+  return adjustment;
+}
+
+}  // namespace nightstack
