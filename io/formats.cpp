@@ -8,6 +8,7 @@
 #include "io/fits_reader.hpp"
 #include "io/input_bytes.hpp"
 #include "io/jpeg_reader.hpp"
+#include "io/raw_reader.hpp"
 
 namespace nightstack {
 
@@ -58,6 +59,10 @@ bool is_panasonic_rw2(std::span<const unsigned char> head) {
   return has_bytes_at(head, 0, "IIU\0"sv);
 }
 
+std::unique_ptr<ImageReader> make_raw_reader(const ReadOptions& options) {
+  return std::make_unique<RawReader>(options);
+}
+
 }  // namespace
 
 const std::vector<InputFormat>& input_formats() {
@@ -68,12 +73,15 @@ const std::vector<InputFormat>& input_formats() {
        [](const ReadOptions& options) -> std::unique_ptr<ImageReader> {
          return std::make_unique<FitsReader>(options);
        }},
-      {"TIFF or TIFF-based RAW", is_tiff, nullptr},
+      // Before plain TIFF: a TIFF container that LibRaw opens as a camera RAW (CR2, NEF, ARW, DNG,
+      // PEF, ...) is RAW; any other TIFF falls through to the next entry.
+      {"RAW", is_tiff, make_raw_reader, is_camera_raw},
+      {"TIFF", is_tiff, nullptr},
       {"PNG", is_png, nullptr},
-      {"Canon CR3", is_canon_cr3, nullptr},
-      {"Fujifilm RAF", is_fujifilm_raf, nullptr},
-      {"Olympus ORF", is_olympus_orf, nullptr},
-      {"Panasonic RW2", is_panasonic_rw2, nullptr},
+      {"Canon CR3", is_canon_cr3, make_raw_reader},
+      {"Fujifilm RAF", is_fujifilm_raf, make_raw_reader},
+      {"Olympus ORF", is_olympus_orf, make_raw_reader},
+      {"Panasonic RW2", is_panasonic_rw2, make_raw_reader},
   };
   return formats;
 }
@@ -81,7 +89,7 @@ const std::vector<InputFormat>& input_formats() {
 const InputFormat* identify_format(const std::filesystem::path& path) {
   const std::vector<unsigned char> head = read_file_head(path, format_head_size);
   for (const auto& format : input_formats()) {
-    if (format.matches(head)) return &format;
+    if (format.matches(head) && (format.confirm == nullptr || format.confirm(path))) return &format;
   }
   return nullptr;
 }

@@ -18,6 +18,10 @@ struct InputFormat {
   bool (*matches)(std::span<const unsigned char> head);  // decides from the first bytes
   // nullptr: recognised but not readable yet. The options are fixed for the reader's lifetime.
   std::unique_ptr<ImageReader> (*make_reader)(const ReadOptions& options);
+  // Optional second test, run only when `matches` says yes, for formats the first bytes cannot
+  // tell apart: camera RAW in a TIFF container is confirmed by opening the file with LibRaw.
+  // nullptr: `matches` decides alone. Must not throw; false passes the file to later entries.
+  bool (*confirm)(const std::filesystem::path& path) = nullptr;
 };
 
 // How many leading bytes identify_format reads and passes to `matches`.
@@ -25,7 +29,8 @@ inline constexpr std::size_t format_head_size = 80;
 
 const std::vector<InputFormat>& input_formats();
 
-// Reads the first bytes (up to 80) of the file; returns nullptr when no format matches.
+// Reads the first bytes (up to 80) of the file and returns the first entry of input_formats() whose
+// `matches` (and `confirm`, if it has one) accepts it; nullptr when none does.
 // Throws InputError if the file cannot be opened (naming the OS reason) or is a directory.
 const InputFormat* identify_format(const std::filesystem::path& path);
 

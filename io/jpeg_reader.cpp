@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <string>
 
+#include "io/exif_metadata.hpp"
 #include "io/input_bytes.hpp"
 #include "pipeline/errors.hpp"
 
@@ -62,6 +63,8 @@ Frame JpegReader::read(const std::filesystem::path& path) {
   frame.info.format = "JPEG";
   frame.info.encoding = Encoding::srgb;
   frame.info.white_level = 255.0;
+  frame.info.bits_per_sample = 8;
+  read_exif_capture(compressed_.data(), compressed_.size(), frame.info.capture);
   frame.pixels = ImageF(width, height, channels);
 
   const std::size_t plane_size = frame.pixels.plane_size();
