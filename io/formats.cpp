@@ -1,5 +1,5 @@
-// Magic numbers of the formats nightstack reads or recognises. Formats recognised without a
-// reader are listed so the user is told "PNG is not supported yet" instead of "unknown file".
+// Magic numbers of the formats nightstack reads, and the reader of each. A format recognised without
+// a reader (make_reader nullptr) would be reported as "not supported yet" instead of "unknown file".
 #include "io/formats.hpp"
 
 #include <algorithm>
@@ -8,7 +8,9 @@
 #include "io/fits_reader.hpp"
 #include "io/input_bytes.hpp"
 #include "io/jpeg_reader.hpp"
+#include "io/png_reader.hpp"
 #include "io/raw_reader.hpp"
+#include "io/tiff_reader.hpp"
 
 namespace nightstack {
 
@@ -76,8 +78,14 @@ const std::vector<InputFormat>& input_formats() {
       // Before plain TIFF: a TIFF container that LibRaw opens as a camera RAW (CR2, NEF, ARW, DNG,
       // PEF, ...) is RAW; any other TIFF falls through to the next entry.
       {"RAW", is_tiff, make_raw_reader, is_camera_raw},
-      {"TIFF", is_tiff, nullptr},
-      {"PNG", is_png, nullptr},
+      {"TIFF", is_tiff,
+       [](const ReadOptions& options) -> std::unique_ptr<ImageReader> {
+         return std::make_unique<TiffReader>(options);
+       }},
+      {"PNG", is_png,
+       [](const ReadOptions& options) -> std::unique_ptr<ImageReader> {
+         return std::make_unique<PngReader>(options);
+       }},
       {"Canon CR3", is_canon_cr3, make_raw_reader},
       {"Fujifilm RAF", is_fujifilm_raf, make_raw_reader},
       {"Olympus ORF", is_olympus_orf, make_raw_reader},

@@ -17,6 +17,17 @@ std::string number_text(double value) {
   return stream.str();
 }
 
+// FITS INSTRUME when the file has one, else the camera: EXIF models usually repeat the maker
+// ("Canon EOS 550D"), so the maker is added only when the model lacks it.
+std::string instrument_name(const CaptureInfo& capture) {
+  if (!capture.instrument.empty()) return capture.instrument;
+  if (capture.camera_make.empty() || capture.camera_model.rfind(capture.camera_make, 0) == 0) {
+    return capture.camera_model;
+  }
+  if (capture.camera_model.empty()) return capture.camera_make;
+  return capture.camera_make + " " + capture.camera_model;
+}
+
 }  // namespace
 
 void FrameProvenance::add(const FrameInfo& info) {
@@ -38,10 +49,7 @@ void FrameProvenance::add(const FrameInfo& info) {
     if (frames_ == 0) agreement.value = value;
     if (agreement.value != value) agreement.agrees = false;
   };
-  agree(instrument_, !capture.instrument.empty()
-                         ? capture.instrument
-                         : (capture.camera_make.empty() ? capture.camera_model
-                                                        : capture.camera_make + " " + capture.camera_model));
+  agree(instrument_, instrument_name(capture));
   agree(telescope_, capture.telescope);
   agree(filter_, capture.filter);
   agree(object_, capture.object);

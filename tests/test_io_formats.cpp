@@ -62,9 +62,9 @@ BOOST_AUTO_TEST_CASE(every_magic_number_in_the_table) {
   const std::vector<std::pair<std::string, std::string>> cases = {
       {"\xFF\xD8\xFF\xE0"s, "JPEG"},
       {fits_card("SIMPLE  =                    T / conforms"), "FITS"},
-      {"II*\0"s, "TIFF or TIFF-based RAW"},
-      {"MM\0*"s, "TIFF or TIFF-based RAW"},
-      {"II+\0"s, "TIFF or TIFF-based RAW"},
+      {"II*\0"s, "TIFF"},  // not openable as camera RAW, so plain TIFF
+      {"MM\0*"s, "TIFF"},
+      {"II+\0"s, "TIFF"},
       {"\x89PNG\r\n\x1A\n"s, "PNG"},
       {"\0\0\0\x18"
        "ftypcrx "s,
@@ -80,8 +80,8 @@ BOOST_AUTO_TEST_CASE(every_magic_number_in_the_table) {
     const auto path = write_bytes(directory.path() / ("file" + std::to_string(number++)), with_filler(magic));
     BOOST_TEST(identified_name(path) == name, "magic for " << name);
     const InputFormat* format = identify_format(path);
-    const bool readable = name == "JPEG" || name == "FITS";
-    BOOST_TEST((format != nullptr && (format->make_reader != nullptr) == readable));
+    // Every recognised format has a reader now.
+    BOOST_TEST((format != nullptr && format->make_reader != nullptr));
   }
 }
 
