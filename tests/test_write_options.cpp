@@ -1,6 +1,8 @@
 // The write stage's format choices through the binary: FITS BITPIX -64 and 16, float TIFF with an ICC
 // profile, and PNG previews, each read back by an independent reader.
 #define BOOST_TEST_DYN_LINK
+#include <tiffio.h>
+
 #include <boost/test/unit_test.hpp>
 #include <cmath>
 #include <fstream>
@@ -81,6 +83,46 @@ BOOST_AUTO_TEST_CASE(fits_bitpix_tiff_bits_and_png) {
                           (out / "mean.png").string()});
   BOOST_TEST_INFO(png.err);
   BOOST_TEST(contains(png.out, "3 2 8"));
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+namespace {
+
+void write_tiff_frame(const fs::path& path, const std::vector<std::uint16_t>& values, int width) {
+  TIFF* tiff = TIFFOpen(path.c_str(), "w");
+  BOOST_TEST_REQUIRE(tiff != nullptr);
+  const int height = static_cast<int>(values.size()) / width;
+  TIFFSetField(tiff, TIFFTAG_IMAGEWIDTH, width);
+  TIFFSetField(tiff, TIFFTAG_IMAGELENGTH, height);
+  TIFFSetField(tiff, TIFFTAG_BITSPERSAMPLE, 16);
+  TIFFSetField(tiff, TIFFTAG_SAMPLESPERPIXEL, 1);
+  TIFFSetField(tiff, TIFFTAG_PHOTOMETRIC, PHOTOMETRIC_MINISBLACK);
+  TIFFSetField(tiff, TIFFTAG_PLANARCONFIG, PLANARCONFIG_CONTIG);
+  TIFFSetField(tiff, TIFFTAG_ROWSPERSTRIP, height);
+  std::vector<std::uint16_t> row(values);
+  for (int y = 0; y < height; ++y)
+    TIFFWriteScanline(tiff, row.data() + static_cast<std::size_t>(y) * width, y, 0);
+  TIFFClose(tiff);
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(tiff_frames)
+
+BOOST_AUTO_TEST_CASE(sixteen_bit_tiff_frames_stack_in_linear_light) {
+  TemporaryDirectory directory;
+  write_tiff_frame(directory.path() / "a.tif", {0, 1000, 65535, 30000}, 2);
+  write_tiff_frame(directory.path() / "b.tif", {500, 200, 0, 40000}, 2);
+  auto output = directory.path() / "max.fits";
+  auto result = run_nightstack({"stack", "--method", "max", "--transfer", "linear", "--quiet", "--fits",
+                                output.string(), (directory.path() / "*.tif").string()});
+  BOOST_TEST_INFO(result.err);
+  BOOST_TEST_REQUIRE(result.exit_code == 0);
+  ImageD stacked = read_reference_fits(output);
+  std::vector<double> expected{500 / 65535.0, 1000 / 65535.0, 1.0, 40000 / 65535.0};
+  for (int i = 0; i < 4; ++i)
+    BOOST_TEST(stacked.samples()[i] == expected[i], boost::test_tools::tolerance(1e-7));
 }
 
 BOOST_AUTO_TEST_SUITE_END()
