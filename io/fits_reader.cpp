@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <cstring>
 #include <limits>
 #include <optional>
 #include <string>
@@ -112,32 +113,42 @@ void check_sizes(const std::filesystem::path& path, fitsfile* file, const ImageS
   }
 }
 
+// Whether the current HDU has `key`, found by reading its records. Asking CFITSIO for a missing
+// key would put a message on its process-wide error stack; that stack is shared by every decoding
+// thread, and concurrent mark/clear traffic on it from several threads deadlocked CFITSIO 4.2 in
+// testing, so optional keys are looked up first and the stack is left alone.
+bool has_key(fitsfile* file, const char* key) {
+  int status = 0, count = 0, more = 0;
+  if (fits_get_hdrspace(file, &count, &more, &status) != 0) return false;
+  const std::size_t length = std::strlen(key);
+  char card[FLEN_CARD];
+  for (int record = 1; record <= count; ++record) {
+    if (fits_read_record(file, record, card, &status) != 0) return false;
+    if (std::strncmp(card, key, length) == 0 && (card[length] == ' ' || card[length] == '=')) return true;
+  }
+  return false;
+}
+
 double read_optional_key(fitsfile* file, const char* key, double fallback) {
   double value = fallback;
   int status = 0;
-  // A missing key leaves a message on CFITSIO's stack; the mark lets us drop just that.
-  fits_write_errmark();
-  if (fits_read_key(file, TDOUBLE, key, &value, nullptr, &status) != 0) value = fallback;
-  fits_clear_errmark();
+  if (!has_key(file, key) || fits_read_key(file, TDOUBLE, key, &value, nullptr, &status) != 0)
+    return fallback;
   return value;
 }
 
 std::optional<double> read_number_key(fitsfile* file, const char* key) {
   double value = 0;
   int status = 0;
-  fits_write_errmark();
-  bool found = fits_read_key(file, TDOUBLE, key, &value, nullptr, &status) == 0;
-  fits_clear_errmark();
-  return found ? std::optional<double>(value) : std::nullopt;
+  if (!has_key(file, key) || fits_read_key(file, TDOUBLE, key, &value, nullptr, &status) != 0)
+    return std::nullopt;
+  return value;
 }
 
 std::string read_text_key(fitsfile* file, const char* key) {
   char value[FLEN_VALUE] = {};
   int status = 0;
-  fits_write_errmark();
-  bool found = fits_read_key(file, TSTRING, key, value, nullptr, &status) == 0;
-  fits_clear_errmark();
-  if (!found) return "";
+  if (!has_key(file, key) || fits_read_key(file, TSTRING, key, value, nullptr, &status) != 0) return "";
   std::string text(value);
   while (!text.empty() && text.back() == ' ') text.pop_back();
   return text;
@@ -244,7 +255,6 @@ FrameInfo FitsReader::read_info(const std::filesystem::path& path) {
 }
 
 Frame FitsReader::read(const std::filesystem::path& path) {
-  fits_clear_errmsg();
   FitsFile file;
   int status = 0;
   // The disk-file variant takes the name literally: no "[1]" extension or "!" syntax surprises.
