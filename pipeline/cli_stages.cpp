@@ -1,5 +1,6 @@
 // `nightstack stages`: the registry, printed — every stage type, its parameters, types, defaults
 // and help. The config checker reads the very same table.
+#include <algorithm>
 #include <cmath>
 #include <iomanip>
 #include <iostream>
@@ -40,13 +41,17 @@ int command_stages(const Arguments& arguments, const StageRegistry& registry) {
     return exit_code::success;
   }
   if (!arguments.empty()) throw UsageError("stages takes no arguments");
+  std::size_t name_width = 0;
+  for (const auto& type : registry.types()) {
+    for (const auto& spec : type.parameters) name_width = std::max(name_width, spec.name.size());
+  }
   for (const auto& type : registry.types()) {
     std::cout << type.name << "  (takes " << to_string(type.input) << ", gives " << to_string(type.output)
               << ")\n";
     std::cout << "  " << wrap_text(type.summary, 90, 2) << "\n";
     for (const auto& spec : type.parameters) {
-      std::cout << "  " << std::left << std::setw(14) << spec.name << describe_type(spec) << ", "
-                << describe_default(spec) << "\n";
+      std::cout << "  " << std::left << std::setw(static_cast<int>(name_width + 2)) << spec.name
+                << describe_type(spec) << ", " << describe_default(spec) << "\n";
       std::cout << "      " << wrap_text(spec.help, 86, 6) << "\n";
     }
     std::cout << '\n';
