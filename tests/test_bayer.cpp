@@ -12,7 +12,8 @@ namespace {
 ImageF flat_mosaic(const BayerPattern& pattern, int width, int height, const float (&colour)[3]) {
   ImageF mosaic(width, height, 1);
   for (int row = 0; row < height; ++row) {
-    for (int column = 0; column < width; ++column) mosaic.at(0, row, column) = colour[pattern.channel_at(row, column)];
+    for (int column = 0; column < width; ++column)
+      mosaic.at(0, row, column) = colour[pattern.channel_at(row, column)];
   }
   return mosaic;
 }

@@ -19,7 +19,8 @@ namespace {
 
 // Writes a 16-bit FITS whose stored rows are `stored_rows` (FITS row 1 first) and lets `add_keys`
 // write header cards.
-void write_fits_with_keys(const std::filesystem::path& path, int width, const std::vector<std::vector<int>>& stored_rows,
+void write_fits_with_keys(const std::filesystem::path& path, int width,
+                          const std::vector<std::vector<int>>& stored_rows,
                           const std::function<void(fitsfile*, int&)>& add_keys) {
   fitsfile* file = nullptr;
   int status = 0;
