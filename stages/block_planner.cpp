@@ -34,9 +34,10 @@ BlockPlan plan_blocks(const BlockPlanRequest& request) {
     const std::uint64_t mebibyte = 1024 * 1024;
     const std::uint64_t advice = (minimum + mebibyte - 1) / mebibyte * mebibyte;  // rounded up
     throw BlockPlanError("memory_limit " + format_byte_size(request.memory_limit) +
-                             " is too small to stack " + std::to_string(request.frames) + " frames of " +
+                             " is too small to stack " + std::to_string(request.frames) +
+                             (request.frames == 1 ? " frame of " : " frames of ") +
                              std::to_string(request.width) + "x" + std::to_string(request.height) + "x" +
-                             std::to_string(request.channels) + ": the result takes " +
+                             std::to_string(request.channels) + ": the result and scratch take " +
                              format_byte_size(fixed_bytes(request)) + " and one row of every frame " +
                              format_byte_size(bytes_per_row(request)) + "; set memory_limit to at least " +
                              format_byte_size(advice) + " (more is faster)",

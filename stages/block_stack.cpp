@@ -174,6 +174,11 @@ class BlockStack : public StackMethod {
         std::span<Sample> destination(block.get() + frame * frame_samples, frame_samples);
         cache_.read_rows(frame, first_row, rows, std::as_writable_bytes(destination));
       });
+      if (first_row + rows < height_) {  // the disk reads the next block while this one is computed
+        const int next_rows = std::min(rows_per_block, height_ - first_row - rows);
+        for (std::size_t frame = 0; frame < frames_; ++frame)
+          cache_.prefetch_rows(frame, first_row + rows, next_rows);
+      }
       const std::size_t tasks = static_cast<std::size_t>(channels_) * rows;
       parallel_for(tasks, settings_.threads, [&](std::size_t task, unsigned worker) {
         const int channel = static_cast<int>(task / rows), row = static_cast<int>(task % rows);

@@ -135,6 +135,17 @@ void FrameCache::append_uint16(const ImageF& frame) {
   }
 }
 
+void FrameCache::prefetch_rows(std::size_t frame, int first_row, int rows) const {
+  const std::uint64_t row_bytes = static_cast<std::uint64_t>(width_) * bytes_per_sample(format_);
+  const std::uint64_t plane_bytes = row_bytes * static_cast<std::uint64_t>(height_);
+  for (int channel = 0; channel < channels_; ++channel) {
+    const std::uint64_t offset = frame_bytes() * frame + plane_bytes * static_cast<std::uint64_t>(channel) +
+                                 row_bytes * static_cast<std::uint64_t>(first_row);
+    ::posix_fadvise(descriptor_, static_cast<off_t>(offset), static_cast<off_t>(row_bytes * rows),
+                    POSIX_FADV_WILLNEED);
+  }
+}
+
 void FrameCache::read_rows(std::size_t frame, int first_row, int rows,
                            std::span<std::byte> destination) const {
   const std::uint64_t sample = bytes_per_sample(format_);

@@ -61,6 +61,11 @@ class FrameCache {
   // into `destination`: channel after channel, rows x width samples each.
   void read_rows(std::size_t frame, int first_row, int rows, std::span<std::byte> destination) const;
 
+  // Asks the kernel to start reading those rows of every channel of a frame into the page cache, so
+  // that a later read_rows() finds them there: the next block is fetched from disk while this one is
+  // computed, without holding it in the process's memory. Only a hint; errors are ignored.
+  void prefetch_rows(std::size_t frame, int first_row, int rows) const;
+
   // For uint16: how channel `channel` of frame `frame` was quantized.
   const Quantization& quantization(std::size_t frame, int channel) const {
     return quantizations_[frame * static_cast<std::size_t>(channels_) + static_cast<std::size_t>(channel)];
