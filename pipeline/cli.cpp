@@ -22,7 +22,7 @@ Usage:
   nightstack validate CONFIG [--set ID.PARAM=VALUE]...
   nightstack stages
   nightstack info FILE... [--json]
-  nightstack stack --method max|sum|mean --fits OUT.fits [--tiff OUT.tif] INPUT...
+  nightstack stack --method METHOD --fits OUT.fits [--tiff OUT.tif] INPUT...
   nightstack COMMAND --help      (each command explains itself)
 
 Commands:
@@ -31,12 +31,15 @@ Commands:
   validate   Check a config and print its graph and how many frames each ingest
              finds. Reads no pixels.
   stages     List every stage type with its parameters, types, defaults and help.
-  stack      Quick form for one-off use: builds the same graph from flags.
+  stack      Quick form for one-off use: builds the same graph from flags. Methods:
+             max, min, sum, mean (streaming), median and outlier rejection
+             (sigma_clip, mad_clip, ...) out of core in bounded memory.
   info       One line per file: format, size, channels, bit depth, CFA pattern,
              exposure, ISO/gain, time, camera; --json for machines.
 
 Examples:
   nightstack stack --method max --fits trails.fits --tiff trails.tif night/*.jpg
+  nightstack stack --method sigma_clip --memory-limit 1GiB --fits sky.fits night/
   nightstack run configs/longexpo.yaml --set lights.paths=[night/] --threads 2
 
 Exit codes:
