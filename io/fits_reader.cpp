@@ -13,6 +13,7 @@
 #include <system_error>
 
 #include "io/fits_file.hpp"
+#include "io/input_bytes.hpp"
 #include "pipeline/bayer.hpp"
 #include "pipeline/errors.hpp"
 #include "pipeline/timestamp.hpp"
@@ -255,10 +256,15 @@ FrameInfo FitsReader::read_info(const std::filesystem::path& path) {
 }
 
 Frame FitsReader::read(const std::filesystem::path& path) {
+  // The file is read once into a reused buffer and CFITSIO parses it in memory: opening by name,
+  // CFITSIO opens every file twice (once to look for compression), and each input should be read
+  // once. The memory variant also takes no "[1]" or "!" syntax from the name.
+  read_whole_file(path, file_bytes_);
+  void* memory = file_bytes_.data();
+  std::size_t size = file_bytes_.size();
   FitsFile file;
   int status = 0;
-  // The disk-file variant takes the name literally: no "[1]" extension or "!" syntax surprises.
-  if (fits_open_diskfile(file.receive(), path.c_str(), READONLY, &status) != 0) {
+  if (fits_open_memfile(file.receive(), path.c_str(), READONLY, &memory, &size, 0, nullptr, &status) != 0) {
     fail(path, "cannot open as FITS", status);
   }
   const ImageShape shape = move_to_first_image(path, file.get());

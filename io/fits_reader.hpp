@@ -2,6 +2,8 @@
 // linear values, with the header's exposure metadata; Bayer mosaics are demosaiced or kept as CFA.
 #pragma once
 
+#include <vector>
+
 #include "io/image_reader.hpp"
 #include "io/read_options.hpp"
 
@@ -15,6 +17,7 @@ class FitsReader : public ImageReader {
 
  private:
   ReadOptions options_;
+  std::vector<unsigned char> file_bytes_;  // the last file read, reused from frame to frame
 };
 
 }  // namespace nightstack
