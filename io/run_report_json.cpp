@@ -28,7 +28,7 @@ std::string frame_json(std::size_t index, const FrameRecord& record) {
   return json + "}";
 }
 
-std::string channel_json(const ChannelStatistics& channel, const std::vector<double>& percents) {
+std::string channel_json(const ImageChannelStatistics& channel, const std::vector<double>& percents) {
   std::string json =
       "{\"count\": " + std::to_string(channel.count) + ", \"minimum\": " + json_number(channel.minimum) +
       ", \"maximum\": " + json_number(channel.maximum) + ", \"mean\": " + json_number(channel.mean) +

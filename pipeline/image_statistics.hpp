@@ -23,10 +23,6 @@ struct ImageChannelStatistics {
   std::vector<double> percentiles;  // one per requested percent, in the order asked
 };
 
-// The run report's name for it. (The class itself has a longer name: stages/ has another
-// ChannelStatistics, and two classes of one name in one program break the one-definition rule.)
-using ChannelStatistics = ImageChannelStatistics;
-
 struct ImageStatistics {
   std::vector<double> percents;  // the percentiles asked for, 0..100
   std::vector<ImageChannelStatistics> channels;

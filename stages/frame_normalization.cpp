@@ -35,8 +35,8 @@ std::string to_string(FrameWeights weights) {
   return "?";
 }
 
-std::vector<ChannelStatistics> measure_channels(const ImageF& frame, std::vector<double>& scratch) {
-  std::vector<ChannelStatistics> statistics;
+std::vector<ChannelLevels> measure_channels(const ImageF& frame, std::vector<double>& scratch) {
+  std::vector<ChannelLevels> statistics;
   scratch.resize(frame.plane_size());
   for (int channel = 0; channel < frame.channels(); ++channel) {
     std::size_t count = 0;
@@ -44,7 +44,7 @@ std::vector<ChannelStatistics> measure_channels(const ImageF& frame, std::vector
       if (std::isfinite(value)) scratch[count++] = static_cast<double>(value);
     }
     std::span<double> finite(scratch.data(), count);
-    ChannelStatistics channel_statistics;
+    ChannelLevels channel_statistics;
     channel_statistics.location = median_in_place(finite);
     channel_statistics.scale = median_absolute_deviation(finite, channel_statistics.location, finite);
     statistics.push_back(channel_statistics);
@@ -73,7 +73,7 @@ const std::vector<ChannelAdjustment>& FrameWeighting::add(const ImageF& pixels, 
     if (adjustments_.empty()) reference_exposure_ = *exposure;
     exposure_weight = *exposure / reference_exposure_;
   }
-  std::vector<ChannelStatistics> statistics(static_cast<std::size_t>(pixels.channels()));
+  std::vector<ChannelLevels> statistics(static_cast<std::size_t>(pixels.channels()));
   if (needs_statistics()) statistics = measure_channels(pixels, scratch_);
   if (adjustments_.empty()) reference_ = statistics;
   std::vector<ChannelAdjustment> frame(statistics.size());
@@ -85,9 +85,8 @@ const std::vector<ChannelAdjustment>& FrameWeighting::add(const ImageF& pixels, 
   return adjustments_.back();
 }
 
-ChannelAdjustment FrameWeighting::adjust(const ChannelStatistics& statistics,
-                                         const ChannelStatistics& reference, double exposure_weight,
-                                         const FrameInfo& info, int channel) const {
+ChannelAdjustment FrameWeighting::adjust(const ChannelLevels& statistics, const ChannelLevels& reference,
+                                         double exposure_weight, const FrameInfo& info, int channel) const {
   auto refuse = [&](const std::string& why) {
     throw InputError(info.path, "channel " + std::to_string(channel) + " " + why, info.index, stage_id_);
   };

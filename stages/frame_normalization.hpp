@@ -18,14 +18,14 @@ enum class FrameWeights { equal, exposure, noise };
 std::string to_string(FrameNormalization normalization);
 std::string to_string(FrameWeights weights);
 
-struct ChannelStatistics {
+struct ChannelLevels {
   double location = 0.0;  // median of the channel's finite values
   double scale = 0.0;     // MAD: median of |value - location| (not scaled by 1.4826)
 };
 
 // Exact, by selection over a copy of each plane (no histogram, no sampling). A plane without
 // finite values has NaN statistics. `scratch` is reused between calls.
-std::vector<ChannelStatistics> measure_channels(const ImageF& frame, std::vector<double>& scratch);
+std::vector<ChannelLevels> measure_channels(const ImageF& frame, std::vector<double>& scratch);
 
 // How one channel of one frame enters the stack: value' = multiply * value + add, weighted by weight.
 struct ChannelAdjustment {
@@ -62,13 +62,13 @@ class FrameWeighting {
   FrameWeights weights() const { return weights_; }
 
  private:
-  ChannelAdjustment adjust(const ChannelStatistics& statistics, const ChannelStatistics& reference,
+  ChannelAdjustment adjust(const ChannelLevels& statistics, const ChannelLevels& reference,
                            double exposure_weight, const FrameInfo& info, int channel) const;
 
   FrameNormalization normalization_;
   FrameWeights weights_;
   std::string stage_id_;
-  std::vector<ChannelStatistics> reference_;
+  std::vector<ChannelLevels> reference_;
   double reference_exposure_ = 0.0;
   std::vector<std::vector<ChannelAdjustment>> adjustments_;
   std::vector<double> scratch_;
