@@ -25,14 +25,6 @@ std::vector<fs::path> files_in(const fs::path& directory, const std::string& ext
   return paths;
 }
 
-std::string header_value(const std::vector<std::string>& cards, const std::string& key) {
-  for (const auto& card : cards) {
-    if (card.compare(0, key.size(), key) == 0 && card.size() > 10 && card[8] == '=')
-      return card.substr(10, 70);
-  }
-  return "";
-}
-
 }  // namespace
 
 BOOST_AUTO_TEST_SUITE(real_data)

@@ -48,14 +48,6 @@ void require_success(const CommandResult& result) {
   BOOST_TEST_REQUIRE(result.exit_code == 0);
 }
 
-std::string header_value(const std::vector<std::string>& cards, const std::string& key) {
-  for (const auto& card : cards) {
-    if (card.compare(0, key.size(), key) == 0 && card.size() > 10 && card[8] == '=')
-      return card.substr(10, 70);
-  }
-  return "";
-}
-
 long header_integer(const std::vector<std::string>& cards, const std::string& key) {
   return std::stol(header_value(cards, key));
 }

@@ -302,4 +302,12 @@ CommandResult run_nightstack(const std::vector<std::string>& arguments) {
   return run_command(full);
 }
 
+std::string header_value(const std::vector<std::string>& cards, const std::string& key) {
+  for (const auto& card : cards) {
+    if (card.compare(0, key.size(), key) == 0 && card.size() > 10 && card[8] == '=')
+      return card.substr(10, 70);
+  }
+  return "";
+}
+
 }  // namespace nightstack::testing

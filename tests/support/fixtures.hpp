@@ -57,6 +57,10 @@ class FileSizeLimit {
   void (*previous_handler_)(int);
 };
 
+// The value field (columns 11-80) of the first card `key = ...` among 80-character header cards
+// (as read_reference_fits returns them); empty when the key is absent.
+std::string header_value(const std::vector<std::string>& cards, const std::string& key);
+
 struct CommandResult {
   int exit_code;  // the program's exit status; 128 + signal if it was killed; 127 if not started
   std::string out;
