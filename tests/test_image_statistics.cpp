@@ -14,6 +14,7 @@
 #include "pipeline/image_statistics.hpp"
 #include "stages/registry.hpp"
 #include "tests/support/fixtures.hpp"
+#include "tests/support/stage_builder.hpp"
 
 using namespace nightstack;
 using namespace nightstack::testing;
@@ -162,30 +163,9 @@ ImageChannelStatistics full_sort_reference(std::vector<double> values, const std
   return reference;
 }
 
-template <class Kind>
-std::unique_ptr<Kind> build(const std::string& type_name, std::map<std::string, ParameterValue> given) {
-  static const StageRegistry registry = builtin_stage_registry();
-  static const RunInfo run_info{};
-  const StageType* type = registry.find(type_name);
-  BOOST_TEST_REQUIRE(type != nullptr);
-  Parameters parameters;
-  for (const auto& spec : type->parameters) {
-    if (given.count(spec.name)) {
-      parameters.set(spec.name, given.at(spec.name), {});
-    } else if (spec.default_value) {
-      parameters.set(spec.name, *spec.default_value, {});
-    }
-  }
-  auto stage = type->make(StageContext{"under_test", parameters, run_info});
-  auto* kind = dynamic_cast<Kind*>(stage.get());
-  BOOST_TEST_REQUIRE(kind != nullptr);
-  stage.release();
-  return std::unique_ptr<Kind>(kind);
-}
-
 std::string parameter_error(const std::string& percentiles) {
   try {
-    build<ImageTransform>("statistics", {{"percentiles", percentiles}});
+    build_stage<ImageTransform>("statistics", {{"percentiles", percentiles}});
   } catch (const ParameterError& error) {
     BOOST_TEST(error.parameter() == "percentiles");
     return error.what();
@@ -334,7 +314,7 @@ BOOST_AUTO_TEST_SUITE_END()
 BOOST_AUTO_TEST_SUITE(statistics_stage)
 
 BOOST_AUTO_TEST_CASE(passes_the_image_through_and_records_cards) {
-  auto statistics = build<ImageTransform>("statistics", {{"percentiles", std::string(" 25,90 ,50")}});
+  auto statistics = build_stage<ImageTransform>("statistics", {{"percentiles", std::string(" 25,90 ,50")}});
   Image input;
   input.pixels = ImageD(5, 1, 1);
   input.pixels.samples() = {4, 1, 3, 2, 10};
@@ -364,7 +344,7 @@ BOOST_AUTO_TEST_CASE(passes_the_image_through_and_records_cards) {
 }
 
 BOOST_AUTO_TEST_CASE(an_empty_list_asks_for_no_percentiles) {
-  auto statistics = build<ImageTransform>("statistics", {{"percentiles", std::string("  ")}});
+  auto statistics = build_stage<ImageTransform>("statistics", {{"percentiles", std::string("  ")}});
   const Image output = statistics->transform(Image{ImageD(2, 2, 1, 0.5), {}});
   BOOST_TEST(output.provenance.find("STPCT1") == nullptr);
   BOOST_TEST(output.provenance.find("STMED1") != nullptr);

@@ -9,34 +9,15 @@
 #include "pipeline/transfer_curve.hpp"
 #include "stages/registry.hpp"
 #include "stages/stretch_curves.hpp"
+#include "tests/support/stage_builder.hpp"
 
 using namespace nightstack;
+using namespace nightstack::testing;
 namespace tt = boost::test_tools;
 
 namespace {
 
-const RunInfo run_info{};
-
 // Builds a stage from its registry entry with the given parameters plus the schema's defaults.
-template <class Kind>
-std::unique_ptr<Kind> build(const std::string& type_name, std::map<std::string, ParameterValue> given) {
-  static const StageRegistry registry = builtin_stage_registry();
-  const StageType* type = registry.find(type_name);
-  BOOST_TEST_REQUIRE(type != nullptr);
-  Parameters parameters;
-  for (const auto& spec : type->parameters) {
-    if (given.count(spec.name)) {
-      parameters.set(spec.name, given.at(spec.name), {});
-    } else if (spec.default_value) {
-      parameters.set(spec.name, *spec.default_value, {});
-    }
-  }
-  auto stage = type->make(StageContext{"under_test", parameters, run_info});
-  auto* kind = dynamic_cast<Kind*>(stage.get());
-  BOOST_TEST_REQUIRE(kind != nullptr);
-  stage.release();
-  return std::unique_ptr<Kind>(kind);
-}
 
 Frame jpeg_like_frame(std::vector<float> codes) {
   Frame frame;
@@ -53,7 +34,7 @@ Frame jpeg_like_frame(std::vector<float> codes) {
 BOOST_AUTO_TEST_SUITE(stages)
 
 BOOST_AUTO_TEST_CASE(linearize_srgb_maps_every_code_exactly) {
-  auto linearize = build<FrameTransform>("linearize", {{"transfer", std::string("srgb")}});
+  auto linearize = build_stage<FrameTransform>("linearize", {{"transfer", std::string("srgb")}});
   std::vector<float> codes(256);
   for (int code = 0; code < 256; ++code) codes[code] = static_cast<float>(code);
   Frame result = linearize->transform(jpeg_like_frame(codes));
@@ -66,7 +47,7 @@ BOOST_AUTO_TEST_CASE(linearize_srgb_maps_every_code_exactly) {
 }
 
 BOOST_AUTO_TEST_CASE(linearize_auto_follows_the_file_encoding) {
-  auto linearize = build<FrameTransform>("linearize", {});
+  auto linearize = build_stage<FrameTransform>("linearize", {});
   BOOST_TEST(linearize->transform(jpeg_like_frame({128})).pixels.samples()[0] ==
              static_cast<float>(srgb_to_linear(128 / 255.0)));
   Frame fits;
@@ -81,7 +62,8 @@ BOOST_AUTO_TEST_CASE(linearize_auto_follows_the_file_encoding) {
 }
 
 BOOST_AUTO_TEST_CASE(linearize_gamma_uses_the_exponent) {
-  auto linearize = build<FrameTransform>("linearize", {{"transfer", std::string("gamma")}, {"gamma", 2.0}});
+  auto linearize =
+      build_stage<FrameTransform>("linearize", {{"transfer", std::string("gamma")}, {"gamma", 2.0}});
   Frame result = linearize->transform(jpeg_like_frame({51, 255}));
   BOOST_TEST(result.pixels.samples()[0] == static_cast<float>(0.2 * 0.2),
              boost::test_tools::tolerance(1e-6f));
@@ -97,7 +79,7 @@ Image ramp_image(int size) {
 }
 
 BOOST_AUTO_TEST_CASE(normalize_percentile_sets_black_and_white_points) {
-  auto normalize = build<ImageTransform>("normalize", {{"low", 10.0}, {"high", 90.0}});
+  auto normalize = build_stage<ImageTransform>("normalize", {{"low", 10.0}, {"high", 90.0}});
   Image result = normalize->transform(ramp_image(11));  // percentiles 10 and 90 of 0..10 are 1 and 9
   BOOST_TEST(result.pixels.samples()[1] == 0.0);
   BOOST_TEST(result.pixels.samples()[9] == 1.0);
@@ -109,14 +91,14 @@ BOOST_AUTO_TEST_CASE(normalize_percentile_sets_black_and_white_points) {
 }
 
 BOOST_AUTO_TEST_CASE(normalize_max_divides_by_the_brightest_value) {
-  auto normalize = build<ImageTransform>("normalize", {{"method", std::string("max")}});
+  auto normalize = build_stage<ImageTransform>("normalize", {{"method", std::string("max")}});
   Image result = normalize->transform(ramp_image(5));
   BOOST_TEST(result.pixels.samples()[4] == 1.0);
   BOOST_TEST(result.pixels.samples()[2] == 0.5);
 }
 
 BOOST_AUTO_TEST_CASE(normalize_of_a_flat_image_stays_finite) {
-  auto normalize = build<ImageTransform>("normalize", {});
+  auto normalize = build_stage<ImageTransform>("normalize", {});
   Image flat;
   flat.pixels = ImageD(3, 3, 1, 0.25);
   Image result = normalize->transform(flat);
@@ -124,11 +106,12 @@ BOOST_AUTO_TEST_CASE(normalize_of_a_flat_image_stays_finite) {
 }
 
 BOOST_AUTO_TEST_CASE(normalize_refuses_low_above_high) {
-  BOOST_CHECK_THROW(build<ImageTransform>("normalize", {{"low", 90.0}, {"high", 10.0}}), ParameterError);
+  BOOST_CHECK_THROW(build_stage<ImageTransform>("normalize", {{"low", 90.0}, {"high", 10.0}}),
+                    ParameterError);
 }
 
 BOOST_AUTO_TEST_CASE(normalize_defaults_record_a_linked_linear_stretch) {
-  auto normalize = build<ImageTransform>("normalize", {});
+  auto normalize = build_stage<ImageTransform>("normalize", {});
   Image result = normalize->transform(ramp_image(11));
   BOOST_TEST(std::get<std::string>(result.provenance.find("NORMCURV")->value) == "linear");
   BOOST_TEST(std::get<std::string>(result.provenance.find("NORMCHAN")->value) == "linked");
@@ -146,7 +129,7 @@ Image cast_ramp_image() {
 }
 
 BOOST_AUTO_TEST_CASE(normalize_independent_channels_each_get_their_own_points) {
-  auto normalize = build<ImageTransform>(
+  auto normalize = build_stage<ImageTransform>(
       "normalize", {{"low", 0.0}, {"high", 100.0}, {"channels", std::string("independent")}});
   Image result = normalize->transform(cast_ramp_image());
   for (int channel = 0; channel < 3; ++channel) {
@@ -163,7 +146,7 @@ BOOST_AUTO_TEST_CASE(normalize_independent_channels_each_get_their_own_points) {
 }
 
 BOOST_AUTO_TEST_CASE(normalize_linked_channels_share_one_pair_of_points) {
-  auto normalize = build<ImageTransform>("normalize", {{"low", 0.0}, {"high", 100.0}});
+  auto normalize = build_stage<ImageTransform>("normalize", {{"low", 0.0}, {"high", 100.0}});
   Image result = normalize->transform(cast_ramp_image());
   // One black point (0, the darkest of all) and one white point (32, the brightest of all).
   for (int channel = 0; channel < 3; ++channel) {
@@ -178,7 +161,7 @@ BOOST_AUTO_TEST_CASE(normalize_linked_channels_share_one_pair_of_points) {
 }
 
 BOOST_AUTO_TEST_CASE(normalize_max_independent_divides_each_channel_by_its_maximum) {
-  auto normalize = build<ImageTransform>(
+  auto normalize = build_stage<ImageTransform>(
       "normalize", {{"method", std::string("max")}, {"channels", std::string("independent")}});
   Image result = normalize->transform(cast_ramp_image());
   for (int channel = 0; channel < 3; ++channel) BOOST_TEST(result.pixels.at(channel, 0, 10) == 1.0);
@@ -186,7 +169,7 @@ BOOST_AUTO_TEST_CASE(normalize_max_independent_divides_each_channel_by_its_maxim
 }
 
 BOOST_AUTO_TEST_CASE(normalize_asinh_and_gamma_curves_follow_the_points) {
-  auto asinh = build<ImageTransform>(
+  auto asinh = build_stage<ImageTransform>(
       "normalize",
       {{"method", std::string("max")}, {"curve", std::string("asinh")}, {"asinh_stretch", 10.0}});
   Image stretched = asinh->transform(ramp_image(5));  // 0..4 -> 0..1 -> asinh(10 x) / asinh(10)
@@ -195,7 +178,7 @@ BOOST_AUTO_TEST_CASE(normalize_asinh_and_gamma_curves_follow_the_points) {
   BOOST_TEST(std::get<std::string>(stretched.provenance.find("NORMCURV")->value) == "asinh");
   BOOST_TEST(std::get<double>(stretched.provenance.find("NORMBETA")->value) == 10.0);
 
-  auto gamma = build<ImageTransform>(
+  auto gamma = build_stage<ImageTransform>(
       "normalize", {{"method", std::string("max")}, {"curve", std::string("gamma")}, {"gamma", 2.0}});
   Image brightened = gamma->transform(ramp_image(5));
   BOOST_TEST(brightened.pixels.samples()[1] == 0.5);  // (1/4)^(1/2)
@@ -227,7 +210,8 @@ double median_of(std::span<const double> values) {
 BOOST_AUTO_TEST_CASE(normalize_mtf_puts_the_background_median_on_a_quarter) {
   for (std::string method : {"none", "percentile", "max"}) {
     BOOST_TEST_CONTEXT("method " << method) {
-      auto mtf = build<ImageTransform>("normalize", {{"method", method}, {"curve", std::string("mtf")}});
+      auto mtf =
+          build_stage<ImageTransform>("normalize", {{"method", method}, {"curve", std::string("mtf")}});
       Image result = mtf->transform(sky_image(1, 0.0));
       BOOST_TEST(median_of(result.pixels.plane(0)) == 0.25, tt::tolerance(1e-12));
       double shadows = std::get<double>(result.provenance.find("NORMSHD")->value);
@@ -240,7 +224,7 @@ BOOST_AUTO_TEST_CASE(normalize_mtf_puts_the_background_median_on_a_quarter) {
       for (double value : result.pixels.samples()) BOOST_TEST((value >= 0.0 && value <= 1.0));
     }
   }
-  auto brighter = build<ImageTransform>(
+  auto brighter = build_stage<ImageTransform>(
       "normalize",
       {{"method", std::string("none")}, {"curve", std::string("mtf")}, {"target_background", 0.4}});
   BOOST_TEST(median_of(brighter->transform(sky_image(1, 0.0)).pixels.plane(0)) == 0.4, tt::tolerance(1e-12));
@@ -248,9 +232,9 @@ BOOST_AUTO_TEST_CASE(normalize_mtf_puts_the_background_median_on_a_quarter) {
 
 BOOST_AUTO_TEST_CASE(normalize_mtf_independent_neutralises_a_cast_and_linked_keeps_it) {
   const Image cast = sky_image(3, 0.03);  // background medians about 0.057, 0.087, 0.117
-  auto independent = build<ImageTransform>("normalize", {{"method", std::string("none")},
-                                                         {"curve", std::string("mtf")},
-                                                         {"channels", std::string("independent")}});
+  auto independent = build_stage<ImageTransform>("normalize", {{"method", std::string("none")},
+                                                               {"curve", std::string("mtf")},
+                                                               {"channels", std::string("independent")}});
   Image neutral = independent->transform(cast);
   for (int channel = 0; channel < 3; ++channel) {
     BOOST_TEST(median_of(neutral.pixels.plane(channel)) == 0.25, tt::tolerance(1e-12));
@@ -258,8 +242,8 @@ BOOST_AUTO_TEST_CASE(normalize_mtf_independent_neutralises_a_cast_and_linked_kee
   }
   BOOST_TEST(neutral.provenance.find("NORMMTF") == nullptr);
 
-  auto linked =
-      build<ImageTransform>("normalize", {{"method", std::string("none")}, {"curve", std::string("mtf")}});
+  auto linked = build_stage<ImageTransform>("normalize",
+                                            {{"method", std::string("none")}, {"curve", std::string("mtf")}});
   Image kept = linked->transform(cast);
   const double red = median_of(kept.pixels.plane(0)), blue = median_of(kept.pixels.plane(2));
   BOOST_TEST(red < 0.25);
@@ -285,24 +269,24 @@ BOOST_AUTO_TEST_CASE(normalize_refuses_curve_parameters_out_of_range) {
   for (const char* name : {"asinh_stretch", "gamma"}) {
     BOOST_TEST_CONTEXT(name) {
       try {
-        build<ImageTransform>("normalize", {{name, 0.0}});
+        build_stage<ImageTransform>("normalize", {{name, 0.0}});
         BOOST_ERROR("no error");
       } catch (const ParameterError& error) {
         BOOST_TEST(error.parameter() == name);
       }
     }
   }
-  BOOST_CHECK_THROW(build<ImageTransform>("normalize", {{"target_background", 1.0}}), ParameterError);
-  BOOST_CHECK_THROW(build<ImageTransform>("normalize", {{"target_background", 0.0}}), ParameterError);
+  BOOST_CHECK_THROW(build_stage<ImageTransform>("normalize", {{"target_background", 1.0}}), ParameterError);
+  BOOST_CHECK_THROW(build_stage<ImageTransform>("normalize", {{"target_background", 0.0}}), ParameterError);
 }
 
 BOOST_AUTO_TEST_CASE(write_needs_an_output) {
-  BOOST_CHECK_THROW(build<ImageSink>("write", {}), ParameterError);
+  BOOST_CHECK_THROW(build_stage<ImageSink>("write", {}), ParameterError);
 }
 
 BOOST_AUTO_TEST_CASE(stack_records_its_provenance) {
-  auto stack = build<FrameReducer>("stack", {{"method", std::string("sum")}});
-  auto linearize = build<FrameTransform>("linearize", {});
+  auto stack = build_stage<FrameReducer>("stack", {{"method", std::string("sum")}});
+  auto linearize = build_stage<FrameTransform>("linearize", {});
   stack->accept(linearize->transform(jpeg_like_frame({255, 0})));
   stack->accept(linearize->transform(jpeg_like_frame({255, 255})));
   Image result = stack->finish();
