@@ -53,7 +53,8 @@ std::optional<BayerPattern> pattern_of(const std::string& text) { return BayerPa
 
 class Calibrate : public FrameTransform {
  public:
-  Calibrate(std::string id, CalibrateSettings settings) : FrameTransform(std::move(id)), settings_(std::move(settings)) {}
+  Calibrate(std::string id, CalibrateSettings settings)
+      : FrameTransform(std::move(id)), settings_(std::move(settings)) {}
 
   void prepare(Log& log) override {
     std::vector<std::string> steps;
@@ -73,12 +74,14 @@ class Calibrate : public FrameTransform {
 
   Frame transform(Frame frame) const override {
     if (frame.info.encoding != Encoding::linear)
-      throw InputError(frame.info.path,
-                       "holds " + to_string(frame.info.encoding) +
-                           "-encoded values; calibration needs the linear values of RAW, FITS or linear TIFF frames",
-                       frame.info.index, id());
+      throw InputError(
+          frame.info.path,
+          "holds " + to_string(frame.info.encoding) +
+              "-encoded values; calibration needs the linear values of RAW, FITS or linear TIFF frames",
+          frame.info.index, id());
     settings_.preparation.apply(frame, id());
-    for (const Master* master : {bias_ ? &*bias_ : nullptr, dark_ ? &*dark_ : nullptr, flat_ ? &*flat_ : nullptr})
+    for (const Master* master :
+         {bias_ ? &*bias_ : nullptr, dark_ ? &*dark_ : nullptr, flat_ ? &*flat_ : nullptr})
       if (master) check_matches(frame, *master);
     auto& samples = frame.pixels.samples();
     if (bias_) {
@@ -99,16 +102,29 @@ class Calibrate : public FrameTransform {
 
  private:
   std::string counted(const Master& master) const {
-    return "master (" + std::to_string(master.frame_count) + (master.frame_count == 1 ? " frame" : " frames") + ")";
+    return "master (" + std::to_string(master.frame_count) +
+           (master.frame_count == 1 ? " frame" : " frames") + ")";
   }
 
-  MasterRecipe recipe(const std::string& kind, const std::vector<std::string>& paths) const {
+  MasterRecipe recipe(const std::string& kind, const std::vector<std::string>& paths, Log& log) const {
     MasterRecipe recipe;
     recipe.kind = kind;
     recipe.stage_id = id();
-    recipe.frames = expand_input_paths(paths, false);
-    std::stable_sort(recipe.frames.begin(), recipe.frames.end(),
-                     [](const auto& left, const auto& right) { return natural_less(left.string(), right.string()); });
+    // As ingest does: a folder may hold notes or thumbnails besides the frames.
+    for (auto& path : expand_input_paths(paths, false)) {
+      const InputFormat* format = std::filesystem::is_directory(path) ? nullptr : identify_format(path);
+      if (format && format->make_reader) {
+        recipe.frames.push_back(std::move(path));
+      } else {
+        log.warn("stage '" + id() + "': skipping " + path.string() + " in the " + kind +
+                 " frames: not an image nightstack can read");
+      }
+    }
+    if (recipe.frames.empty())
+      throw InputError(paths.front(), "holds no " + kind + " frame nightstack can read", std::nullopt, id());
+    std::stable_sort(recipe.frames.begin(), recipe.frames.end(), [](const auto& left, const auto& right) {
+      return natural_less(left.string(), right.string());
+    });
     recipe.method = settings_.master_method;
     recipe.stack.stage_id = id() + " (master " + kind + ")";
     recipe.stack.rejection.sigma_low = recipe.stack.rejection.sigma_high = settings_.master_sigma;
@@ -120,9 +136,10 @@ class Calibrate : public FrameTransform {
     return recipe;
   }
 
-  Master master(const std::string& kind, const std::vector<std::string>& paths, const std::string& extra_preparation,
-                std::function<void(Frame&)> extra_step, Log& log) const {
-    MasterRecipe plan = recipe(kind, paths);
+  Master master(const std::string& kind, const std::vector<std::string>& paths,
+                const std::string& extra_preparation, std::function<void(Frame&)> extra_step,
+                Log& log) const {
+    MasterRecipe plan = recipe(kind, paths, log);
     if (!extra_preparation.empty()) plan.preparation += "; " + extra_preparation;
     if (extra_step) {
       plan.prepare_frame = [this, extra_step](Frame& frame) {
@@ -140,8 +157,10 @@ class Calibrate : public FrameTransform {
   void check_against_others(const Master& master) const {
     for (const Master* other : {bias_ ? &*bias_ : nullptr, dark_ ? &*dark_ : nullptr}) {
       if (!other) continue;
-      if (other->pixels.width() != master.pixels.width() || other->pixels.height() != master.pixels.height() ||
-          other->pixels.channels() != master.pixels.channels() || other->info.cfa_pattern != master.info.cfa_pattern)
+      if (other->pixels.width() != master.pixels.width() ||
+          other->pixels.height() != master.pixels.height() ||
+          other->pixels.channels() != master.pixels.channels() ||
+          other->info.cfa_pattern != master.info.cfa_pattern)
         throw InputError(master.first_frame,
                          "gives a " + master.describe() + " of " + shape_text(master.pixels) + ", CFA '" +
                              master.info.cfa_pattern + "', but the " + other->describe() + " is " +
@@ -159,14 +178,16 @@ class Calibrate : public FrameTransform {
     } else if (settings_.bias_level) {
       for (float& value : dark_current_.samples()) value = static_cast<float>(value - *settings_.bias_level);
     }
-    std::string how = settings_.dark_scaling == "none"         ? ""
-                      : settings_.dark_scaling == "exposure"   ? ", scaled by the exposure ratio"
-                                                                : ", scaled to minimise the noise";
-    if (settings_.dark_scaling != "none" && !dark_->info.capture.exposure_seconds && settings_.dark_scaling == "exposure")
-      throw InputError(dark_->first_frame,
-                       "has no exposure time (EXPTIME / EXPOSURE / EXIF), so dark_scaling: exposure cannot scale the "
-                       "master dark; use dark_scaling: optimize or none",
-                       std::nullopt, id());
+    std::string how = settings_.dark_scaling == "none"       ? ""
+                      : settings_.dark_scaling == "exposure" ? ", scaled by the exposure ratio"
+                                                             : ", scaled to minimise the noise";
+    if (settings_.dark_scaling != "none" && !dark_->info.capture.exposure_seconds &&
+        settings_.dark_scaling == "exposure")
+      throw InputError(
+          dark_->first_frame,
+          "has no exposure time (EXPTIME / EXPOSURE / EXIF), so dark_scaling: exposure cannot scale the "
+          "master dark; use dark_scaling: optimize or none",
+          std::nullopt, id());
     std::string exposure = dark_->info.capture.exposure_seconds
                                ? " " + number_text(*dark_->info.capture.exposure_seconds) + " s"
                                : "";
@@ -196,7 +217,8 @@ class Calibrate : public FrameTransform {
                "': the flats have neither flat_darks nor a bias subtracted, so their offset weakens the "
                "correction; give flat_darks, bias or bias_level");
     }
-    flat_ = master("flat", settings_.flats, subtracted.empty() ? "" : subtracted + " subtracted", subtract_offset, log);
+    flat_ = master("flat", settings_.flats, subtracted.empty() ? "" : subtracted + " subtracted",
+                   subtract_offset, log);
     double sum = 0;
     std::size_t count = 0;
     for (float value : flat_->pixels.samples())
@@ -222,7 +244,8 @@ class Calibrate : public FrameTransform {
     if (settings_.cosmetic == "dark") {
       defects_ = find_defects_in_dark(dark_current_, pattern_of(dark_->info.cfa_pattern), settings_.hot_sigma,
                                       settings_.cold_sigma);
-      steps.push_back(std::to_string(count_defects(defects_)) + " hot/cold pixels from the master dark repaired");
+      steps.push_back(std::to_string(count_defects(defects_)) +
+                      " hot/cold pixels from the master dark repaired");
     }
     if (flat_) {
       DefectMap dead(flat_->pixels.plane_size(), 0);
@@ -242,7 +265,8 @@ class Calibrate : public FrameTransform {
       steps.push_back("bad pixel map " + settings_.bad_pixel_map->string() + " applied");
     }
     if (settings_.cosmetic == "frame")
-      steps.push_back("hot/cold pixels found in each frame repaired (" + number_text(settings_.hot_sigma) + " sigma)");
+      steps.push_back("hot/cold pixels found in each frame repaired (" + number_text(settings_.hot_sigma) +
+                      " sigma)");
   }
 
   void merge(const DefectMap& more) {
@@ -253,13 +277,15 @@ class Calibrate : public FrameTransform {
   DefectMap read_bad_pixel_map(const std::filesystem::path& path, const ImageF* shape) const {
     const InputFormat* format = identify_format(path);
     if (!format || !format->make_reader)
-      throw InputError(path, "is not an image nightstack can read; a bad pixel map is an image (e.g. FITS) whose "
-                             "non-zero pixels mark defects", std::nullopt, id());
+      throw InputError(path,
+                       "is not an image nightstack can read; a bad pixel map is an image (e.g. FITS) whose "
+                       "non-zero pixels mark defects",
+                       std::nullopt, id());
     Frame map = format->make_reader(ReadOptions{})->read(path);
     if (shape && (map.pixels.width() != shape->width() || map.pixels.height() != shape->height()))
       throw InputError(path,
-                       "is " + shape_text(map.pixels) + " but the calibrated frames are " + shape_text(*shape) +
-                           " (after any trim); the bad pixel map must match them",
+                       "is " + shape_text(map.pixels) + " but the calibrated frames are " +
+                           shape_text(*shape) + " (after any trim); the bad pixel map must match them",
                        std::nullopt, id());
     DefectMap defects(map.pixels.plane_size(), 0);
     for (int channel = 0; channel < map.pixels.channels(); ++channel) {
@@ -282,7 +308,8 @@ class Calibrate : public FrameTransform {
       repair_defects(frame.pixels, defects_, pattern);
       return;
     }
-    DefectMap defects = find_defects_in_frame(frame.pixels, pattern, settings_.hot_sigma, settings_.cold_sigma);
+    DefectMap defects =
+        find_defects_in_frame(frame.pixels, pattern, settings_.hot_sigma, settings_.cold_sigma);
     for (std::size_t index = 0; index < defects_.size(); ++index) defects[index] |= defects_[index];
     repair_defects(frame.pixels, defects, pattern);
   }
@@ -300,10 +327,11 @@ class Calibrate : public FrameTransform {
     }
     if (settings_.dark_scaling == "exposure") {
       if (!frame.info.capture.exposure_seconds)
-        throw InputError(frame.info.path,
-                         "has no exposure time, so dark_scaling: exposure cannot scale the master dark for it; use "
-                         "dark_scaling: optimize or none",
-                         frame.info.index, id());
+        throw InputError(
+            frame.info.path,
+            "has no exposure time, so dark_scaling: exposure cannot scale the master dark for it; use "
+            "dark_scaling: optimize or none",
+            frame.info.index, id());
       return *frame.info.capture.exposure_seconds / *dark_->info.capture.exposure_seconds;
     }
     return optimized_dark_scale(frame.pixels.samples());
@@ -316,7 +344,8 @@ class Calibrate : public FrameTransform {
     const auto& dark = dark_current_.samples();
     double light_sum = 0, dark_sum = 0, count = 0;
     for (std::size_t index = 0; index < light.size(); ++index)
-      if (std::isfinite(light[index]) && std::isfinite(dark[index])) light_sum += light[index], dark_sum += dark[index], ++count;
+      if (std::isfinite(light[index]) && std::isfinite(dark[index]))
+        light_sum += light[index], dark_sum += dark[index], ++count;
     if (count < 2) return 1.0;
     const double light_mean = light_sum / count, dark_mean = dark_sum / count;
     double covariance = 0, variance = 0;
@@ -332,8 +361,10 @@ class Calibrate : public FrameTransform {
 
   void check_matches(const Frame& frame, const Master& master) const {
     auto fail = [&](const std::string& what) {
-      throw InputError(frame.info.path, what + "; calibration frames must come from the same camera, mode and sensor area as the lights",
-                       frame.info.index, id());
+      throw InputError(
+          frame.info.path,
+          what + "; calibration frames must come from the same camera, mode and sensor area as the lights",
+          frame.info.index, id());
     };
     const bool master_cfa = !master.info.cfa_pattern.empty();
     if (master_cfa && frame.info.cfa_pattern.empty())
@@ -343,14 +374,15 @@ class Calibrate : public FrameTransform {
            "demosaic after calibrate");
     if (frame.pixels.width() != master.pixels.width() || frame.pixels.height() != master.pixels.height() ||
         frame.pixels.channels() != master.pixels.channels())
-      fail("is " + shape_text(frame.pixels) + (settings_.preparation.trim ? " after trim" : "") + " but the " +
-           master.describe() + " is " + shape_text(master.pixels));
+      fail("is " + shape_text(frame.pixels) + (settings_.preparation.trim ? " after trim" : "") +
+           " but the " + master.describe() + " is " + shape_text(master.pixels));
     if (frame.info.cfa_pattern != master.info.cfa_pattern)
       fail("has CFA pattern '" + frame.info.cfa_pattern + "' but the " + master.describe() + " has '" +
            master.info.cfa_pattern + "'");
     if (frame.info.white_level != master.info.white_level)
-      fail("has full scale " + number_text(frame.info.white_level) + " but the " + master.describe() + " has " +
-           number_text(master.info.white_level) + " (put calibrate before linearize, directly after ingest)");
+      fail("has full scale " + number_text(frame.info.white_level) + " but the " + master.describe() +
+           " has " + number_text(master.info.white_level) +
+           " (put calibrate before linearize, directly after ingest)");
   }
 
   static void subtract(std::vector<float>& samples, const std::vector<float>& offset, double scale) {
@@ -395,7 +427,9 @@ CalibrateSettings read_settings(const StageContext& context) {
   preparation.overscan_combine =
       parameters.text("overscan_combine") == "mean" ? OverscanCombine::mean : OverscanCombine::median;
   const auto& axis = parameters.text("overscan_axis");
-  preparation.overscan_axis = axis == "row" ? OverscanAxis::row : axis == "column" ? OverscanAxis::column : OverscanAxis::whole;
+  preparation.overscan_axis = axis == "row"      ? OverscanAxis::row
+                              : axis == "column" ? OverscanAxis::column
+                                                 : OverscanAxis::whole;
   settings.cosmetic = parameters.text("cosmetic");
   settings.hot_sigma = parameters.number("hot_sigma");
   if (parameters.has("cold_sigma")) settings.cold_sigma = parameters.number("cold_sigma");
@@ -404,18 +438,23 @@ CalibrateSettings read_settings(const StageContext& context) {
   settings.software = context.run.software;
 
   if (settings.bias.size() && settings.bias_level)
-    throw ParameterError("bias_level", "give either bias (frames or a master) or bias_level (a constant), not both");
-  if (settings.dark_scaling != "none" && !settings.darks.empty() && settings.bias.empty() && !settings.bias_level)
-    throw ParameterError("dark_scaling", "dark_scaling: " + settings.dark_scaling +
-                                             " scales the dark current alone, so the dark's bias must be known: give "
-                                             "bias (frames or a master) or bias_level");
+    throw ParameterError("bias_level",
+                         "give either bias (frames or a master) or bias_level (a constant), not both");
+  if (settings.dark_scaling != "none" && !settings.darks.empty() && settings.bias.empty() &&
+      !settings.bias_level)
+    throw ParameterError("dark_scaling",
+                         "dark_scaling: " + settings.dark_scaling +
+                             " scales the dark current alone, so the dark's bias must be known: give "
+                             "bias (frames or a master) or bias_level");
   if (settings.cosmetic == "dark" && settings.darks.empty())
-    throw ParameterError("cosmetic", "cosmetic: dark finds hot and cold pixels in the master dark; give darks, or "
-                                     "use cosmetic: frame");
+    throw ParameterError("cosmetic",
+                         "cosmetic: dark finds hot and cold pixels in the master dark; give darks, or "
+                         "use cosmetic: frame");
   if (settings.bias.empty() && settings.darks.empty() && settings.flats.empty() && !settings.bias_level &&
       !preparation.does_anything() && settings.cosmetic == "off" && !settings.bad_pixel_map)
-    throw ParameterError("darks", "calibrate has nothing to do: give bias, darks, flats, bias_level, overscan, trim, "
-                                  "pedestal, cosmetic or bad_pixel_map");
+    throw ParameterError("darks",
+                         "calibrate has nothing to do: give bias, darks, flats, bias_level, overscan, trim, "
+                         "pedestal, cosmetic or bad_pixel_map");
   return settings;
 }
 
@@ -426,14 +465,17 @@ StageType calibrate_stage_type() {
   type.name = "calibrate";
   type.summary =
       "Calibrates each frame as read (for RAW and Bayer FITS: the CFA mosaic, before demosaicing): PEDESTAL, "
-      "overscan and trim, then subtracts the master bias (or bias_level) and master dark, divides by the master "
-      "flat normalized to its mean, and repairs hot, cold and mapped bad pixels. Masters are combined from their "
+      "overscan and trim, then subtracts the master bias (or bias_level) and master dark, divides by the "
+      "master "
+      "flat normalized to its mean, and repairs hot, cold and mapped bad pixels. Masters are combined from "
+      "their "
       "frames before the lights are read, written to masters_directory and reused while unchanged.";
   type.input = DataKind::frames;
   type.output = DataKind::frames;
   auto frames_help = [](const std::string& what) {
-    return what + " frames: files, directories and globs, read like RAW/Bayer lights as CFA mosaics; or one ready "
-                  "master FITS (IMAGETYP containing 'master', or NCOMBINE > 1), used as it is.";
+    return what +
+           " frames: files, directories and globs, read like RAW/Bayer lights as CFA mosaics; or one ready "
+           "master FITS (IMAGETYP containing 'master', or NCOMBINE > 1), used as it is.";
   };
   type.parameters = {
       {.name = "bias", .type = ParameterType::path_list, .help = frames_help("Bias (offset)")},
@@ -441,27 +483,32 @@ StageType calibrate_stage_type() {
       {.name = "flats", .type = ParameterType::path_list, .help = frames_help("Flat")},
       {.name = "flat_darks",
        .type = ParameterType::path_list,
-       .help = frames_help("Dark frames for the flats (subtracted from each flat; without them the bias is)")},
+       .help =
+           frames_help("Dark frames for the flats (subtracted from each flat; without them the bias is)")},
       {.name = "bias_level",
        .type = ParameterType::number,
-       .help = "A constant offset subtracted instead of a master bias (e.g. a camera's known offset in ADU)."},
+       .help =
+           "A constant offset subtracted instead of a master bias (e.g. a camera's known offset in ADU)."},
       {.name = "pedestal",
        .type = ParameterType::boolean,
        .default_value = false,
-       .help = "Add each FITS frame's PEDESTAL keyword first (MaxIm DL writes PEDESTAL = -500 when it adds 500 ADU "
+       .help = "Add each FITS frame's PEDESTAL keyword first (MaxIm DL writes PEDESTAL = -500 when it adds "
+               "500 ADU "
                "to calibrated frames), to every frame including calibration frames."},
       {.name = "dark_scaling",
        .type = ParameterType::choice,
        .default_value = std::string("none"),
        .choices = {"none", "exposure", "optimize"},
-       .help = "none: subtract the master dark as it is (exposures must match); exposure: scale the dark current "
-               "(dark minus bias) by light / dark exposure time; optimize: scale it per frame by the factor that "
-               "minimises the frame's variance (least squares). Scaling needs bias or bias_level."},
+       .help =
+           "none: subtract the master dark as it is (exposures must match); exposure: scale the dark current "
+           "(dark minus bias) by light / dark exposure time; optimize: scale it per frame by the factor that "
+           "minimises the frame's variance (least squares). Scaling needs bias or bias_level."},
       {.name = "master_method",
        .type = ParameterType::choice,
        .default_value = std::string("median"),
        .choices = {"median", "sigma_clip"},
-       .help = "How the frames of each master are combined (the stack stage's methods); flats are first scaled to "
+       .help = "How the frames of each master are combined (the stack stage's methods); flats are first "
+               "scaled to "
                "the first flat's median."},
       {.name = "master_sigma",
        .type = ParameterType::number,
@@ -472,12 +519,15 @@ StageType calibrate_stage_type() {
       {.name = "masters_directory",
        .type = ParameterType::path,
        .default_value = std::string("masters"),
-       .help = "Where masters are written as <stage id>-<bias|dark|flat|flat_dark>.fits and reused while their "
-               "frames (path, size, modification time) and parameters are unchanged."},
+       .help =
+           "Where masters are written as <stage id>-<bias|dark|flat|flat_dark>.fits and reused while their "
+           "frames (path, size, modification time) and parameters are unchanged."},
       {.name = "overscan",
        .type = ParameterType::text,
-       .help = "Overscan region in FITS section syntax, [x1:x2,y1:y2] (1-based, inclusive, y from the bottom row), "
-               "or 'header' for each frame's BIASSEC. Combined (overscan_combine) per overscan_axis and subtracted, "
+       .help = "Overscan region in FITS section syntax, [x1:x2,y1:y2] (1-based, inclusive, y from the bottom "
+               "row), "
+               "or 'header' for each frame's BIASSEC. Combined (overscan_combine) per overscan_axis and "
+               "subtracted, "
                "as ccdproc's subtract_overscan does."},
       {.name = "overscan_combine",
        .type = ParameterType::choice,
@@ -488,18 +538,23 @@ StageType calibrate_stage_type() {
        .type = ParameterType::choice,
        .default_value = std::string("row"),
        .choices = {"row", "column", "whole"},
-       .help = "row: one value per row (a strip of columns spanning every row; ccdproc's overscan_axis=1); column: "
+       .help = "row: one value per row (a strip of columns spanning every row; ccdproc's overscan_axis=1); "
+               "column: "
                "one per column; whole: one value for the frame."},
       {.name = "trim",
        .type = ParameterType::text,
-       .help = "Region kept after overscan subtraction, [x1:x2,y1:y2] like overscan, or 'header' for TRIMSEC."},
+       .help =
+           "Region kept after overscan subtraction, [x1:x2,y1:y2] like overscan, or 'header' for TRIMSEC."},
       {.name = "cosmetic",
        .type = ParameterType::choice,
        .default_value = std::string("off"),
        .choices = {"off", "dark", "frame"},
-       .help = "Hot and cold pixels: dark finds them once in the master dark's dark current (beyond hot_sigma / "
-               "cold_sigma robust sigmas of its colour); frame finds single-pixel outliers in each calibrated frame "
-               "against the median of their same-colour neighbours. Either way they are replaced by that median."},
+       .help =
+           "Hot and cold pixels: dark finds them once in the master dark's dark current (beyond hot_sigma / "
+           "cold_sigma robust sigmas of its colour); frame finds single-pixel outliers in each calibrated "
+           "frame "
+           "against the median of their same-colour neighbours. Either way they are replaced by that "
+           "median."},
       {.name = "hot_sigma",
        .type = ParameterType::number,
        .default_value = 5.0,
@@ -513,7 +568,8 @@ StageType calibrate_stage_type() {
        .help = "cosmetic: threshold for cold pixels; off unless given."},
       {.name = "bad_pixel_map",
        .type = ParameterType::path,
-       .help = "An image the size of the calibrated frames whose non-zero pixels are repaired in every frame."},
+       .help =
+           "An image the size of the calibrated frames whose non-zero pixels are repaired in every frame."},
   };
   type.make = [](const StageContext& context) -> std::unique_ptr<Stage> {
     return std::make_unique<Calibrate>(context.id, read_settings(context));
