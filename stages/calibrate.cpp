@@ -164,10 +164,9 @@ StageType calibrate_stage_type() {
        .choices = {"off", "dark", "frame"},
        .help =
            "Hot and cold pixels: dark finds them once in the master dark's dark current (beyond hot_sigma / "
-           "cold_sigma robust sigmas of its colour); frame finds single-pixel outliers in each calibrated "
-           "frame "
-           "against the median of their same-colour neighbours. Either way they are replaced by that "
-           "median."},
+           "cold_sigma robust sigmas of its colour); frame finds, in each calibrated frame, lone pixels "
+           "standing above all their same-colour neighbours (or below). Either way they are replaced by the "
+           "median of those neighbours."},
       {.name = "hot_sigma",
        .type = ParameterType::number,
        .default_value = 5.0,

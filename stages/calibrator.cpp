@@ -32,8 +32,8 @@ std::string shape_text(const ImageF& pixels) {
 std::optional<BayerPattern> pattern_of(const std::string& text) { return BayerPattern::parse(text); }
 
 std::string counted(const Master& master) {
-  return "master (" + std::to_string(master.frame_count) +
-         (master.frame_count == 1 ? " frame" : " frames") + ")";
+  return "master (" + std::to_string(master.frame_count) + (master.frame_count == 1 ? " frame" : " frames") +
+         ")";
 }
 
 void subtract(std::vector<float>& samples, const std::vector<float>& offset, double scale) {
@@ -87,7 +87,8 @@ Frame Calibrator::transform(Frame frame) const {
   return frame;
 }
 
-MasterRecipe Calibrator::recipe(const std::string& kind, const std::vector<std::string>& paths, Log& log) const {
+MasterRecipe Calibrator::recipe(const std::string& kind, const std::vector<std::string>& paths,
+                                Log& log) const {
   MasterRecipe recipe;
   recipe.kind = kind;
   recipe.stage_id = id();
@@ -118,8 +119,8 @@ MasterRecipe Calibrator::recipe(const std::string& kind, const std::vector<std::
 }
 
 Master Calibrator::master(const std::string& kind, const std::vector<std::string>& paths,
-              const std::string& extra_preparation, std::function<void(Frame&)> extra_step,
-              Log& log) const {
+                          const std::string& extra_preparation, std::function<void(Frame&)> extra_step,
+                          Log& log) const {
   MasterRecipe plan = recipe(kind, paths, log);
   if (!extra_preparation.empty()) plan.preparation += "; " + extra_preparation;
   if (extra_step) {
@@ -138,8 +139,7 @@ Master Calibrator::master(const std::string& kind, const std::vector<std::string
 void Calibrator::check_against_others(const Master& master) const {
   for (const Master* other : {bias_ ? &*bias_ : nullptr, dark_ ? &*dark_ : nullptr}) {
     if (!other) continue;
-    if (other->pixels.width() != master.pixels.width() ||
-        other->pixels.height() != master.pixels.height() ||
+    if (other->pixels.width() != master.pixels.width() || other->pixels.height() != master.pixels.height() ||
         other->pixels.channels() != master.pixels.channels() ||
         other->info.cfa_pattern != master.info.cfa_pattern)
       throw InputError(master.first_frame,
@@ -264,8 +264,8 @@ DefectMap Calibrator::read_bad_pixel_map(const std::filesystem::path& path, cons
   Frame map = format->make_reader(ReadOptions{})->read(path);
   if (shape && (map.pixels.width() != shape->width() || map.pixels.height() != shape->height()))
     throw InputError(path,
-                     "is " + shape_text(map.pixels) + " but the calibrated frames are " +
-                         shape_text(*shape) + " (after any trim); the bad pixel map must match them",
+                     "is " + shape_text(map.pixels) + " but the calibrated frames are " + shape_text(*shape) +
+                         " (after any trim); the bad pixel map must match them",
                      std::nullopt, id());
   DefectMap defects(map.pixels.plane_size(), 0);
   for (int channel = 0; channel < map.pixels.channels(); ++channel) {
@@ -288,8 +288,7 @@ void Calibrator::repair(Frame& frame) const {
     repair_defects(frame.pixels, defects_, pattern);
     return;
   }
-  DefectMap defects =
-      find_defects_in_frame(frame.pixels, pattern, settings_.hot_sigma, settings_.cold_sigma);
+  DefectMap defects = find_defects_in_frame(frame.pixels, pattern, settings_.hot_sigma, settings_.cold_sigma);
   for (std::size_t index = 0; index < defects_.size(); ++index) defects[index] |= defects_[index];
   repair_defects(frame.pixels, defects, pattern);
 }
@@ -354,15 +353,14 @@ void Calibrator::check_matches(const Frame& frame, const Master& master) const {
          "demosaic after calibrate");
   if (frame.pixels.width() != master.pixels.width() || frame.pixels.height() != master.pixels.height() ||
       frame.pixels.channels() != master.pixels.channels())
-    fail("is " + shape_text(frame.pixels) + (settings_.preparation.trim ? " after trim" : "") +
-         " but the " + master.describe() + " is " + shape_text(master.pixels));
+    fail("is " + shape_text(frame.pixels) + (settings_.preparation.trim ? " after trim" : "") + " but the " +
+         master.describe() + " is " + shape_text(master.pixels));
   if (frame.info.cfa_pattern != master.info.cfa_pattern)
     fail("has CFA pattern '" + frame.info.cfa_pattern + "' but the " + master.describe() + " has '" +
          master.info.cfa_pattern + "'");
-  if (frame.info.white_level != master.info.white_level)
-    fail("has full scale " + number_text(frame.info.white_level) + " but the " + master.describe() +
-         " has " + number_text(master.info.white_level) +
-         " (put calibrate before linearize, directly after ingest)");
+  if (master.info.white_level > 0 && frame.info.white_level != master.info.white_level)
+    fail("has full scale " + number_text(frame.info.white_level) + " but the " + master.describe() + " has " +
+         number_text(master.info.white_level) + " (put calibrate before linearize, directly after ingest)");
 }
 
 }  // namespace nightstack

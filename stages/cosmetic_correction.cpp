@@ -16,7 +16,8 @@ double median_of(std::vector<double>& values) {
   std::nth_element(values.begin(), values.begin() + static_cast<std::ptrdiff_t>(middle), values.end());
   double upper = values[middle];
   if (values.size() % 2 == 1) return upper;
-  return (*std::max_element(values.begin(), values.begin() + static_cast<std::ptrdiff_t>(middle)) + upper) / 2;
+  return (*std::max_element(values.begin(), values.begin() + static_cast<std::ptrdiff_t>(middle)) + upper) /
+         2;
 }
 
 // Colour groups whose statistics are taken separately: one per CFA colour, or one for the plane.
@@ -29,7 +30,8 @@ struct Spread {
 };
 
 // Per group, the median and robust sigma of `values` (one per pixel, NaN for none).
-std::vector<Spread> spreads(const std::vector<double>& values, int width, const std::optional<BayerPattern>& pattern) {
+std::vector<Spread> spreads(const std::vector<double>& values, int width,
+                            const std::optional<BayerPattern>& pattern) {
   std::vector<Spread> result(pattern ? 3 : 1);
   std::vector<double> group_values;
   for (std::size_t group = 0; group < result.size(); ++group) {
@@ -50,7 +52,8 @@ void flag_outliers(const std::vector<double>& values, int width, const std::opti
                    std::optional<double> hot_sigma, std::optional<double> cold_sigma, DefectMap& defects) {
   const auto groups = spreads(values, width, pattern);
   for (std::size_t index = 0; index < values.size(); ++index) {
-    const Spread& spread = groups[group_of(pattern, static_cast<int>(index / width), static_cast<int>(index % width))];
+    const Spread& spread =
+        groups[group_of(pattern, static_cast<int>(index / width), static_cast<int>(index % width))];
     const double deviation = values[index] - spread.centre;
     // A plane with no spread at all (sigma 0) still flags pixels that differ from the rest.
     if (hot_sigma && deviation > *hot_sigma * spread.sigma && deviation > 0) defects[index] = 1;
@@ -79,7 +82,11 @@ DefectMap find_defects_in_frame(const ImageF& frame, const std::optional<BayerPa
                                 std::optional<double> hot_sigma, std::optional<double> cold_sigma) {
   DefectMap defects(frame.plane_size(), 0);
   const int step = neighbour_step(pattern);
-  std::vector<double> differences(frame.plane_size());
+  const auto size = frame.plane_size();
+  // Per pixel: its difference from the neighbours' median (whose spread over the plane is the
+  // noise scale), and how far it stands above the highest or below the lowest neighbour. A lone
+  // defect stands out from all of its neighbours; a star's pixel has a bright neighbour.
+  std::vector<double> from_median(size), above_highest(size), below_lowest(size);
   std::vector<double> neighbours;
   for (int channel = 0; channel < frame.channels(); ++channel) {
     for (int row = 0; row < frame.height(); ++row) {
@@ -91,22 +98,36 @@ DefectMap find_defects_in_frame(const ImageF& frame, const std::optional<BayerPa
             if ((dy || dx) && y >= 0 && y < frame.height() && x >= 0 && x < frame.width())
               neighbours.push_back(frame.at(channel, y, x));
           }
-        differences[static_cast<std::size_t>(row) * frame.width() + column] =
-            frame.at(channel, row, column) - median_of(neighbours);
+        const auto index = static_cast<std::size_t>(row) * frame.width() + column;
+        const double value = frame.at(channel, row, column);
+        above_highest[index] = value - *std::max_element(neighbours.begin(), neighbours.end());
+        below_lowest[index] = *std::min_element(neighbours.begin(), neighbours.end()) - value;
+        from_median[index] = value - median_of(neighbours);
       }
     }
-    flag_outliers(differences, frame.width(), pattern, hot_sigma, cold_sigma, defects);
+    const auto groups = spreads(from_median, frame.width(), pattern);
+    for (std::size_t index = 0; index < size; ++index) {
+      const double sigma = groups[group_of(pattern, static_cast<int>(index / frame.width()),
+                                           static_cast<int>(index % frame.width()))]
+                               .sigma;
+      if (hot_sigma && above_highest[index] > *hot_sigma * sigma && above_highest[index] > 0)
+        defects[index] = 1;
+      if (cold_sigma && below_lowest[index] > *cold_sigma * sigma && below_lowest[index] > 0)
+        defects[index] = 1;
+    }
   }
   return defects;
 }
 
-std::size_t repair_defects(ImageF& pixels, const DefectMap& defects, const std::optional<BayerPattern>& pattern) {
+std::size_t repair_defects(ImageF& pixels, const DefectMap& defects,
+                           const std::optional<BayerPattern>& pattern) {
   const int step = neighbour_step(pattern);
   std::size_t repaired = 0;
   std::vector<double> neighbours;
   for (std::size_t index = 0; index < defects.size(); ++index) {
     if (!defects[index]) continue;
-    const int row = static_cast<int>(index / pixels.width()), column = static_cast<int>(index % pixels.width());
+    const int row = static_cast<int>(index / pixels.width()),
+              column = static_cast<int>(index % pixels.width());
     bool replaced = false;
     for (int channel = 0; channel < pixels.channels(); ++channel) {
       neighbours.clear();

@@ -30,7 +30,8 @@ std::string image_type(const std::string& kind) {
 }
 
 std::string lower(std::string text) {
-  for (char& character : text) character = static_cast<char>(std::tolower(static_cast<unsigned char>(character)));
+  for (char& character : text)
+    character = static_cast<char>(std::tolower(static_cast<unsigned char>(character)));
   return text;
 }
 
@@ -55,10 +56,12 @@ void check_consistent(const Frame& frame, const Frame& first, const MasterRecipe
   if (frame.info.white_level != first.info.white_level)
     fail("has full scale " + std::to_string(frame.info.white_level) + ", another (" +
          std::to_string(first.info.white_level) + ")");
-  const auto exposure = frame.info.capture.exposure_seconds, first_exposure = first.info.capture.exposure_seconds;
+  const auto exposure = frame.info.capture.exposure_seconds,
+             first_exposure = first.info.capture.exposure_seconds;
   if ((recipe.kind == "dark" || recipe.kind == "flat_dark") && exposure && first_exposure &&
       std::abs(*exposure - *first_exposure) > exposure_tolerance * std::max(*exposure, *first_exposure))
-    fail("has exposure " + std::to_string(*exposure) + " s, another (" + std::to_string(*first_exposure) + " s)");
+    fail("has exposure " + std::to_string(*exposure) + " s, another (" + std::to_string(*first_exposure) +
+         " s)");
   if (frame.info.encoding != Encoding::linear)
     throw InputError(frame.info.path,
                      "holds " + to_string(frame.info.encoding) +
@@ -72,8 +75,8 @@ class FrameReading {
   Frame read(const std::filesystem::path& path, const std::string& stage_id) {
     const InputFormat* format = identify_format(path);
     if (!format || !format->make_reader)
-      throw InputError(path, "is not an image nightstack can read, so it cannot be a calibration frame", std::nullopt,
-                       stage_id);
+      throw InputError(path, "is not an image nightstack can read, so it cannot be a calibration frame",
+                       std::nullopt, stage_id);
     auto& reader = readers_[format->name];
     if (!reader) reader = format->make_reader(options_);
     return reader->read(path);
@@ -97,7 +100,8 @@ ImageF to_float(const ImageD& pixels) {
   return result;
 }
 
-double number_card(const std::map<std::string, std::string>& header, const std::string& key, double fallback) {
+double number_card(const std::map<std::string, std::string>& header, const std::string& key,
+                   double fallback) {
   auto found = header.find(key);
   if (found == header.end()) return fallback;
   try {
@@ -116,7 +120,9 @@ Master read_master(const std::filesystem::path& path, const std::string& kind, c
   master.kind = kind;
   master.pixels = std::move(frame.pixels);
   master.info = frame.info;
-  master.info.white_level = number_card(header, "WHITELVL", frame.info.white_level);
+  // Our masters state the frames' full scale; a ready master from elsewhere (often float FITS,
+  // whose full scale reads as 1) is taken to be in the lights' units: 0 means "not known".
+  master.info.white_level = number_card(header, "WHITELVL", 0.0);
   master.frame_count = static_cast<std::size_t>(number_card(header, "NCOMBINE", 1));
   master.file = path;
   master.first_frame = path;
@@ -156,12 +162,13 @@ std::string master_cache_key(const MasterRecipe& recipe) {
   return sha256_hex(text.str());
 }
 
-Master obtain_master(const MasterRecipe& recipe, const ReadOptions& options, const std::string& software, Log& log) {
+Master obtain_master(const MasterRecipe& recipe, const ReadOptions& options, const std::string& software,
+                     Log& log) {
   if (recipe.frames.size() == 1) {
     const auto header = read_fits_primary_header(recipe.frames.front());
     if (is_ready_master(header)) {
-      log.info("stage '" + recipe.stage_id + "': using " + recipe.frames.front().string() + " as the master " +
-               recipe.kind + " as it is");
+      log.info("stage '" + recipe.stage_id + "': using " + recipe.frames.front().string() +
+               " as the master " + recipe.kind + " as it is");
       Master master = read_master(recipe.frames.front(), recipe.kind, options, header);
       master.key = master_cache_key(recipe);
       return master;
@@ -221,7 +228,8 @@ Master obtain_master(const MasterRecipe& recipe, const ReadOptions& options, con
 
   Provenance cards;
   provenance.record(cards, false);
-  if (auto exposure = cards.find("EXPTIME")) master.info.capture.exposure_seconds = std::get<double>(exposure->value);
+  if (auto exposure = cards.find("EXPTIME"))
+    master.info.capture.exposure_seconds = std::get<double>(exposure->value);
   cards.set("IMAGETYP", image_type(recipe.kind), "calibration master made by nightstack");
   cards.set("STACKMTH", recipe.method, "how the frames were combined");
   combiner->record(cards);

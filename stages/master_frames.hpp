@@ -33,7 +33,9 @@ struct MasterRecipe {
 struct Master {
   std::string kind;
   ImageF pixels;
-  FrameInfo info;  // cfa_pattern, white_level, capture.exposure_seconds (the frames' mean)
+  // cfa_pattern, white_level (0 for a ready master that does not state it), and
+  // capture.exposure_seconds (the frames' mean)
+  FrameInfo info;
   std::size_t frame_count = 0;
   std::filesystem::path file;         // the master FITS
   std::filesystem::path first_frame;  // for messages: "master dark (from darks/d1.fits and 9 more)"
@@ -49,7 +51,8 @@ struct Master {
 // is built and written (atomically), and the log says which and why. Throws InputError naming the
 // frame for unreadable frames and for frames that differ in size, channels, CFA pattern, full
 // scale or (bias, darks) exposure time.
-Master obtain_master(const MasterRecipe& recipe, const ReadOptions& options, const std::string& software, Log& log);
+Master obtain_master(const MasterRecipe& recipe, const ReadOptions& options, const std::string& software,
+                     Log& log);
 
 // The cache key: SHA-256 over the kind, method, its sigmas and normalization, the preparation text,
 // and each frame's absolute path, size and modification time (nanoseconds).

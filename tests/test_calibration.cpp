@@ -23,9 +23,9 @@ namespace fs = std::filesystem;
 namespace {
 
 constexpr int width = 40, height = 32;
-constexpr double noise = 2.0;            // ADU, read noise of every frame
-constexpr double dark_rate = 1.5;        // ADU per second, every pixel
-constexpr double hot_rate = 120.0;       // ADU per second, hot pixels
+constexpr double noise = 2.0;       // ADU, read noise of every frame
+constexpr double dark_rate = 1.5;   // ADU per second, every pixel
+constexpr double hot_rate = 120.0;  // ADU per second, hot pixels
 const std::vector<std::pair<int, int>> hot_pixels = {{5, 7}, {20, 33}, {27, 12}};
 
 double bias_at(int row, int column) { return 300 + 4 * std::sin(column * 0.5) + 0.1 * row; }
@@ -33,13 +33,17 @@ double vignetting_at(int row, int column) {
   const double dy = (row - height / 2.0) / height, dx = (column - width / 2.0) / width;
   return 1.0 - 1.2 * (dx * dx + dy * dy);
 }
-double sky_at(int row, int column) { return 800 + 10 * row + ((row - 12) * (row - 12) + (column - 25) * (column - 25) < 5 ? 2000 : 0); }
+double sky_at(int row, int column) {
+  return 800 + 10 * row + ((row - 12) * (row - 12) + (column - 25) * (column - 25) < 5 ? 2000 : 0);
+}
 bool is_hot(int row, int column) {
   for (auto [hot_row, hot_column] : hot_pixels)
     if (hot_row == row && hot_column == column) return true;
   return false;
 }
-double dark_current_at(int row, int column, double seconds) { return (is_hot(row, column) ? hot_rate : dark_rate) * seconds; }
+double dark_current_at(int row, int column, double seconds) {
+  return (is_hot(row, column) ? hot_rate : dark_rate) * seconds;
+}
 
 struct Session {
   TemporaryDirectory directory;
@@ -71,9 +75,10 @@ struct Session {
     return write("bias", 7, 0.0, [](int, int row, int column) { return bias_at(row, column); });
   }
   std::vector<std::string> darks(double seconds, int count = 7) {
-    return write("dark_" + std::to_string(static_cast<int>(seconds)), count, seconds, [seconds](int, int row, int column) {
-      return bias_at(row, column) + dark_current_at(row, column, seconds);
-    });
+    return write("dark_" + std::to_string(static_cast<int>(seconds)), count, seconds,
+                 [seconds](int, int row, int column) {
+                   return bias_at(row, column) + dark_current_at(row, column, seconds);
+                 });
   }
   // Flats at different lamp levels; their short exposure adds no dark current worth modelling.
   std::vector<std::string> flats() {
@@ -103,7 +108,8 @@ struct Calibrated {
   std::string log;
 };
 
-Calibrated calibrate(const std::vector<std::string>& lights, std::map<std::string, ParameterValue> parameters) {
+Calibrated calibrate(const std::vector<std::string>& lights,
+                     std::map<std::string, ParameterValue> parameters) {
   auto stage = build_stage<FrameTransform>("calibrate", std::move(parameters));
   std::ostringstream log_text;
   Log log(log_text, false);
@@ -136,7 +142,9 @@ Errors compare_with_truth(const Frame& frame) {
   return errors;
 }
 
-bool contains(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
+bool contains(const std::string& text, const std::string& part) {
+  return text.find(part) != std::string::npos;
+}
 
 }  // namespace
 
@@ -166,7 +174,8 @@ BOOST_AUTO_TEST_CASE(overscan_is_subtracted_per_row_then_the_frame_is_trimmed) {
   const float rows[3][6] = {{9, 11, 50, 51, 52, 53}, {20, 20, 60, 61, 62, 63}, {30, 32, 70, 71, 72, 73}};
   for (int row = 0; row < 3; ++row)
     for (int column = 0; column < 6; ++column) frame.pixels.at(0, row, column) = rows[row][column];
-  subtract_overscan(frame.pixels, parse_image_section("[1:2,1:3]", 6, 3), OverscanCombine::median, OverscanAxis::row);
+  subtract_overscan(frame.pixels, parse_image_section("[1:2,1:3]", 6, 3), OverscanCombine::median,
+                    OverscanAxis::row);
   frame.info.cfa_pattern = "RGGB";
   trim_frame(frame, parse_image_section("[3:6,1:2]", 6, 3));  // FITS rows 1-2: frame rows 1-2
   BOOST_TEST(frame.pixels.width() == 4);
@@ -183,7 +192,8 @@ BOOST_AUTO_TEST_CASE(cosmetic_repair_uses_neighbours_of_the_same_colour) {
   const float level[3] = {100, 500, 900};
   for (int row = 0; row < 8; ++row)
     for (int column = 0; column < 8; ++column)
-      mosaic.at(0, row, column) = level[pattern->channel_at(row, column)] + static_cast<float>((row * 3 + column) % 5);
+      mosaic.at(0, row, column) =
+          level[pattern->channel_at(row, column)] + static_cast<float>((row * 3 + column) % 5);
   ImageF dark(8, 8, 1, 1.0f);
   dark.at(0, 4, 4) = 60000;  // red position
   dark.at(0, 3, 4) = -200;   // green position, cold
@@ -206,7 +216,8 @@ BOOST_AUTO_TEST_CASE(cosmetic_repair_uses_neighbours_of_the_same_colour) {
   ImageF frame(8, 8, 1);
   for (int row = 0; row < 8; ++row)
     for (int column = 0; column < 8; ++column)
-      frame.at(0, row, column) = level[pattern->channel_at(row, column)] + static_cast<float>((row + column) % 3);
+      frame.at(0, row, column) =
+          level[pattern->channel_at(row, column)] + static_cast<float>((row + column) % 3);
   frame.at(0, 5, 2) = 5000;
   const auto found = find_defects_in_frame(frame, pattern, 8.0, std::nullopt);
   BOOST_TEST(count_defects(found) == 1u);
@@ -279,7 +290,8 @@ BOOST_AUTO_TEST_CASE(masters_are_reused_until_their_frames_change) {
   auto darks = session.darks(30, 4);
   const auto masters = (session.directory.path() / "masters").string();
   const auto master_file = fs::path(masters) / "under_test-dark.fits";
-  std::map<std::string, ParameterValue> parameters{{"bias_level", 0.0}, {"darks", darks}, {"masters_directory", masters}};
+  std::map<std::string, ParameterValue> parameters{
+      {"bias_level", 0.0}, {"darks", darks}, {"masters_directory", masters}};
 
   auto first = calibrate(lights, parameters);
   BOOST_TEST(contains(first.log, "building master dark from 4 frames (no master yet)"));
@@ -302,6 +314,31 @@ BOOST_AUTO_TEST_CASE(masters_are_reused_until_their_frames_change) {
   BOOST_TEST(contains(calibrate(lights, parameters).log, "building master dark"));
 }
 
+BOOST_AUTO_TEST_CASE(a_ready_master_is_used_as_it_is) {
+  Session session;
+  const auto lights = session.lights(30, 1);
+  // A master dark made elsewhere, in float FITS: the bias and dark current exactly.
+  ImageD dark(width, height, 1);
+  for (int row = 0; row < height; ++row)
+    for (int column = 0; column < width; ++column)
+      dark.at(0, row, column) = bias_at(row, column) + dark_current_at(row, column, 30);
+  Provenance cards;
+  cards.set("IMAGETYP", std::string("Master Dark"), "");
+  cards.set("EXPTIME", 30.0, "");
+  const auto master = session.directory.path() / "master_dark.fits";
+  write_fits(master, dark, cards, {});
+  const auto masters = session.directory.path() / "masters";
+  auto result = calibrate(lights, {{"darks", std::vector<std::string>{master.string()}},
+                                   {"masters_directory", masters.string()}});
+  BOOST_TEST(contains(result.log, "using " + master.string() + " as the master dark as it is"));
+  BOOST_TEST(!fs::exists(masters));
+  // What is left is the vignetted sky and the light's own noise.
+  for (int row = 0; row < height; ++row)
+    for (int column = 0; column < width; ++column)
+      BOOST_TEST(std::abs(result.frames[0].pixels.at(0, row, column) -
+                          sky_at(row, column) * vignetting_at(row, column)) < 6 * noise);
+}
+
 BOOST_AUTO_TEST_CASE(cosmetic_correction_from_the_master_dark_removes_hot_pixels_without_subtracting_it) {
   Session session;
   const auto lights = session.lights(30, 1);
@@ -311,11 +348,32 @@ BOOST_AUTO_TEST_CASE(cosmetic_correction_from_the_master_dark_removes_hot_pixels
                                          {"darks", darks},
                                          {"cosmetic", std::string("dark")},
                                          {"masters_directory", (session.directory.path() / "m").string()}});
-  BOOST_TEST(contains(stage_result.frames[0].info.calibration, "3 hot/cold pixels from the master dark repaired"));
+  BOOST_TEST(
+      contains(stage_result.frames[0].info.calibration, "3 hot/cold pixels from the master dark repaired"));
   for (auto [row, column] : hot_pixels) {
     const double neighbour = stage_result.frames[0].pixels.at(0, row, column + 1);
     BOOST_TEST(std::abs(stage_result.frames[0].pixels.at(0, row, column) - neighbour) < 60.0);
   }
+}
+
+BOOST_AUTO_TEST_CASE(cosmetic_correction_per_frame_removes_hot_pixels_and_spares_the_star) {
+  Session session;
+  const auto lights = session.lights(30, 1);
+  auto result = calibrate(lights, {{"bias_level", 0.0}, {"cosmetic", std::string("frame")}});
+  auto plain = calibrate(lights, {{"bias_level", 0.0}});
+  std::size_t changed = 0;
+  for (int row = 0; row < height; ++row)
+    for (int column = 0; column < width; ++column) {
+      const float before = plain.frames[0].pixels.at(0, row, column),
+                  after = result.frames[0].pixels.at(0, row, column);
+      if (before == after) continue;
+      ++changed;
+      BOOST_TEST(is_hot(row, column), "pixel " << row << "," << column << " changed but is not hot");
+    }
+  BOOST_TEST(changed == hot_pixels.size());
+  for (auto [row, column] : hot_pixels)
+    BOOST_TEST(std::abs(result.frames[0].pixels.at(0, row, column) -
+                        result.frames[0].pixels.at(0, row, column + 1)) < 60.0);
 }
 
 BOOST_AUTO_TEST_CASE(mismatched_frames_are_named_in_the_error) {
@@ -328,7 +386,8 @@ BOOST_AUTO_TEST_CASE(mismatched_frames_are_named_in_the_error) {
   cards.set("EXPTIME", 30.0, "");
   write_fits(odd, ImageD(width + 2, height, 1, 500.0), cards, {});
   try {
-    calibrate({odd.string()}, {{"darks", darks}, {"masters_directory", (session.directory.path() / "m").string()}});
+    calibrate({odd.string()},
+              {{"darks", darks}, {"masters_directory", (session.directory.path() / "m").string()}});
     BOOST_FAIL("a light of another size was calibrated");
   } catch (const InputError& error) {
     BOOST_TEST(contains(error.what(), odd.string()));
@@ -346,9 +405,11 @@ BOOST_AUTO_TEST_CASE(mismatched_frames_are_named_in_the_error) {
     BOOST_TEST(contains(error.what(), darks[0]));
   }
   // Parameters that cannot work together are refused when the stage is built.
-  BOOST_CHECK_THROW(build_stage<FrameTransform>("calibrate", {{"darks", darks}, {"dark_scaling", std::string("exposure")}}),
+  BOOST_CHECK_THROW(
+      build_stage<FrameTransform>("calibrate", {{"darks", darks}, {"dark_scaling", std::string("exposure")}}),
+      ParameterError);
+  BOOST_CHECK_THROW(build_stage<FrameTransform>("calibrate", {{"overscan", std::string("[4:13]")}}),
                     ParameterError);
-  BOOST_CHECK_THROW(build_stage<FrameTransform>("calibrate", {{"overscan", std::string("[4:13]")}}), ParameterError);
   BOOST_CHECK_THROW(build_stage<FrameTransform>("calibrate", {}), ParameterError);
 }
 
