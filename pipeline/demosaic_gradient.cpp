@@ -17,10 +17,19 @@ int mirror(int index, int size) {
   return index;
 }
 
+// The 5x5 neighbourhood of one pixel. Inside the frame it reads the samples directly; within two
+// pixels of the border it mirrors the indices (the slow path, for a thin frame of pixels).
 class Neighbourhood {
  public:
-  Neighbourhood(const ImageF& mosaic, int row, int column) : mosaic_(mosaic), row_(row), column_(column) {}
+  Neighbourhood(const ImageF& mosaic, int row, int column)
+      : mosaic_(mosaic),
+        row_(row),
+        column_(column),
+        centre_(&mosaic.samples()[static_cast<std::size_t>(row) * mosaic.width() + column]),
+        stride_(mosaic.width()),
+        inside_(row >= 2 && column >= 2 && row + 2 < mosaic.height() && column + 2 < mosaic.width()) {}
   double operator()(int row_offset, int column_offset) const {
+    if (inside_) return centre_[static_cast<std::ptrdiff_t>(row_offset) * stride_ + column_offset];
     return mosaic_.at(0, mirror(row_ + row_offset, mosaic_.height()),
                       mirror(column_ + column_offset, mosaic_.width()));
   }
@@ -37,6 +46,9 @@ class Neighbourhood {
  private:
   const ImageF& mosaic_;
   int row_, column_;
+  const float* centre_;
+  std::ptrdiff_t stride_;
+  bool inside_;
 };
 
 // Green at a red or blue pixel.
@@ -64,15 +76,18 @@ double colour_from_diagonal_neighbours(const Neighbourhood& n) {
 ImageF demosaic_gradient_corrected(const ImageF& mosaic, const BayerPattern& pattern) {
   if (mosaic.width() < 2 || mosaic.height() < 2) return demosaic_bilinear(mosaic, pattern);
   ImageF rgb(mosaic.width(), mosaic.height(), 3);
+  int colour_of[2][2];
+  for (int row = 0; row < 2; ++row)
+    for (int column = 0; column < 2; ++column) colour_of[row][column] = pattern.channel_at(row, column);
   for (int row = 0; row < mosaic.height(); ++row) {
     for (int column = 0; column < mosaic.width(); ++column) {
       const Neighbourhood n(mosaic, row, column);
-      const int own = pattern.channel_at(row, column);
+      const int own = colour_of[row % 2][column % 2];
       double value[3] = {0, 0, 0};
       value[own] = n.centre();
       if (own == 1) {
         // A green pixel: which of red and blue lies along its row decides the filter for each.
-        const int row_colour = pattern.channel_at(row, column + 1);
+        const int row_colour = colour_of[row % 2][(column + 1) % 2];
         const int column_colour = 2 - row_colour;
         value[row_colour] = colour_from_row_neighbours(n);
         value[column_colour] = colour_from_column_neighbours(n);
@@ -80,7 +95,8 @@ ImageF demosaic_gradient_corrected(const ImageF& mosaic, const BayerPattern& pat
         value[1] = green_at_red_or_blue(n);
         value[2 - own] = colour_from_diagonal_neighbours(n);
       }
-      for (int channel = 0; channel < 3; ++channel) rgb.at(channel, row, column) = static_cast<float>(value[channel]);
+      for (int channel = 0; channel < 3; ++channel)
+        rgb.at(channel, row, column) = static_cast<float>(value[channel]);
     }
   }
   return rgb;
