@@ -12,6 +12,7 @@
 #include "io/fits_writer.hpp"
 #include "io/formats.hpp"
 #include "pipeline/errors.hpp"
+#include "pipeline/interrupt.hpp"
 #include "pipeline/sha256.hpp"
 #include "stages/frame_provenance.hpp"
 
@@ -203,6 +204,7 @@ Master obtain_master(const MasterRecipe& recipe, const ReadOptions& options, con
   Frame first;
   std::string prepared_pattern;  // after trimming, the pattern may start elsewhere
   for (std::size_t index = 0; index < recipe.frames.size(); ++index) {
+    throw_if_interrupted();  // a master of many RAW frames takes a while; Ctrl-C stops it cleanly
     Frame frame = reading.read(recipe.frames[index], recipe.stage_id);
     frame.info.index = index;
     if (index == 0) first = frame;
