@@ -33,15 +33,16 @@ struct CalibrateSettings {
 
 class Calibrator : public FrameTransform {
  public:
-  Calibrator(std::string id, CalibrateSettings settings) : FrameTransform(std::move(id)), settings_(std::move(settings)) {}
+  Calibrator(std::string id, CalibrateSettings settings)
+      : FrameTransform(std::move(id)), settings_(std::move(settings)) {}
   // Builds or reuses the masters, finds the defects to repair; logs what each frame will undergo.
   void prepare(Log& log) override;
   Frame transform(Frame frame) const override;
 
  private:
   MasterRecipe recipe(const std::string& kind, const std::vector<std::string>& paths, Log& log) const;
-  Master master(const std::string& kind, const std::vector<std::string>& paths, const std::string& extra_preparation,
-                std::function<void(Frame&)> extra_step, Log& log) const;
+  Master master(const std::string& kind, const std::vector<std::string>& paths,
+                const std::string& extra_preparation, std::function<void(Frame&)> extra_step, Log& log) const;
   void check_against_others(const Master& master) const;
   void prepare_dark(Log& log, std::vector<std::string>& steps);
   void prepare_flat(Log& log, std::vector<std::string>& steps);

@@ -26,7 +26,8 @@ std::string section_text(const std::string& setting, const std::map<std::string,
   return found->second;
 }
 
-ImageSection section_of(const std::string& text, const Frame& frame, const char* what, const std::string& stage_id) {
+ImageSection section_of(const std::string& text, const Frame& frame, const char* what,
+                        const std::string& stage_id) {
   try {
     return parse_image_section(text, frame.pixels.width(), frame.pixels.height());
   } catch (const std::invalid_argument& error) {
@@ -56,15 +57,16 @@ std::string FramePreparation::describe() const {
 void FramePreparation::apply(Frame& frame, const std::string& stage_id) const {
   if (!does_anything()) return;
   std::map<std::string, std::string> header;
-  if (pedestal || overscan == from_header || trim == from_header) header = read_fits_primary_header(frame.info.path);
+  if (pedestal || overscan == from_header || trim == from_header)
+    header = read_fits_primary_header(frame.info.path);
   if (pedestal) {
     auto found = header.find("PEDESTAL");
     double value = 0;
     try {
       if (found != header.end()) value = std::stod(found->second);
     } catch (const std::exception&) {
-      throw InputError(frame.info.path, "PEDESTAL = '" + found->second + "' is not a number", frame.info.index,
-                       stage_id);
+      throw InputError(frame.info.path, "PEDESTAL = '" + found->second + "' is not a number",
+                       frame.info.index, stage_id);
     }
     // A frame without PEDESTAL has no offset to undo.
     if (value != 0)
@@ -78,14 +80,16 @@ void FramePreparation::apply(Frame& frame, const std::string& stage_id) const {
     if ((overscan_axis == OverscanAxis::row && !spans_rows) ||
         (overscan_axis == OverscanAxis::column && !spans_columns))
       throw InputError(frame.info.path,
-                       "the overscan " + to_fits_section(section, frame.pixels.height()) + " does not span every " +
-                           to_string(overscan_axis) + " of the frame, so it cannot be subtracted per " +
-                           to_string(overscan_axis) + "; use overscan_axis: whole or a full-length strip",
+                       "the overscan " + to_fits_section(section, frame.pixels.height()) +
+                           " does not span every " + to_string(overscan_axis) +
+                           " of the frame, so it cannot be subtracted per " + to_string(overscan_axis) +
+                           "; use overscan_axis: whole or a full-length strip",
                        frame.info.index, stage_id);
     subtract_overscan(frame.pixels, section, overscan_combine, overscan_axis);
   }
   if (trim) {
-    trim_frame(frame, section_of(section_text(*trim, header, "TRIMSEC", frame, stage_id), frame, "trim", stage_id));
+    trim_frame(frame,
+               section_of(section_text(*trim, header, "TRIMSEC", frame, stage_id), frame, "trim", stage_id));
   }
 }
 

@@ -11,9 +11,9 @@
 namespace nightstack {
 
 struct FramePreparation {
-  bool pedestal = false;                 // add each FITS frame's PEDESTAL keyword (MaxIm DL's offset)
-  std::optional<std::string> overscan;   // a section, or "header" for the frame's BIASSEC
-  std::optional<std::string> trim;       // a section, or "header" for the frame's TRIMSEC
+  bool pedestal = false;                // add each FITS frame's PEDESTAL keyword (MaxIm DL's offset)
+  std::optional<std::string> overscan;  // a section, or "header" for the frame's BIASSEC
+  std::optional<std::string> trim;      // a section, or "header" for the frame's TRIMSEC
   OverscanCombine overscan_combine = OverscanCombine::median;
   OverscanAxis overscan_axis = OverscanAxis::row;
 

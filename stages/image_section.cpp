@@ -67,7 +67,8 @@ ImageSection parse_image_section(const std::string& text, int width, int height)
 
 std::string to_fits_section(const ImageSection& section, int height) {
   return "[" + std::to_string(section.first_column + 1) + ":" + std::to_string(section.end_column) + "," +
-         std::to_string(height - section.end_row + 1) + ":" + std::to_string(height - section.first_row) + "]";
+         std::to_string(height - section.end_row + 1) + ":" + std::to_string(height - section.first_row) +
+         "]";
 }
 
 }  // namespace nightstack

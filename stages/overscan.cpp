@@ -27,7 +27,8 @@ double combine_values(std::vector<double>& values, OverscanCombine combine) {
 
 }  // namespace
 
-void subtract_overscan(ImageF& pixels, const ImageSection& overscan, OverscanCombine combine, OverscanAxis axis) {
+void subtract_overscan(ImageF& pixels, const ImageSection& overscan, OverscanCombine combine,
+                       OverscanAxis axis) {
   std::vector<double> values;
   for (int channel = 0; channel < pixels.channels(); ++channel) {
     auto value_at = [&](int row, int column) { return static_cast<double>(pixels.at(channel, row, column)); };
@@ -51,7 +52,8 @@ void subtract_overscan(ImageF& pixels, const ImageSection& overscan, OverscanCom
     } else {
       for (int column = overscan.first_column; column < overscan.end_column; ++column) {
         values.clear();
-        for (int row = overscan.first_row; row < overscan.end_row; ++row) values.push_back(value_at(row, column));
+        for (int row = overscan.first_row; row < overscan.end_row; ++row)
+          values.push_back(value_at(row, column));
         const double level = combine_values(values, combine);
         for (int row = 0; row < pixels.height(); ++row)
           pixels.at(channel, row, column) = static_cast<float>(value_at(row, column) - level);
@@ -66,13 +68,16 @@ void trim_frame(Frame& frame, const ImageSection& section) {
   for (int channel = 0; channel < source.channels(); ++channel)
     for (int row = 0; row < section.rows(); ++row)
       for (int column = 0; column < section.columns(); ++column)
-        trimmed.at(channel, row, column) = source.at(channel, section.first_row + row, section.first_column + column);
+        trimmed.at(channel, row, column) =
+            source.at(channel, section.first_row + row, section.first_column + column);
   frame.pixels = std::move(trimmed);
   if (auto pattern = BayerPattern::parse(frame.info.cfa_pattern))
     frame.info.cfa_pattern = pattern->shifted(section.first_row, section.first_column).name();
 }
 
-std::string to_string(OverscanCombine combine) { return combine == OverscanCombine::mean ? "mean" : "median"; }
+std::string to_string(OverscanCombine combine) {
+  return combine == OverscanCombine::mean ? "mean" : "median";
+}
 
 std::string to_string(OverscanAxis axis) {
   switch (axis) {

@@ -16,7 +16,8 @@ enum class OverscanCombine { mean, median };
 enum class OverscanAxis { row, column, whole };
 
 // With `row`, the strip must span every row; with `column`, every column.
-void subtract_overscan(ImageF& pixels, const ImageSection& overscan, OverscanCombine combine, OverscanAxis axis);
+void subtract_overscan(ImageF& pixels, const ImageSection& overscan, OverscanCombine combine,
+                       OverscanAxis axis);
 
 // Keeps only `section`; a CFA pattern is re-expressed from the new top-left pixel.
 void trim_frame(Frame& frame, const ImageSection& section);

@@ -21,11 +21,11 @@ namespace {
 
 const fs::path source_directory = NIGHTSTACK_SOURCE_DIR;
 constexpr int width = 48, height = 40;
-constexpr double noise = 3.0;          // ADU per frame
-constexpr double exposure = 30.0;      // seconds, lights and darks
+constexpr double noise = 3.0;      // ADU per frame
+constexpr double exposure = 30.0;  // seconds, lights and darks
 constexpr double full_scale = 65535.0;
 const BayerPattern pattern = *BayerPattern::parse("RGGB");
-const double sky_level[3] = {900, 1500, 1100};     // per colour, before vignetting
+const double sky_level[3] = {900, 1500, 1100};  // per colour, before vignetting
 const double flat_level[3] = {12000, 20000, 15000};
 // A red, a green and a blue pixel that are hot, far from each other and from the border.
 const std::vector<std::pair<int, int>> hot_pixels = {{10, 12}, {20, 31}, {29, 17}};
@@ -49,8 +49,8 @@ class RawSession {
     write("darks", 5, exposure,
           [](int row, int column, int) { return bias_at(row, column) + dark_at(row, column, exposure); });
     write("flats", 5, 0.01, [](int row, int column, int index) {
-      return bias_at(row, column) + (1.0 + 0.05 * index) * flat_level[pattern.channel_at(row, column)] *
-                                        vignetting_at(row, column);
+      return bias_at(row, column) +
+             (1.0 + 0.05 * index) * flat_level[pattern.channel_at(row, column)] * vignetting_at(row, column);
     });
     write("lights", 3, exposure, [](int row, int column, int) {
       return bias_at(row, column) + dark_at(row, column, exposure) +
@@ -96,10 +96,12 @@ class RawSession {
   std::mt19937 random_{42};
 };
 
-CommandResult run_config(const std::string& config, const RawSession& session, std::vector<std::string> settings) {
-  std::vector<std::string> arguments{"run", (source_directory / "configs" / config).string(), "--set",
-                                     "lights.paths=" + session.folder("lights"), "--set",
-                                     "calibrated.masters_directory=" + session.path("masters").string()};
+CommandResult run_config(const std::string& config, const RawSession& session,
+                         std::vector<std::string> settings) {
+  std::vector<std::string> arguments{
+      "run",   (source_directory / "configs" / config).string(),
+      "--set", "lights.paths=" + session.folder("lights"),
+      "--set", "calibrated.masters_directory=" + session.path("masters").string()};
   for (auto& setting : settings) arguments.insert(arguments.end(), {"--set", setting});
   return run_nightstack(arguments);
 }
@@ -111,11 +113,10 @@ BOOST_AUTO_TEST_SUITE(calibration_end_to_end)
 BOOST_AUTO_TEST_CASE(raw_session_config_matches_the_truth_and_reuses_its_masters) {
   RawSession session;
   const auto fits = session.path("sky.fits");
-  const std::vector<std::string> settings{"calibrated.bias=" + session.folder("biases"),
-                                          "calibrated.darks=" + session.folder("darks"),
-                                          "calibrated.flats=" + session.folder("flats"),
-                                          "sky_fits.fits=" + fits.string(),
-                                          "sky_display.tiff=" + session.path("sky.tif").string()};
+  const std::vector<std::string> settings{
+      "calibrated.bias=" + session.folder("biases"), "calibrated.darks=" + session.folder("darks"),
+      "calibrated.flats=" + session.folder("flats"), "sky_fits.fits=" + fits.string(),
+      "sky_display.tiff=" + session.path("sky.tif").string()};
   auto result = run_config("raw-session.yaml", session, settings);
   BOOST_TEST_INFO(result.err);
   BOOST_TEST_REQUIRE(result.exit_code == 0);
@@ -127,7 +128,8 @@ BOOST_AUTO_TEST_CASE(raw_session_config_matches_the_truth_and_reuses_its_masters
   BOOST_TEST_REQUIRE(stacked.channels() == 3);
   BOOST_TEST_REQUIRE(stacked.width() == width);
   // The first card of the long CALIBRAT string (it continues over CONTINUE cards).
-  BOOST_TEST(header_value(cards, "CALIBRAT").find("bias master (5 frames) subtracted; dark 30 s") != std::string::npos);
+  BOOST_TEST(header_value(cards, "CALIBRAT").find("bias master (5 frames) subtracted; dark 30 s") !=
+             std::string::npos);
   BOOST_TEST(header_value(cards, "COLORPRC").find("Malvar-He-Cutler") != std::string::npos);
   double squared = 0, largest = 0;
   for (int channel = 0; channel < 3; ++channel)
@@ -154,9 +156,10 @@ BOOST_AUTO_TEST_CASE(raw_session_config_matches_the_truth_and_reuses_its_masters
 BOOST_AUTO_TEST_CASE(startrails_with_darks_has_no_hot_pixel_trails) {
   RawSession session;
   const auto calibrated_fits = session.path("trails.fits");
-  auto result = run_config("startrails-darks.yaml", session,
-                           {"calibrated.darks=" + session.folder("darks"), "trails_fits.fits=" + calibrated_fits.string(),
-                            "trails_display.tiff=" + session.path("trails.tif").string()});
+  auto result = run_config(
+      "startrails-darks.yaml", session,
+      {"calibrated.darks=" + session.folder("darks"), "trails_fits.fits=" + calibrated_fits.string(),
+       "trails_display.tiff=" + session.path("trails.tif").string()});
   BOOST_TEST_INFO(result.err);
   BOOST_TEST_REQUIRE(result.exit_code == 0);
 
@@ -169,8 +172,8 @@ BOOST_AUTO_TEST_CASE(startrails_with_darks_has_no_hot_pixel_trails) {
                                      << "  - {id: colour, type: demosaic, input: lights}\n"
                                      << "  - {id: linear, type: linearize, input: colour, transfer: linear}\n"
                                      << "  - {id: trails, type: stack, input: linear, method: max}\n"
-                                     << "  - {id: out, type: write, input: trails, fits: " << uncalibrated_fits.string()
-                                     << "}\n";
+                                     << "  - {id: out, type: write, input: trails, fits: "
+                                     << uncalibrated_fits.string() << "}\n";
   auto plain = run_nightstack({"run", uncalibrated_config.string(), "--quiet"});
   BOOST_TEST_INFO(plain.err);
   BOOST_TEST_REQUIRE(plain.exit_code == 0);
@@ -183,8 +186,8 @@ BOOST_AUTO_TEST_CASE(startrails_with_darks_has_no_hot_pixel_trails) {
     const double sky = sky_level[channel] * vignetting_at(row, column);
     const double hot_before = uncalibrated.at(channel, row, column) * full_scale - sky;
     const double hot_after = calibrated.at(channel, row, column) * full_scale - sky;
-    BOOST_TEST_MESSAGE("hot pixel " << row << "," << column << ": " << hot_before << " ADU above the sky before, "
-                                    << hot_after << " after");
+    BOOST_TEST_MESSAGE("hot pixel " << row << "," << column << ": " << hot_before
+                                    << " ADU above the sky before, " << hot_after << " after");
     BOOST_TEST(hot_before > 4000.0);
     BOOST_TEST(std::abs(hot_after) < 20.0);
     // Its neighbours in the other colours are clean too (demosaicing spreads an uncorrected hot pixel).

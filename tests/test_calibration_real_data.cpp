@@ -2,8 +2,8 @@
 // (data/fits-single/a8280271.fits) against ccdproc's own results (tests/reference/), and the
 // MaxIm DL frames of M13 (PEDESTAL = -500, already calibrated once) as master and light.
 #define BOOST_TEST_DYN_LINK
-#include <boost/test/unit_test.hpp>
 #include <algorithm>
+#include <boost/test/unit_test.hpp>
 #include <cmath>
 #include <sstream>
 
@@ -20,7 +20,8 @@ namespace {
 const fs::path source_directory = NIGHTSTACK_SOURCE_DIR;
 const fs::path saao_frame = source_directory / "data/fits-single/a8280271.fits";
 
-Frame calibrate_one(const fs::path& light, std::map<std::string, ParameterValue> parameters, std::string* log_text = nullptr) {
+Frame calibrate_one(const fs::path& light, std::map<std::string, ParameterValue> parameters,
+                    std::string* log_text = nullptr) {
   auto stage = build_stage<FrameTransform>("calibrate", std::move(parameters));
   std::ostringstream stream;
   Log log(stream, false);
@@ -40,7 +41,8 @@ void check_against_ccdproc(const Frame& frame, bool median) {
   for (float value : frame.pixels.samples()) sum += value, squares += static_cast<double>(value) * value;
   const double tolerance = 1e-4;  // float32 frame values against ccdproc's float64
   BOOST_TEST(sum == (median ? median_sum : mean_sum), boost::test_tools::tolerance(1e-7));
-  BOOST_TEST(squares == (median ? median_sum_of_squares : mean_sum_of_squares), boost::test_tools::tolerance(1e-7));
+  BOOST_TEST(squares == (median ? median_sum_of_squares : mean_sum_of_squares),
+             boost::test_tools::tolerance(1e-7));
   for (const auto& sample : samples) {
     // FITS (x, y) from the bottom-left; frame rows run top to bottom.
     const double value = frame.pixels.at(0, height - sample.y, sample.x - 1);
@@ -54,7 +56,8 @@ void check_against_ccdproc(const Frame& frame, bool median) {
 BOOST_AUTO_TEST_SUITE(calibration_real_data)
 
 BOOST_AUTO_TEST_CASE(overscan_and_trim_from_the_header_match_ccdproc) {
-  const Frame frame = calibrate_one(saao_frame, {{"overscan", std::string("header")}, {"trim", std::string("header")}});
+  const Frame frame =
+      calibrate_one(saao_frame, {{"overscan", std::string("header")}, {"trim", std::string("header")}});
   check_against_ccdproc(frame, true);
   BOOST_TEST(frame.info.calibration == "overscan BIASSEC median per row subtracted; trimmed to TRIMSEC");
 }
@@ -87,7 +90,8 @@ BOOST_AUTO_TEST_CASE(m13_frames_give_a_median_master_with_the_pedestal_undone) {
   std::vector<ImageD> pixels;
   std::vector<std::string> cards;
   for (int index = 1; index <= 5; ++index) {
-    frames.push_back((source_directory / ("data/m13-mono-fits/M13_blue_000" + std::to_string(index) + ".fits")).string());
+    frames.push_back(
+        (source_directory / ("data/m13-mono-fits/M13_blue_000" + std::to_string(index) + ".fits")).string());
     pixels.push_back(read_reference_fits(frames.back(), index == 1 ? &cards : nullptr));
   }
   BOOST_TEST_REQUIRE(std::stod(header_value(cards, "PEDESTAL")) == -500.0);
