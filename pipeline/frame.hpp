@@ -50,6 +50,8 @@ struct FrameInfo {
   // How colour was produced, for the provenance: e.g. "demosaic: bilinear", "raw: AHD, white balance
   // camera, colour space raw". Empty for frames read as stored.
   std::string colour_processing;
+  // What the calibrate stage did (masters, scaling, cosmetic correction), for the provenance.
+  std::string calibration;
   CaptureInfo capture;
 };
 

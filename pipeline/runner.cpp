@@ -74,6 +74,9 @@ RunSummary run_graph(Graph& graph, const RunOptions& options, Log& log, std::ost
   RunSummary summary;
   summary.threads = resolve_thread_count(options.threads);
   summary.sources = prepare_sources(graph, log);
+  for (auto& node : graph.nodes) {
+    if (auto* transform = dynamic_cast<FrameTransform*>(node.stage.get())) transform->prepare(log);
+  }
   std::vector<double> node_seconds(graph.nodes.size(), 0.0);
 
   std::size_t source_number = 0;

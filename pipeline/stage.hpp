@@ -72,10 +72,12 @@ class FrameSource : public Stage {
   virtual std::optional<double> outlier_threshold() const { return std::nullopt; }
 };
 
-// frames -> frames, one frame at a time; called from several threads at once.
+// frames -> frames, one frame at a time; called from several threads at once. prepare() runs once
+// before any frame is decoded (not during `validate`), for work such as building calibration masters.
 class FrameTransform : public Stage {
  public:
   using Stage::Stage;
+  virtual void prepare(Log& /*log*/) {}
   virtual Frame transform(Frame frame) const = 0;
 };
 

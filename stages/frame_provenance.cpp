@@ -57,6 +57,7 @@ void FrameProvenance::add(const FrameInfo& info) {
   agree(gain_, capture.gain ? number_text(*capture.gain) : "");
   agree(iso_, capture.iso ? number_text(*capture.iso) : "");
   agree(colour_processing_, info.colour_processing);
+  agree(calibration_, info.calibration);
   agree(black_level_, info.black_level != 0 ? number_text(info.black_level) : "");
   ++frames_;
 }
@@ -96,6 +97,7 @@ void FrameProvenance::record(Provenance& provenance, bool values_are_sums) const
   carry(object_, "OBJECT", "object of every frame");
   carry(cfa_pattern_, "BAYERPAT", "Bayer pattern of the mosaic (from the top-left pixel)");
   carry(colour_processing_, "COLORPRC", "how colour was made from the raw data");
+  carry(calibration_, "CALIBRAT", "calibration applied to every frame");
   if (black_level_.agrees && !black_level_.value.empty()) {
     provenance.set("BLKLEVEL", std::stod(black_level_.value), "black level subtracted by the reader");
   }

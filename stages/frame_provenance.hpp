@@ -37,7 +37,7 @@ class FrameProvenance {
     bool agrees = true;
   };
   Agreement instrument_, telescope_, filter_, object_, cfa_pattern_, gain_, iso_, colour_processing_,
-      black_level_;
+      calibration_, black_level_;
 };
 
 }  // namespace nightstack

@@ -7,6 +7,8 @@ namespace nightstack {
 StageRegistry builtin_stage_registry() {
   return StageRegistry({
       ingest_stage_type(),
+      calibrate_stage_type(),
+      demosaic_stage_type(),
       linearize_stage_type(),
       stack_stage_type(),
       normalize_stage_type(),

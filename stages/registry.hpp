@@ -6,6 +6,8 @@
 namespace nightstack {
 
 StageType ingest_stage_type();
+StageType calibrate_stage_type();
+StageType demosaic_stage_type();
 StageType linearize_stage_type();
 StageType stack_stage_type();
 StageType normalize_stage_type();

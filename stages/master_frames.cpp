@@ -1,0 +1,250 @@
+// Building, caching and reusing calibration masters.
+#include "stages/master_frames.hpp"
+
+#include <algorithm>
+#include <cctype>
+#include <cmath>
+#include <map>
+#include <sstream>
+
+#include "io/fits_primary_header.hpp"
+#include "io/fits_reader.hpp"
+#include "io/fits_writer.hpp"
+#include "io/formats.hpp"
+#include "pipeline/errors.hpp"
+#include "pipeline/interrupt.hpp"
+#include "pipeline/sha256.hpp"
+#include "stages/frame_provenance.hpp"
+
+namespace nightstack {
+
+namespace {
+
+constexpr const char* key_card = "MASTKEY";
+constexpr double exposure_tolerance = 0.01;  // relative; camera timers round
+
+std::string image_type(const std::string& kind) {
+  if (kind == "bias") return "Master Bias";
+  if (kind == "dark") return "Master Dark";
+  if (kind == "flat") return "Master Flat";
+  return "Master Flat Dark";
+}
+
+std::string lower(std::string text) {
+  for (char& character : text)
+    character = static_cast<char>(std::tolower(static_cast<unsigned char>(character)));
+  return text;
+}
+
+std::string shape_text(const ImageF& pixels) {
+  return std::to_string(pixels.width()) + "x" + std::to_string(pixels.height()) + " with " +
+         std::to_string(pixels.channels()) + (pixels.channels() == 1 ? " channel" : " channels");
+}
+
+// Frames of one master must agree; the first frame is the reference the others are named against.
+void check_consistent(const Frame& frame, const Frame& first, const MasterRecipe& recipe) {
+  auto fail = [&](const std::string& what) {
+    throw InputError(frame.info.path,
+                     what + " than the first " + recipe.kind + " frame " + first.info.path.string() +
+                         "; every frame of a master must come from the same camera mode",
+                     std::nullopt, recipe.stage_id);
+  };
+  if (frame.pixels.width() != first.pixels.width() || frame.pixels.height() != first.pixels.height() ||
+      frame.pixels.channels() != first.pixels.channels())
+    fail("is " + shape_text(frame.pixels) + ", another shape (" + shape_text(first.pixels) + ")");
+  if (frame.info.cfa_pattern != first.info.cfa_pattern)
+    fail("has CFA pattern '" + frame.info.cfa_pattern + "', another (" + first.info.cfa_pattern + ")");
+  if (frame.info.white_level != first.info.white_level)
+    fail("has full scale " + std::to_string(frame.info.white_level) + ", another (" +
+         std::to_string(first.info.white_level) + ")");
+  const auto exposure = frame.info.capture.exposure_seconds,
+             first_exposure = first.info.capture.exposure_seconds;
+  if ((recipe.kind == "dark" || recipe.kind == "flat_dark") && exposure && first_exposure &&
+      std::abs(*exposure - *first_exposure) > exposure_tolerance * std::max(*exposure, *first_exposure))
+    fail("has exposure " + std::to_string(*exposure) + " s, another (" + std::to_string(*first_exposure) +
+         " s)");
+  if (frame.info.encoding != Encoding::linear)
+    throw InputError(frame.info.path,
+                     "holds " + to_string(frame.info.encoding) +
+                         "-encoded values; calibration needs linear data (RAW, FITS, linear TIFF)",
+                     std::nullopt, recipe.stage_id);
+}
+
+class FrameReading {
+ public:
+  explicit FrameReading(ReadOptions options) : options_(std::move(options)) {}
+  Frame read(const std::filesystem::path& path, const std::string& stage_id) {
+    const InputFormat* format = identify_format(path);
+    if (!format || !format->make_reader)
+      throw InputError(path, "is not an image nightstack can read, so it cannot be a calibration frame",
+                       std::nullopt, stage_id);
+    auto& reader = readers_[format->name];
+    if (!reader) reader = format->make_reader(options_);
+    return reader->read(path);
+  }
+
+ private:
+  ReadOptions options_;
+  std::map<std::string, std::unique_ptr<ImageReader>> readers_;
+};
+
+ImageD to_double(const ImageF& pixels) {
+  ImageD result(pixels.width(), pixels.height(), pixels.channels());
+  std::copy(pixels.samples().begin(), pixels.samples().end(), result.samples().begin());
+  return result;
+}
+
+ImageF to_float(const ImageD& pixels) {
+  ImageF result(pixels.width(), pixels.height(), pixels.channels());
+  std::transform(pixels.samples().begin(), pixels.samples().end(), result.samples().begin(),
+                 [](double value) { return static_cast<float>(value); });
+  return result;
+}
+
+double number_card(const std::map<std::string, std::string>& header, const std::string& key,
+                   double fallback) {
+  auto found = header.find(key);
+  if (found == header.end()) return fallback;
+  try {
+    return std::stod(found->second);
+  } catch (const std::exception&) {
+    return fallback;
+  }
+}
+
+// Reads a master FITS (ours or a user's ready master) with the pattern and full scale it states.
+Master read_master(const std::filesystem::path& path, const std::string& kind, const ReadOptions& options,
+                   const std::map<std::string, std::string>& header) {
+  FitsReader reader(options);
+  Frame frame = reader.read(path);
+  Master master;
+  master.kind = kind;
+  master.pixels = std::move(frame.pixels);
+  master.info = frame.info;
+  // Our masters state the frames' full scale; a ready master from elsewhere (often float FITS,
+  // whose full scale reads as 1) is taken to be in the lights' units: 0 means "not known".
+  master.info.white_level = number_card(header, "WHITELVL", 0.0);
+  master.frame_count = static_cast<std::size_t>(number_card(header, "NCOMBINE", 1));
+  master.file = path;
+  master.first_frame = path;
+  return master;
+}
+
+bool is_ready_master(const std::map<std::string, std::string>& header) {
+  auto type = header.find("IMAGETYP");
+  if (type != header.end() && lower(type->second).find("master") != std::string::npos) return true;
+  return number_card(header, "NCOMBINE", 1) > 1;
+}
+
+}  // namespace
+
+std::string Master::describe() const {
+  std::string text = "master " + kind + " " + file.string();
+  if (first_frame != file) {
+    text += " (from " + first_frame.string();
+    if (frame_count > 1) text += " and " + std::to_string(frame_count - 1) + " more";
+    text += ")";
+  }
+  return text;
+}
+
+std::string master_cache_key(const MasterRecipe& recipe) {
+  std::ostringstream text;
+  text.precision(17);
+  text << "nightstack master 1\nkind " << recipe.kind << "\nmethod " << recipe.method << "\nsigma "
+       << recipe.stack.rejection.sigma_low << " " << recipe.stack.rejection.sigma_high << "\nnormalization "
+       << to_string(recipe.stack.normalization) << "\npreparation " << recipe.preparation << "\n";
+  for (const auto& path : recipe.frames) {
+    std::error_code error;
+    const auto size = std::filesystem::file_size(path, error);
+    const auto modified = std::filesystem::last_write_time(path, error).time_since_epoch().count();
+    text << std::filesystem::absolute(path).string() << '\t' << size << '\t' << modified << '\n';
+  }
+  return sha256_hex(text.str());
+}
+
+Master obtain_master(const MasterRecipe& recipe, const ReadOptions& options, const std::string& software,
+                     Log& log) {
+  if (recipe.frames.size() == 1) {
+    const auto header = read_fits_primary_header(recipe.frames.front());
+    if (is_ready_master(header)) {
+      log.info("stage '" + recipe.stage_id + "': using " + recipe.frames.front().string() +
+               " as the master " + recipe.kind + " as it is");
+      Master master = read_master(recipe.frames.front(), recipe.kind, options, header);
+      master.key = master_cache_key(recipe);
+      return master;
+    }
+  }
+  const std::string key = master_cache_key(recipe);
+  std::string reason = "no master yet";
+  std::error_code error;
+  if (std::filesystem::exists(recipe.file, error)) {
+    const auto header = read_fits_primary_header(recipe.file);
+    auto found = header.find(key_card);
+    if (found != header.end() && found->second == key) {
+      log.info("stage '" + recipe.stage_id + "': reusing master " + recipe.kind + " " + recipe.file.string() +
+               " (its " + std::to_string(recipe.frames.size()) + " frames and parameters are unchanged)");
+      Master master = read_master(recipe.file, recipe.kind, options, header);
+      master.first_frame = recipe.frames.front();
+      master.frame_count = recipe.frames.size();
+      master.reused = true;
+      master.key = key;
+      return master;
+    }
+    reason = "its frames or parameters changed since " + recipe.file.string() + " was made";
+  }
+  log.info("stage '" + recipe.stage_id + "': building master " + recipe.kind + " from " +
+           std::to_string(recipe.frames.size()) + " frames (" + reason + ")");
+
+  const StackMethodInfo* method = find_stack_method(recipe.method);
+  if (!method) throw std::logic_error("unknown master method " + recipe.method);
+  auto combiner = method->make(recipe.stack);
+  FrameReading reading(options);
+  FrameProvenance provenance;
+  Frame first;
+  std::string prepared_pattern;  // after trimming, the pattern may start elsewhere
+  for (std::size_t index = 0; index < recipe.frames.size(); ++index) {
+    throw_if_interrupted();  // a master of many RAW frames takes a while; Ctrl-C stops it cleanly
+    Frame frame = reading.read(recipe.frames[index], recipe.stage_id);
+    frame.info.index = index;
+    if (index == 0) first = frame;
+    check_consistent(frame, first, recipe);
+    if (recipe.prepare_frame) recipe.prepare_frame(frame);
+    if (index == 0) prepared_pattern = frame.info.cfa_pattern;
+    provenance.add(frame.info);
+    combiner->add(frame.pixels, frame.info);
+  }
+
+  Master master;
+  master.kind = recipe.kind;
+  const ImageD combined = combiner->result();
+  master.pixels = to_float(combined);
+  master.info = first.info;
+  master.info.capture = {};
+  master.info.capture.exposure_seconds = first.info.capture.exposure_seconds;
+  master.info.cfa_pattern = prepared_pattern;
+  master.frame_count = recipe.frames.size();
+  master.file = recipe.file;
+  master.first_frame = recipe.frames.front();
+  master.key = key;
+
+  Provenance cards;
+  provenance.record(cards, false);
+  if (auto exposure = cards.find("EXPTIME"))
+    master.info.capture.exposure_seconds = std::get<double>(exposure->value);
+  cards.set("IMAGETYP", image_type(recipe.kind), "calibration master made by nightstack");
+  cards.set("STACKMTH", recipe.method, "how the frames were combined");
+  combiner->record(cards);
+  cards.set("WHITELVL", master.info.white_level, "full scale of the frames combined");
+  cards.set(key_card, key, "SHA-256 of the inputs and parameters (cache key)");
+  cards.set("CREATOR", software, "software that made this file");
+  std::vector<std::string> history{"Master " + recipe.kind + " made by " + software + " for stage '" +
+                                       recipe.stage_id + "'; preparation: " + recipe.preparation,
+                                   "Frames combined:"};
+  for (const auto& path : recipe.frames) history.push_back("  " + path.string());
+  write_fits(recipe.file, to_double(master.pixels), cards, history);
+  log.info("stage '" + recipe.stage_id + "': wrote " + recipe.file.string());
+  return master;
+}
+
+}  // namespace nightstack
