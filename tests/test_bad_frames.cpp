@@ -19,6 +19,7 @@
 #include "pipeline/runner.hpp"
 #include "stages/registry.hpp"
 #include "tests/support/fixtures.hpp"
+#include "tests/support/stage_builder.hpp"
 
 using namespace nightstack;
 using namespace nightstack::testing;
@@ -65,9 +66,10 @@ std::string lying_tiff() {
   };
   const std::uint32_t directory = 8, entries = 9;
   const std::uint32_t arrays = directory + 2 + entries * 12 + 4, pixels = arrays + 16;
-  const Entry table[] = {{256, 3, 1, width},        {257, 3, 1, height},       {258, 3, 1, 8},
-                         {259, 3, 1, 1},            {262, 3, 1, 1},            {273, 4, 2, arrays},
-                         {277, 3, 1, 1},            {278, 3, 1, rows_per_strip}, {279, 4, 2, arrays + 8}};
+  const Entry table[] = {
+      {256, 3, 1, width},     {257, 3, 1, height}, {258, 3, 1, 8}, {259, 3, 1, 1},
+      {262, 3, 1, 1},         {273, 4, 2, arrays}, {277, 3, 1, 1}, {278, 3, 1, rows_per_strip},
+      {279, 4, 2, arrays + 8}};
   std::string bytes = "II*";
   bytes += '\0';
   bytes += little_endian(directory, 4) + little_endian(entries, 2);
@@ -77,7 +79,7 @@ std::string lying_tiff() {
   }
   bytes += little_endian(0, 4);
   bytes += little_endian(pixels, 4) + little_endian(pixels + strip_bytes, 4);  // StripOffsets
-  bytes += little_endian(strip_bytes, 4) + little_endian(3, 4);               // StripByteCounts: a lie
+  bytes += little_endian(strip_bytes, 4) + little_endian(3, 4);                // StripByteCounts: a lie
   for (std::uint32_t i = 0; i < 2 * strip_bytes; ++i) bytes += static_cast<char>(i);
   return bytes;
 }
@@ -112,7 +114,8 @@ std::vector<BadFile> bad_files() {
                                         "NAXIS2  =           2000000000"}) +
                                std::string(2880, '\0'));
        }},
-      {"TIFF with lying strip byte counts", "frame_4.tif", [](const fs::path& path) { write_bytes(path, lying_tiff()); }},
+      {"TIFF with lying strip byte counts", "frame_4.tif",
+       [](const fs::path& path) { write_bytes(path, lying_tiff()); }},
       {"RAW from an unknown camera", "frame_4.orf",
        [](const fs::path& path) {
          std::string bytes = "IIRO";  // an Olympus ORF signature, then nothing LibRaw knows
@@ -120,7 +123,8 @@ std::vector<BadFile> bad_files() {
          write_bytes(path, bytes);
        }},
       {"zero-byte file", "frame_0.fits", [](const fs::path& path) { write_bytes(path, ""); }},
-      {"directory named like an image", "frame_4.jpg", [](const fs::path& path) { fs::create_directory(path); }},
+      {"directory named like an image", "frame_4.jpg",
+       [](const fs::path& path) { fs::create_directory(path); }},
       {"frame of a different size", "frame_4.fits",
        [](const fs::path& path) { write_reference_fits(path, ImageD(width, height + 1, 1, 5.0), 16); }},
   };
@@ -164,7 +168,9 @@ ImageD sum_of_frames(const std::vector<int>& frames) {
 
 ImageD sum_of_good_frames() { return sum_of_frames({0, 1, 2, 3}); }
 
-bool contains(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
+bool contains(const std::string& text, const std::string& part) {
+  return text.find(part) != std::string::npos;
+}
 
 }  // namespace
 
@@ -197,7 +203,8 @@ BOOST_AUTO_TEST_CASE(with_skip_each_bad_file_is_left_out_listed_and_the_good_fra
       BOOST_TEST_REQUIRE(result.exit_code == 0);
       // Frame numbers count every file in order: frame_0.* is 0, frame_4.* comes after two good ones.
       const std::string index = bad.name.rfind("frame_0", 0) == 0 ? "0" : "2";
-      BOOST_TEST(contains(result.err, "warning: skipping frame " + index + " of stage 'frames', " + path.string()));
+      BOOST_TEST(
+          contains(result.err, "warning: skipping frame " + index + " of stage 'frames', " + path.string()));
       BOOST_TEST(contains(result.out, "stacked 4 frames"));
       BOOST_TEST(contains(result.out, "1 bad frames skipped"));
       BOOST_TEST(contains(result.out, "  skipped frame " + index + " " + path.string() + ": "));
@@ -275,8 +282,9 @@ BOOST_AUTO_TEST_CASE(every_frame_bad_is_an_input_error_even_with_skip) {
                                       (directory.path() / "out" / "s.fits").string(),
                                       (directory.path() / "frame_*").string()});
   BOOST_TEST(result.exit_code == 4);
-  BOOST_TEST(contains(result.err, "no frame could be used: on_error: skip left out every one of the 6 frames"),
-             result.err);
+  BOOST_TEST(
+      contains(result.err, "no frame could be used: on_error: skip left out every one of the 6 frames"),
+      result.err);
   BOOST_TEST(!fs::exists(directory.path() / "out" / "s.fits"));
 }
 
@@ -337,8 +345,8 @@ BOOST_AUTO_TEST_CASE(frames_deleted_or_made_unreadable_after_listing_are_skipped
   PreparedRun prepared(sequence.frames, "skip");
   BOOST_TEST_REQUIRE(prepared.sources[0].records.size() == 4u);
 
-  fs::remove(sequence.good[1]);                                // frame 1: deleted
-  fs::permissions(sequence.good[2], fs::perms::none);          // frame 2: unreadable
+  fs::remove(sequence.good[1]);                        // frame 1: deleted
+  fs::permissions(sequence.good[2], fs::perms::none);  // frame 2: unreadable
   for (int k : {0, 3}) {
     fs::permissions(sequence.good[k], fs::perms::owner_read | fs::perms::group_read | fs::perms::others_read);
   }
@@ -348,7 +356,8 @@ BOOST_AUTO_TEST_CASE(frames_deleted_or_made_unreadable_after_listing_are_skipped
     stacked = prepared.decode_and_stack();
   }
   ImageD expected = good_frame(0);  // no linearize stage here: the codes themselves are summed
-  for (std::size_t i = 0; i < expected.samples().size(); ++i) expected.samples()[i] += good_frame(3).samples()[i];
+  for (std::size_t i = 0; i < expected.samples().size(); ++i)
+    expected.samples()[i] += good_frame(3).samples()[i];
   BOOST_TEST(stacked.samples() == expected.samples(), boost::test_tools::per_element());
   BOOST_TEST(prepared.sources[0].frames == 2u);
   const auto& records = prepared.sources[0].records;
@@ -358,8 +367,10 @@ BOOST_AUTO_TEST_CASE(frames_deleted_or_made_unreadable_after_listing_are_skipped
   BOOST_TEST(!records[1].used);
   BOOST_TEST(!records[2].used);
   const std::string messages = prepared.messages.str();
-  BOOST_TEST(contains(messages, "skipping frame 1 of stage 'frames', " + sequence.good[1].string()), messages);
-  BOOST_TEST(contains(messages, "skipping frame 2 of stage 'frames', " + sequence.good[2].string()), messages);
+  BOOST_TEST(contains(messages, "skipping frame 1 of stage 'frames', " + sequence.good[1].string()),
+             messages);
+  BOOST_TEST(contains(messages, "skipping frame 2 of stage 'frames', " + sequence.good[2].string()),
+             messages);
 }
 
 BOOST_AUTO_TEST_CASE(a_frame_deleted_after_listing_fails_the_run_by_default_naming_it) {
@@ -373,4 +384,69 @@ BOOST_AUTO_TEST_CASE(a_frame_deleted_after_listing_fails_the_run_by_default_nami
     BOOST_TEST(error.path() == sequence.good[2]);
     BOOST_TEST(contains(error.what(), "(frame 2, stage 'frames')"), error.what());
   }
+}
+
+namespace {
+
+// A source of 4x4 frames whose frame `broken` throws `Error`: to show which errors skip may skip.
+template <class Error>
+class BrokenSource : public FrameSource {
+ public:
+  explicit BrokenSource(std::size_t broken) : FrameSource("frames"), broken_(broken) {}
+  void prepare(Log&) override {}
+  std::size_t frame_count() const override { return 4; }
+  const fs::path& frame_path(std::size_t) const override { return path_; }
+  BadFramePolicy bad_frame_policy() const override { return BadFramePolicy::skip; }
+  Frame read_frame(std::size_t index) const override {
+    if (index == broken_) throw Error(path_, "broken on purpose");
+    Frame frame{ImageF(4, 4, 1, static_cast<float>(index)), {}};
+    frame.info.path = path_;
+    frame.info.index = index;
+    return frame;
+  }
+
+ private:
+  std::size_t broken_;
+  fs::path path_ = "generated.fits";
+};
+
+// A bug, not a bad file: std::logic_error has no (path, message) constructor, so wrap one.
+struct Bug : std::logic_error {
+  Bug(const fs::path&, const std::string& message) : std::logic_error(message) {}
+};
+
+Graph source_into_stack(std::unique_ptr<FrameSource> source, std::unique_ptr<FrameReducer> stack) {
+  Graph graph;
+  graph.nodes.push_back(GraphNode{nullptr, std::move(source), {}, {1}});
+  graph.nodes.push_back(GraphNode{nullptr, std::move(stack), {0}, {}});
+  return graph;
+}
+
+std::size_t run_pass(Graph& graph) {
+  std::ostringstream messages;
+  Log log(messages, false);
+  Progress progress(messages, ProgressStyle::off, "frames", 4);
+  std::vector<FrameRecord> records(4);
+  std::vector<double> seconds(graph.nodes.size(), 0.0);
+  return run_frame_pass(graph, plan_frame_pass(graph, 0), {0, 1, 2, 3}, 2, progress, records, seconds, log);
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(skip_leaves_out_input_errors_only_never_bugs_nor_a_stack_s_own_errors) {
+  Graph input_error = source_into_stack(std::make_unique<BrokenSource<InputError>>(1),
+                                        build_stage<FrameReducer>("stack", {{"method", std::string("sum")}}));
+  BOOST_TEST(run_pass(input_error) == 3u);
+
+  Graph bug = source_into_stack(std::make_unique<BrokenSource<Bug>>(1),
+                                build_stage<FrameReducer>("stack", {{"method", std::string("sum")}}));
+  BOOST_CHECK_THROW(run_pass(bug), Bug);
+
+  // The frames have no exposure time: the stack refuses the first one in accept(), after it may
+  // have started on it, so even skip stops.
+  Graph stack_error = source_into_stack(
+      std::make_unique<BrokenSource<InputError>>(99),
+      build_stage<FrameReducer>("stack",
+                                {{"method", std::string("mean")}, {"weights", std::string("exposure")}}));
+  BOOST_CHECK_THROW(run_pass(stack_error), InputError);
 }
