@@ -25,7 +25,8 @@ std::vector<InputFile> input_files(const std::vector<SourceSummary>& sources) {
 
 // The input `output` would overwrite: the same file (equivalent follows symlinks and sees hard
 // links), whatever the spelling. An output that does not exist yet cannot be an input.
-const InputFile* overwritten_input(const std::filesystem::path& output, const std::vector<InputFile>& inputs) {
+const InputFile* overwritten_input(const std::filesystem::path& output,
+                                   const std::vector<InputFile>& inputs) {
   std::error_code error;
   if (!std::filesystem::exists(output, error)) return nullptr;
   for (const auto& input : inputs) {
@@ -50,10 +51,9 @@ void refuse_outputs_over_inputs(const Graph& graph, const std::vector<SourceSumm
         diagnostics.push_back({location, stage + " would write " + output.string() +
                                              ", which is an existing directory; give a file name"});
       } else if (const InputFile* input = overwritten_input(output, inputs)) {
-        diagnostics.push_back(
-            {location, stage + " would write " + output.string() + ", which is the input " +
-                           input->path->string() + " of stage '" + *input->source +
-                           "'; inputs are never overwritten: write the output elsewhere"});
+        diagnostics.push_back({location, stage + " would write " + output.string() + ", which is the input " +
+                                             input->path->string() + " of stage '" + *input->source +
+                                             "'; inputs are never overwritten: write the output elsewhere"});
       }
     }
   }

@@ -28,7 +28,9 @@ std::string file_text(const fs::path& path) {
   return text.str();
 }
 
-bool contains(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
+bool contains(const std::string& text, const std::string& part) {
+  return text.find(part) != std::string::npos;
+}
 
 // Three 200x150 16-bit FITS frames: a 120 kB float FITS out, a 180 kB scratch cache.
 struct Frames {
@@ -110,7 +112,7 @@ BOOST_AUTO_TEST_CASE(a_full_tmpfs_is_exit_5_no_space_left_and_leaves_nothing) {
   SmallTmpfs tmpfs(disk);
   if (!tmpfs.mounted()) {
     BOOST_TEST_MESSAGE("SKIPPED: cannot mount a tmpfs here (" << tmpfs.reason()
-                                                             << "); the file size limit tests still run");
+                                                              << "); the file size limit tests still run");
     return;
   }
   const auto result = stack(frames, "sum", disk / "s.fits", frames.directory.path());

@@ -22,7 +22,9 @@ std::string file_text(const fs::path& path) {
   return text.str();
 }
 
-bool contains(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
+bool contains(const std::string& text, const std::string& part) {
+  return text.find(part) != std::string::npos;
+}
 
 struct Frames {
   TemporaryDirectory directory;
@@ -40,8 +42,10 @@ struct Frames {
   CommandResult stack_into(const fs::path& output, const std::string& flag = "--fits") const {
     std::vector<std::string> arguments{"stack", "--method", "sum", "--fits",
                                        (directory.path() / "out" / "s.fits").string()};
-    if (flag == "--fits") arguments[4] = output.string();
-    else arguments.insert(arguments.end(), {flag, output.string()});
+    if (flag == "--fits")
+      arguments[4] = output.string();
+    else
+      arguments.insert(arguments.end(), {flag, output.string()});
     arguments.push_back(frames.string());
     return run_nightstack(arguments);
   }
@@ -49,7 +53,8 @@ struct Frames {
   void check_refused(const CommandResult& result, const fs::path& output, const fs::path& input) const {
     BOOST_TEST_INFO("stderr: " << result.err);
     BOOST_TEST(result.exit_code == 3);
-    BOOST_TEST(contains(result.err, "would write " + output.string() + ", which is the input " + input.string()));
+    BOOST_TEST(
+        contains(result.err, "would write " + output.string() + ", which is the input " + input.string()));
     BOOST_TEST(file_text(first) == first_content);
     BOOST_TEST(!fs::exists(directory.path() / "out"));  // nothing was written, not even the other output
   }
@@ -93,15 +98,16 @@ BOOST_AUTO_TEST_CASE(a_display_output_on_an_input_is_refused_too) {
 BOOST_AUTO_TEST_CASE(a_previous_stack_inside_the_input_folder_is_not_overwritten) {
   Frames frames;
   const fs::path output = frames.frames / "stack.fits";
-  auto result = run_nightstack({"stack", "--method", "sum", "--fits", output.string(), "--report", "none",
-                                frames.frames.string()});
+  auto result = run_nightstack(
+      {"stack", "--method", "sum", "--fits", output.string(), "--report", "none", frames.frames.string()});
   BOOST_TEST_REQUIRE(result.exit_code == 0, result.err);
   const std::string first_stack = file_text(output);
-  result = run_nightstack({"stack", "--method", "sum", "--fits", output.string(), "--report", "none",
-                           frames.frames.string()});
+  result = run_nightstack(
+      {"stack", "--method", "sum", "--fits", output.string(), "--report", "none", frames.frames.string()});
   BOOST_TEST(result.exit_code == 3);
-  BOOST_TEST(contains(result.err, "would write " + output.string() + ", which is the input " + output.string()),
-             result.err);
+  BOOST_TEST(
+      contains(result.err, "would write " + output.string() + ", which is the input " + output.string()),
+      result.err);
   BOOST_TEST(file_text(output) == first_stack);
 }
 
@@ -111,7 +117,8 @@ BOOST_AUTO_TEST_CASE(an_output_that_is_an_existing_directory_is_refused) {
   fs::create_directory(taken);
   const auto result = frames.stack_into(taken);
   BOOST_TEST(result.exit_code == 3);
-  BOOST_TEST(contains(result.err, "would write " + taken.string() + ", which is an existing directory"), result.err);
+  BOOST_TEST(contains(result.err, "would write " + taken.string() + ", which is an existing directory"),
+             result.err);
   BOOST_TEST(fs::is_directory(taken));
 }
 
@@ -132,8 +139,9 @@ BOOST_AUTO_TEST_CASE(validate_refuses_an_output_on_an_input) {
     const auto result = run_nightstack({command, config.string()});
     BOOST_TEST(result.exit_code == 3, command);
     // Points at the `fits` value.
-    BOOST_TEST(contains(result.err, config.string() + ":7:11: stage 'out' would write " + frames.first.string()),
-               result.err);
+    BOOST_TEST(
+        contains(result.err, config.string() + ":7:11: stage 'out' would write " + frames.first.string()),
+        result.err);
   }
   BOOST_TEST(file_text(frames.first) == frames.first_content);
 }

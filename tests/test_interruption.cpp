@@ -39,9 +39,19 @@ struct LongRun {
   }
 
   std::vector<std::string> stack_arguments(const std::string& method) const {
-    return {"stack",      "--method",   method,    "--threads",         "2",
-            "--progress", "json",       "--fits",  (out / "s.fits").string(),
-            "--tiff",     (out / "s.tif").string(), "--cache-directory", cache.string(),
+    return {"stack",
+            "--method",
+            method,
+            "--threads",
+            "2",
+            "--progress",
+            "json",
+            "--fits",
+            (out / "s.fits").string(),
+            "--tiff",
+            (out / "s.tif").string(),
+            "--cache-directory",
+            cache.string(),
             frames.string()};
   }
 
