@@ -290,6 +290,12 @@ BOOST_AUTO_TEST_CASE(every_frame_bad_is_an_input_error_even_with_skip) {
 
 namespace {
 
+// The config points into the registry's stage types, so it must outlive every config.
+const StageRegistry& registry() {
+  static const StageRegistry builtin = builtin_stage_registry();
+  return builtin;
+}
+
 // Builds the graph of `ingest (on_error) -> sum` over `directory` and lists its frames.
 struct PreparedRun {
   Config config;
@@ -305,7 +311,7 @@ struct PreparedRun {
                                     directory.string() + "'], on_error: " + on_error +
                                     "}\n"
                                     "  - {id: stack, type: stack, input: frames, method: sum}\n",
-                                "test", {}, builtin_stage_registry())),
+                                "test", {}, registry())),
         graph(build_graph(config, run)) {
     sources = prepare_sources(graph, log);
   }
