@@ -4,7 +4,6 @@
 #include <algorithm>
 #include <boost/test/unit_test.hpp>
 #include <csignal>
-#include <random>
 
 #include "tests/support/background_process.hpp"
 #include "tests/support/fixtures.hpp"
@@ -15,28 +14,37 @@ namespace fs = std::filesystem;
 
 namespace {
 
-constexpr int frame_count = 100;
+constexpr int frame_count = 300;
 
-// One noisy 1600x1200 RGB JPEG (tens of milliseconds to decode) under `frame_count` names (hard
-// links, so making them costs nothing): a run of a few seconds, long enough to interrupt.
+// One noisy 800x600 RGB JPEG under `frame_count` names (hard links, so making them costs nothing):
+// made once for all the tests, a run of a second or more, long enough to interrupt.
+const fs::path& long_sequence() {
+  static TemporaryDirectory directory;
+  static const fs::path frames = [] {
+    const fs::path path = directory.path() / "frames";
+    fs::create_directories(path);
+    PlanarImage<std::uint8_t> image(800, 600, 3);
+    std::uint32_t state = 12345;  // xorshift: noise that JPEG cannot compress away, made cheaply
+    for (auto& value : image.samples()) {
+      state ^= state << 13, state ^= state >> 17, state ^= state << 5;
+      value = static_cast<std::uint8_t>(state);
+    }
+    const fs::path first = path / "frame_0.jpg";
+    write_reference_jpeg(first, image, 90);
+    for (int index = 1; index < frame_count; ++index)
+      fs::create_hard_link(first, path / ("frame_" + std::to_string(index) + ".jpg"));
+    return path;
+  }();
+  return frames;
+}
+
 struct LongRun {
   TemporaryDirectory directory;
-  fs::path frames = directory.path() / "frames";
+  fs::path frames = long_sequence();
   fs::path out = directory.path() / "out";
   fs::path cache = directory.path() / "cache";
 
-  LongRun() {
-    fs::create_directories(frames);
-    fs::create_directories(cache);
-    std::mt19937 generator(7);
-    std::uniform_int_distribution<int> noise(0, 255);
-    PlanarImage<std::uint8_t> image(1600, 1200, 3);
-    for (auto& value : image.samples()) value = static_cast<std::uint8_t>(noise(generator));
-    const fs::path first = frames / "frame_0.jpg";
-    write_reference_jpeg(first, image, 90);
-    for (int index = 1; index < frame_count; ++index)
-      fs::create_hard_link(first, frames / ("frame_" + std::to_string(index) + ".jpg"));
-  }
+  LongRun() { fs::create_directories(cache); }
 
   std::vector<std::string> stack_arguments(const std::string& method) const {
     return {"stack",
