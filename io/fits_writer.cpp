@@ -4,6 +4,7 @@
 #include "io/fits_writer.hpp"
 
 #include <algorithm>
+#include <cerrno>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
@@ -89,11 +90,17 @@ class FitsWriteFailure {
  public:
   explicit FitsWriteFailure(const std::filesystem::path& destination) : destination_(destination) {}
   void check(int status, const std::string& what) const {
+    const int saved_errno = errno;  // CFITSIO's failed fwrite/fflush left it; nothing since changed it
     if (status == 0) return;
-    std::string message = "cannot write FITS (" + what + "): " + fits_status_text(status);
-    // CFITSIO does not keep errno; a failed write or read-back is almost always space or access.
-    if (status == WRITE_ERROR || status == READ_ERROR || status == FILE_NOT_CREATED) {
-      message += "; check that the disk has free space and the directory is writable";
+    std::string message = "cannot write FITS (" + what + "): ";
+    const std::string storage = storage_failure_reason(saved_errno);
+    const bool storage_status = status == WRITE_ERROR || status == READ_ERROR || status == FILE_NOT_CREATED ||
+                                status == FILE_NOT_CLOSED;
+    if (storage_status && !storage.empty()) {
+      message += storage + " (" + fits_status_text(status) + ")";
+    } else {
+      message += fits_status_text(status);
+      if (storage_status) message += "; check that the disk has free space and the directory is writable";
     }
     throw OutputError(destination_, message);
   }
@@ -253,6 +260,7 @@ void write_fits(const std::filesystem::path& destination, const ImageD& pixels, 
   AtomicOutput output(destination);
   const FitsWriteFailure failure(destination);
   fits_clear_errmsg();
+  errno = 0;  // so a failure reports this write's reason, not an older one
   FitsFile file;
   int status = 0;
   // The disk-file variant takes the name literally ("!" or "[...]" in a name mean nothing).

@@ -3,6 +3,7 @@
 #include "io/formats.hpp"
 
 #include <algorithm>
+#include <cctype>
 #include <string_view>
 
 #include "io/fits_reader.hpp"
@@ -100,6 +101,19 @@ const InputFormat* identify_format(const std::filesystem::path& path) {
     if (format.matches(head) && (format.confirm == nullptr || format.confirm(path))) return &format;
   }
   return nullptr;
+}
+
+bool named_like_an_image(const std::filesystem::path& path) {
+  static const char* const extensions[] = {"jpg", "jpeg", "jpe", "fits", "fit", "fts", "tif", "tiff",
+                                           "png", "dng",  "cr2", "cr3",  "crw", "nef", "nrw", "arw",
+                                           "srf", "sr2",  "pef", "raf",  "orf", "rw2", "rwl", "srw",
+                                           "3fr", "erf",  "kdc", "mef",  "mos", "mrw", "x3f", "iiq"};
+  std::string extension = path.extension().string();
+  if (extension.empty()) return false;
+  extension.erase(0, 1);
+  for (char& character : extension)
+    character = static_cast<char>(std::tolower(static_cast<unsigned char>(character)));
+  return std::find(std::begin(extensions), std::end(extensions), extension) != std::end(extensions);
 }
 
 }  // namespace nightstack

@@ -34,4 +34,9 @@ const std::vector<InputFormat>& input_formats();
 // Throws InputError if the file cannot be opened (naming the OS reason) or is a directory.
 const InputFormat* identify_format(const std::filesystem::path& path);
 
+// True when the name ends like an image file's (.jpg, .fits, .tif, .png, .cr2, .nef, ...; any
+// case). Never used to choose a reader: only to tell a broken frame (IMG_0001.JPG holding no JPEG)
+// from a file that was never meant to be one (notes.txt), which ingest skips quietly.
+bool named_like_an_image(const std::filesystem::path& path);
+
 }  // namespace nightstack

@@ -1,6 +1,7 @@
 // Writes the two report files atomically.
 #include "io/run_report.hpp"
 
+#include <cerrno>
 #include <fstream>
 
 #include "pipeline/atomic_output.hpp"
@@ -13,10 +14,16 @@ namespace {
 void write_text_file(const std::filesystem::path& destination, const std::string& text) {
   AtomicOutput output(destination);
   {
+    errno = 0;
     std::ofstream stream(output.temporary_path(), std::ios::binary);
     stream << text;
     stream.flush();
-    if (!stream) throw OutputError(destination, "cannot write the report (disk full or not writable?)");
+    if (!stream) {
+      const std::string storage = storage_failure_reason(errno);
+      throw OutputError(destination,
+                        "cannot write the report: " +
+                            (storage.empty() ? std::string("disk full or not writable?") : storage));
+    }
   }
   output.commit();
 }

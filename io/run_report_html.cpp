@@ -162,8 +162,9 @@ void write_output_section(std::ostringstream& html, const OutputRecord& output) 
 
 void write_source_section(std::ostringstream& html, const SourceSummary& source) {
   html << "<section class=\"source\"><h2>Frames of <code>" << escape_html(source.id) << "</code></h2><p>"
-       << source.frames << " stacked, " << source.skipped.size() << " files skipped.</p>"
-       << sequence_svg(source, false) << sequence_svg(source, true);
+       << source.frames << " stacked, " << source.skipped.size() << " files skipped, "
+       << source.failed_frames() << " bad frames skipped.</p>" << sequence_svg(source, false)
+       << sequence_svg(source, true);
   bool any_note = !source.skipped.empty();
   for (const auto& record : source.records) any_note = any_note || !record.used;
   if (any_note) {
@@ -174,7 +175,9 @@ void write_source_section(std::ostringstream& html, const SourceSummary& source)
     }
     for (const auto& record : source.records) {
       if (record.used) continue;
-      html << "<tr><td>" << escape_html(record.path.string()) << "</td><td>" << escape_html(record.rejection)
+      const std::string reason =
+          record.failure.empty() ? record.rejection : "could not be used (on_error: skip): " + record.failure;
+      html << "<tr><td>" << escape_html(record.path.string()) << "</td><td>" << escape_html(reason)
            << "</td></tr>";
     }
     html << "</table>";

@@ -20,6 +20,7 @@ std::string frame_json(std::size_t index, const FrameRecord& record) {
                      ", \"path\": " + json_string(record.path.string()) +
                      ", \"used\": " + (record.used ? "true" : "false");
   if (!record.rejection.empty()) json += ", \"rejection\": " + json_string(record.rejection);
+  if (!record.failure.empty()) json += ", \"failure\": " + json_string(record.failure);
   if (!statistics.mean.empty()) {
     json += ", \"background\": " + number_list(statistics.background) +
             ", \"noise\": " + number_list(statistics.noise) + ", \"mean\": " + number_list(statistics.mean) +
@@ -57,6 +58,16 @@ std::string run_report_json(const RunSummary& summary, const RunInfo& run) {
     for (std::size_t i = 0; i < source.skipped.size(); ++i) {
       json << (i ? ", " : "") << "{\"path\": " << json_string(source.skipped[i].path.string())
            << ", \"reason\": " << json_string(source.skipped[i].reason) << "}";
+    }
+    json << "],\n     \"bad_frames_skipped\": [";
+    bool first = true;
+    for (std::size_t i = 0; i < source.records.size(); ++i) {
+      const auto& record = source.records[i];
+      if (record.failure.empty()) continue;
+      json << (first ? "" : ", ") << "{\"index\": " << i
+           << ", \"path\": " << json_string(record.path.string())
+           << ", \"reason\": " << json_string(record.failure) << "}";
+      first = false;
     }
     json << "],\n     \"frames\": [";
     for (std::size_t i = 0; i < source.records.size(); ++i) {

@@ -3,6 +3,7 @@
 #include "io/tiff_writer.hpp"
 
 #include <algorithm>
+#include <cerrno>
 #include <limits>
 #include <stdexcept>
 #include <vector>
@@ -40,11 +41,15 @@ class TiffWriteFailure {
   TiffWriteFailure(const std::filesystem::path& destination, const TiffFile& file)
       : destination_(destination), file_(file) {}
   void check(bool succeeded, const std::string& what) const {
+    const int saved_errno = errno;  // libtiff's failed write() left it
     if (succeeded && file_.error().empty()) return;
-    // libtiff does not pass errno on; a failed write is almost always space or access.
-    throw OutputError(destination_, "cannot write TIFF (" + what + "): " +
-                                        (file_.error().empty() ? "libtiff gave no reason" : file_.error()) +
-                                        "; check that the disk has free space and the directory is writable");
+    const std::string reason = file_.error().empty() ? "libtiff gave no reason" : file_.error();
+    const std::string storage = storage_failure_reason(saved_errno);
+    throw OutputError(destination_,
+                      "cannot write TIFF (" + what + "): " +
+                          (storage.empty() ? reason + "; check that the disk has free space and the "
+                                                      "directory is writable"
+                                           : storage + " (" + reason + ")"));
   }
 
  private:
@@ -78,6 +83,7 @@ void write_tiff(const std::filesystem::path& destination, const PlanarImage<Sour
   const std::vector<std::uint8_t> profile = icc_profile(linear_profile, channels);
 
   AtomicOutput output(destination);
+  errno = 0;  // so a failure reports this write's reason, not an older one
   // Classic TIFF offsets stop at 4 GiB; an image that may not fit even compressed becomes BigTIFF
   // (which GIMP and libtiff-based tools read) instead of failing at the end of a long run.
   const std::uint64_t raw_bytes = pixels.samples().size() * sizeof(Stored);

@@ -36,6 +36,23 @@ void flush_to_disk(const std::filesystem::path& path) {
 
 }  // namespace
 
+std::string storage_failure_reason(int saved_errno) {
+  switch (saved_errno) {
+    case ENOSPC:
+      return std::string(std::strerror(saved_errno)) +
+             ": the disk is full; free some space or write elsewhere";
+    case EDQUOT:
+      return std::string(std::strerror(saved_errno)) + ": free some space or write elsewhere";
+    case EFBIG:
+      return std::string(std::strerror(saved_errno)) + " for this disk or for the process's file size limit";
+    case EROFS:
+    case EIO:
+      return std::strerror(saved_errno);
+    default:
+      return "";
+  }
+}
+
 AtomicOutput::AtomicOutput(std::filesystem::path destination)
     : destination_(std::move(destination)), temporary_(temporary_name_for(destination_)) {
   auto parent = destination_.parent_path();

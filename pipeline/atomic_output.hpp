@@ -3,6 +3,7 @@
 #pragma once
 
 #include <filesystem>
+#include <string>
 
 namespace nightstack {
 
@@ -25,5 +26,10 @@ class AtomicOutput {
   std::filesystem::path temporary_;
   bool committed_ = false;
 };
+
+// The reason to add to the message of a failed write, from the errno saved right after it, when
+// it is one the user can act on (no space left, a file size limit, a quota, a read-only or failing
+// disk); "" for anything else, as C libraries that swallow errno leave stale values behind.
+std::string storage_failure_reason(int saved_errno);
 
 }  // namespace nightstack

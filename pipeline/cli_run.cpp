@@ -5,6 +5,7 @@
 
 #include "pipeline/cli_commands.hpp"
 #include "pipeline/graph.hpp"
+#include "pipeline/output_protection.hpp"
 
 namespace nightstack {
 
@@ -105,26 +106,38 @@ std::optional<ParsedConfigCommand> parse_config_command(const Arguments& argumen
 }
 
 void print_summary(const RunSummary& summary) {
-  std::size_t frames = 0, skipped = 0, rejected = 0;
+  std::size_t frames = 0, skipped = 0, rejected = 0, failed = 0;
   std::string per_source;
   for (const auto& source : summary.sources) {
     frames += source.frames;
     skipped += source.skipped.size();
+    const std::size_t source_failed = source.failed_frames();
+    failed += source_failed;
     std::size_t source_rejected = 0;
-    for (const auto& record : source.records) source_rejected += !record.used;
+    for (const auto& record : source.records) source_rejected += !record.used && record.failure.empty();
     rejected += source_rejected;
     per_source += (per_source.empty() ? "" : "; ") + source.id + ": " + std::to_string(source.frames) +
                   " frames, " + std::to_string(source.skipped.size()) + " files skipped, " +
-                  std::to_string(source_rejected) + " frames rejected";
+                  std::to_string(source_failed) + " bad frames skipped, " + std::to_string(source_rejected) +
+                  " frames rejected";
   }
   std::ostringstream line;
   line.precision(1);
   line << std::fixed << "nightstack: stacked " << frames << " frames (" << skipped << " files skipped";
+  if (failed) line << ", " << failed << " bad frames skipped";
   if (rejected) line << ", " << rejected << " frames rejected as outliers";
   line << ") in " << summary.seconds << " s on " << summary.threads
        << (summary.threads == 1 ? " thread" : " threads");
   std::cout << line.str() << '\n';
   if (summary.sources.size() > 1) std::cout << "  " << per_source << '\n';
+  for (const auto& source : summary.sources) {
+    for (std::size_t index = 0; index < source.records.size(); ++index) {
+      const auto& record = source.records[index];
+      if (record.failure.empty()) continue;
+      std::cout << "  skipped frame " << index << " " << record.path.string() << ": " << record.failure
+                << '\n';
+    }
+  }
   for (const auto& output : summary.outputs) {
     for (const auto& file : output.files) std::cout << "  wrote " << file.string() << '\n';
   }
@@ -192,6 +205,7 @@ int command_validate(const Arguments& arguments, const StageRegistry& registry) 
   Graph graph = build_graph(config, run);
   Log log(std::cerr, false);
   auto sources = prepare_sources(graph, log);
+  refuse_outputs_over_inputs(graph, sources);
   std::cout << describe(graph);
   for (const auto& source : sources) {
     std::cout << source.id << ": " << source.frames << " frames to read";

@@ -17,7 +17,8 @@ const char* const stack_help =
     R"(Usage: nightstack stack --method NAME --fits OUT.fits [--tiff OUT.tif]
                         [--transfer auto|srgb|linear|gamma] [--gamma G]
                         [--normalize percentile|max|none] [--low P] [--high P]
-                        [stacking options] [--threads N] [--quiet]
+                        [stacking options] [--on-error fail|skip]
+                        [--threads N] [--quiet]
                         [--progress STYLE] [--report PREFIX|none] INPUT...
 
 Stacks the frames INPUT (files, directories or globs; sorted naturally; files
@@ -97,6 +98,7 @@ YAML::Node stage(const std::string& id, const std::string& type, const std::stri
 YAML::Node build_stack_config(const po::variables_map& values) {
   YAML::Node ingest = stage("frames", "ingest", "");
   for (const auto& path : values["input"].as<std::vector<std::string>>()) ingest["paths"].push_back(path);
+  if (values.count("on-error")) ingest["on_error"] = values["on-error"].as<std::string>();
 
   YAML::Node linearize = stage("linear", "linearize", "frames");
   linearize["transfer"] = values["transfer"].as<std::string>();
@@ -182,6 +184,9 @@ int command_stack(const Arguments& arguments, const StageRegistry& registry) {
       "display stretch of TIFF/JPEG: percentile, max or none")("low", po::value<double>()->value_name("P"),
                                                                "percentile that becomes black (default 0.1)")(
       "high", po::value<double>()->value_name("P"), "percentile that becomes white (default 99.9)")(
+      "on-error", po::value<std::string>()->value_name("POLICY"),
+      "a frame that cannot be read or used: fail (default) stops with an error naming it; skip leaves it "
+      "out with a warning and lists it in the summary, report and FITS header")(
       "threads,j", po::value<unsigned>()->default_value(0)->value_name("N"),
       "decoding threads; 0 means every core")("quiet,q", "no progress and no informational messages")(
       "progress", po::value<std::string>()->default_value("auto")->value_name("STYLE"),

@@ -58,12 +58,20 @@ class FramePassRunner {
         records_(records),
         node_seconds_(node_seconds) {}
 
-  void run(unsigned threads) {
+  std::size_t run(unsigned threads, Log& log) {
+    log_ = &log;
     std::vector<std::thread> workers;
     for (unsigned t = 0; t < worker_count(threads, indices_.size()); ++t)
       workers.emplace_back([this] { work(); });
     for (auto& worker : workers) worker.join();
     if (first_error_) std::rethrow_exception(first_error_);
+    if (accepted_ == 0 && !indices_.empty()) {
+      throw InputError(source_.frame_path(indices_.front()),
+                       "no frame could be used: on_error: skip left out every one of the " +
+                           std::to_string(indices_.size()) + " frames (see the warnings above)",
+                       std::nullopt, source_.id());
+    }
+    return accepted_;
   }
 
  private:
@@ -77,7 +85,18 @@ class FramePassRunner {
       std::unique_lock lock(turn_mutex_);
       turn_changed_.wait(lock, [&] { return next_turn_ == position || failed_.load(); });
       if (failed_.load()) break;
-      if (!error) error = hand_to_reducers(position, slots, seconds);
+      if (!error) error = check_shape(position, *slots[pass_.source]);
+      if (error && pass_.bad_frames == BadFramePolicy::skip) {
+        // In position order, under the turn lock: the same frames are skipped, warned about and
+        // recorded in the same order whatever the thread count.
+        if (auto skippable = skippable_error(error)) {
+          const std::size_t index = indices_[position];
+          record_skipped_frame(records_[index], index, *skippable, source_.id(), *log_);
+          error = nullptr;
+          for (auto& slot : slots) slot.reset();
+        }
+      }
+      if (!error && slots[pass_.source]) error = hand_to_reducers(slots, seconds);
       if (error) {
         first_error_ = error;
         failed_.store(true);
@@ -115,10 +134,10 @@ class FramePassRunner {
   }
 
   // Called in position order, one frame at a time.
-  std::exception_ptr hand_to_reducers(std::size_t position, std::vector<std::optional<Frame>>& slots,
+  std::exception_ptr hand_to_reducers(std::vector<std::optional<Frame>>& slots,
                                       std::vector<double>& seconds) {
     try {
-      check_shape(position, slots[pass_.source]->pixels);
+      ++accepted_;
       for (std::size_t reducer : pass_.reducers) {
         auto start = Clock::now();
         const Frame& frame = *slots[graph_.nodes[reducer].inputs.front()];
@@ -131,20 +150,23 @@ class FramePassRunner {
     }
   }
 
-  void check_shape(std::size_t position, const ImageF& pixels) {
+  // The first frame the reducers take sets the shape; a skipped frame never does.
+  std::exception_ptr check_shape(std::size_t position, const Frame& frame) {
+    const ImageF& pixels = frame.pixels;
     Shape shape{pixels.width(), pixels.height(), pixels.channels()};
-    if (position == 0) {
+    if (!first_shape_) {
       first_shape_ = shape;
       first_shape_text_ = describe_shape(pixels);
-      return;
+      first_shape_path_ = source_.frame_path(indices_[position]);
+      return nullptr;
     }
-    if (shape == first_shape_) return;
+    if (shape == *first_shape_) return nullptr;
     const std::size_t index = indices_[position];
-    throw InputError(source_.frame_path(index),
-                     "frame is " + describe_shape(pixels) + ", but the first frame " +
-                         source_.frame_path(indices_.front()).string() + " is " + first_shape_text_ +
-                         "; all frames of a stack must have the same size and channels",
-                     index, source_.id());
+    return std::make_exception_ptr(InputError(
+        source_.frame_path(index),
+        "frame is " + describe_shape(pixels) + ", but the first frame " + first_shape_path_.string() +
+            " is " + first_shape_text_ + "; all frames of a stack must have the same size and channels",
+        index, source_.id()));
   }
 
   struct Shape {
@@ -166,8 +188,12 @@ class FramePassRunner {
   std::condition_variable turn_changed_;
   std::size_t next_turn_ = 0;       // guarded by turn_mutex_
   std::exception_ptr first_error_;  // guarded by turn_mutex_
-  Shape first_shape_;
+  // Guarded by turn_mutex_ (touched only in turn):
+  std::optional<Shape> first_shape_;
   std::string first_shape_text_;
+  std::filesystem::path first_shape_path_;
+  std::size_t accepted_ = 0;
+  Log* log_ = nullptr;
 };
 
 }  // namespace
@@ -175,6 +201,7 @@ class FramePassRunner {
 FramePass plan_frame_pass(const Graph& graph, std::size_t source) {
   FramePass pass;
   pass.source = source;
+  pass.bad_frames = dynamic_cast<const FrameSource&>(*graph.nodes[source].stage).bad_frame_policy();
   pass.mover.resize(graph.nodes.size());
   std::vector<bool> in_pass(graph.nodes.size(), false);
   in_pass[source] = true;
@@ -203,14 +230,37 @@ FramePass plan_frame_pass(const Graph& graph, std::size_t source) {
   return pass;
 }
 
-void run_frame_pass(Graph& graph, const FramePass& pass, const std::vector<std::size_t>& indices,
-                    unsigned threads, Progress& progress, std::vector<FrameRecord>& records,
-                    std::vector<double>& node_seconds) {
-  FramePassRunner(graph, pass, indices, progress, records, node_seconds).run(threads);
+std::size_t run_frame_pass(Graph& graph, const FramePass& pass, const std::vector<std::size_t>& indices,
+                           unsigned threads, Progress& progress, std::vector<FrameRecord>& records,
+                           std::vector<double>& node_seconds, Log& log) {
+  return FramePassRunner(graph, pass, indices, progress, records, node_seconds).run(threads, log);
+}
+
+std::optional<InputError> skippable_error(const std::exception_ptr& error) {
+  try {
+    std::rethrow_exception(error);
+  } catch (const InputError& input_error) {
+    return input_error;
+  } catch (...) {
+    return std::nullopt;
+  }
+}
+
+void record_skipped_frame(FrameRecord& record, std::size_t index, const InputError& error,
+                          const std::string& source_id, Log& log) {
+  record.used = false;
+  record.failure = error.detail();
+  warn_skipped_frame(record, index, source_id, log);
+}
+
+void warn_skipped_frame(const FrameRecord& record, std::size_t index, const std::string& source_id,
+                        Log& log) {
+  log.warn("skipping frame " + std::to_string(index) + " of stage '" + source_id + "', " +
+           record.path.string() + ": " + record.failure + " (on_error: skip)");
 }
 
 void measure_frames(FrameSource& source, unsigned threads, Progress& progress,
-                    std::vector<FrameRecord>& records, double& seconds) {
+                    std::vector<FrameRecord>& records, double& seconds, BadFramePolicy bad_frames) {
   std::atomic<std::size_t> next_index{0}, done{0};
   std::mutex mutex;
   std::optional<std::size_t> failed_index;
@@ -231,9 +281,18 @@ void measure_frames(FrameSource& source, unsigned threads, Progress& progress,
         own_seconds += seconds_since(start);
       } catch (...) {
         std::lock_guard lock(mutex);
+        auto context = with_frame_context(index, source.id());
+        if (bad_frames == BadFramePolicy::skip) {
+          if (auto skippable = skippable_error(context)) {
+            records[index].used = false;
+            records[index].failure = skippable->detail();
+            progress.update(++done);
+            continue;
+          }
+        }
         if (!failed_index || index < *failed_index) {
           failed_index = index;
-          failure = with_frame_context(index, source.id());
+          failure = context;
         }
         break;
       }

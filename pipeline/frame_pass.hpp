@@ -6,7 +6,9 @@
 #include <optional>
 #include <vector>
 
+#include "pipeline/errors.hpp"
 #include "pipeline/graph.hpp"
+#include "pipeline/log.hpp"
 #include "pipeline/progress.hpp"
 #include "pipeline/runner.hpp"
 
@@ -20,6 +22,11 @@ struct FramePass {
   // For each node, the transform that may take its frame instead of copying it: the last of its
   // frame consumers in graph order, when no reducer also reads it.
   std::vector<std::optional<std::size_t>> mover;
+  // The source's on_error: with skip, a frame whose decoding, per-frame stages or shape check
+  // throws an InputError is left out (warned about in order, recorded in its FrameRecord) instead
+  // of stopping the pass. Errors of the reducers themselves always stop it: a stack may already
+  // hold part of that frame.
+  BadFramePolicy bad_frames = BadFramePolicy::fail;
 };
 
 FramePass plan_frame_pass(const Graph& graph, std::size_t source);
@@ -27,12 +34,25 @@ FramePass plan_frame_pass(const Graph& graph, std::size_t source);
 // Decodes the frames `indices` (in that order) and feeds them to the pass's reducers. Fills the
 // records' statistics of frames not measured yet, and adds each stage's seconds of work to
 // `node_seconds` (indexed like graph.nodes). Rethrows the error of the lowest failing position.
-void run_frame_pass(Graph& graph, const FramePass& pass, const std::vector<std::size_t>& indices,
-                    unsigned threads, Progress& progress, std::vector<FrameRecord>& records,
-                    std::vector<double>& node_seconds);
+// Returns how many frames the reducers took; when frames were given but every one was skipped,
+// throws InputError instead.
+std::size_t run_frame_pass(Graph& graph, const FramePass& pass, const std::vector<std::size_t>& indices,
+                           unsigned threads, Progress& progress, std::vector<FrameRecord>& records,
+                           std::vector<double>& node_seconds, Log& log);
 
-// Decodes the frames and measures them only (for screening before the stacking pass).
+// Decodes the frames and measures them only (for screening before the stacking pass). With
+// `bad_frames` skip, a frame that throws an InputError gets its record's failure set (used = false)
+// and the others are still measured; the caller warns about them.
 void measure_frames(FrameSource& source, unsigned threads, Progress& progress,
-                    std::vector<FrameRecord>& records, double& seconds);
+                    std::vector<FrameRecord>& records, double& seconds,
+                    BadFramePolicy bad_frames = BadFramePolicy::fail);
+
+// Marks the record of a frame left out by on_error: skip and warns about it, naming file and frame.
+void record_skipped_frame(FrameRecord& record, std::size_t index, const InputError& error,
+                          const std::string& source_id, Log& log);
+void warn_skipped_frame(const FrameRecord& record, std::size_t index, const std::string& source_id, Log& log);
+
+// The InputError in `error`, which on_error: skip may skip; nothing for any other error.
+std::optional<InputError> skippable_error(const std::exception_ptr& error);
 
 }  // namespace nightstack

@@ -54,6 +54,8 @@ std::filesystem::path comparable_path(const std::filesystem::path& path) {
   return error ? absolute.lexically_normal() : canonical;
 }
 
+}  // namespace
+
 // The parameter that names `path`, to point at it rather than at the whole stage; the one written
 // last when several do, as that is the one that clashes.
 SourceLocation location_of_path(const StageConfig& stage, const std::filesystem::path& path) {
@@ -72,6 +74,8 @@ SourceLocation location_of_path(const StageConfig& stage, const std::filesystem:
   }
   return found.value_or(stage.location);
 }
+
+namespace {
 
 class GraphBuilder {
  public:

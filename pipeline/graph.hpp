@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstddef>
+#include <filesystem>
 #include <memory>
 #include <string>
 #include <vector>
@@ -27,6 +28,10 @@ struct Graph {
 // file), then builds every stage through its factory. Throws ConfigError listing every problem.
 // `config` must outlive the graph.
 Graph build_graph(const Config& config, const RunInfo& run);
+
+// Where in a stage's config `path` is written: the parameter naming it (the one written last when
+// several do), else the stage's entry.
+SourceLocation location_of_path(const StageConfig& stage, const std::filesystem::path& path);
 
 // A readable listing of the graph for `nightstack validate`: one line per stage with its kind,
 // inputs and the parameters that differ from their defaults.

@@ -66,9 +66,14 @@ class Provenance {
   void set(const std::string& key, HeaderCard::Value value, const std::string& comment);
   const HeaderCard* find(const std::string& key) const;
   const std::vector<HeaderCard>& cards() const { return cards_; }
+  // Free-text lines about how the image came to be (FITS HISTORY, TIFF description), e.g. each
+  // frame left out by on_error: skip.
+  void add_note(std::string line) { notes_.push_back(std::move(line)); }
+  const std::vector<std::string>& notes() const { return notes_; }
 
  private:
   std::vector<HeaderCard> cards_;
+  std::vector<std::string> notes_;
 };
 
 // What flows between image stages: the stacked pixels plus how they came to be.

@@ -53,8 +53,10 @@ std::string Progress::format_duration(double seconds) {
 void Progress::update(std::size_t done) {
   done_ = done;
   if (style_ == ProgressStyle::off) return;
-  auto interval =
-      style_ == ProgressStyle::bar ? std::chrono::milliseconds(200) : std::chrono::milliseconds(5000);
+  // json is read by programs: at most ten lines a second, as documented in progress.hpp.
+  auto interval = style_ == ProgressStyle::bar    ? std::chrono::milliseconds(200)
+                  : style_ == ProgressStyle::json ? std::chrono::milliseconds(100)
+                                                  : std::chrono::milliseconds(5000);
   auto now = Clock::now();
   if (now - last_draw_ < interval) return;
   last_draw_ = now;

@@ -11,6 +11,7 @@
 #include "pipeline/frame_pass.hpp"
 #include "pipeline/frame_screening.hpp"
 #include "pipeline/interrupt.hpp"
+#include "pipeline/output_protection.hpp"
 #include "pipeline/preview.hpp"
 
 namespace nightstack {
@@ -21,23 +22,39 @@ using Clock = std::chrono::steady_clock;
 
 constexpr int preview_width = 800;
 
-// Measures every frame, then leaves out the outliers. Returns the indices to stack.
+// Measures every frame, then leaves out the outliers (and, with on_error: skip, the frames that
+// could not be read). Returns the indices to stack.
 std::vector<std::size_t> screen_source(FrameSource& source, double threshold, const RunOptions& options,
                                        unsigned threads, Log& log, std::ostream& progress_stream,
                                        SourceSummary& summary, double& seconds) {
   Progress progress(progress_stream, options.progress, source.id() + " (measuring)", source.frame_count());
-  measure_frames(source, threads, progress, summary.records, seconds);
+  measure_frames(source, threads, progress, summary.records, seconds, source.bad_frame_policy());
   progress.finish();
+  std::vector<std::size_t> measured;  // indices of the frames that could be read
   std::vector<FrameStatistics> statistics;
-  for (const auto& record : summary.records) statistics.push_back(record.statistics);
+  for (std::size_t index = 0; index < summary.records.size(); ++index) {
+    const auto& record = summary.records[index];
+    if (!record.failure.empty()) {
+      warn_skipped_frame(record, index, source.id(), log);
+      continue;
+    }
+    measured.push_back(index);
+    statistics.push_back(record.statistics);
+  }
+  if (measured.empty()) {
+    throw InputError(source.frame_path(0),
+                     "no frame could be used: on_error: skip left out every one of the " +
+                         std::to_string(summary.records.size()) + " frames (see the warnings above)",
+                     std::nullopt, source.id());
+  }
   for (const auto& verdict : screen_frames(statistics, threshold)) {
-    auto& record = summary.records[verdict.position];
+    auto& record = summary.records[measured[verdict.position]];
     record.used = false;
     record.rejection = verdict.reason;
     log.warn("leaving out " + record.path.string() + ": " + verdict.reason);
   }
   std::vector<std::size_t> indices;
-  for (std::size_t index = 0; index < summary.records.size(); ++index) {
+  for (std::size_t index : measured) {
     if (summary.records[index].used) indices.push_back(index);
   }
   if (indices.empty()) {
@@ -47,7 +64,27 @@ std::vector<std::size_t> screen_source(FrameSource& source, double threshold, co
   return indices;
 }
 
+// Each frame on_error: skip left out becomes a line of the stacked image's history, and their count
+// a card, so the output itself says what is missing.
+void record_skipped_frames(const SourceSummary& source, Provenance& provenance) {
+  const std::size_t skipped = source.failed_frames();
+  if (skipped == 0) return;
+  provenance.set("NSKIPPED", static_cast<std::int64_t>(skipped), "frames left out as unreadable (on_error)");
+  for (std::size_t index = 0; index < source.records.size(); ++index) {
+    const auto& record = source.records[index];
+    if (record.failure.empty()) continue;
+    provenance.add_note("Skipped frame " + std::to_string(index) + " " + record.path.string() + ": " +
+                        record.failure);
+  }
+}
+
 }  // namespace
+
+std::size_t SourceSummary::failed_frames() const {
+  std::size_t count = 0;
+  for (const auto& record : records) count += !record.failure.empty();
+  return count;
+}
 
 unsigned resolve_thread_count(unsigned requested) {
   if (requested > 0) return requested;
@@ -62,7 +99,7 @@ std::vector<SourceSummary> prepare_sources(Graph& graph, Log& log) {
     source->prepare(log);
     SourceSummary summary{source->id(), source->frame_count(), {}, source->skipped_files()};
     for (std::size_t index = 0; index < source->frame_count(); ++index) {
-      summary.records.push_back({source->frame_path(index), {}, true, ""});
+      summary.records.push_back({source->frame_path(index), {}, true, "", ""});
     }
     sources.push_back(std::move(summary));
   }
@@ -74,17 +111,21 @@ RunSummary run_graph(Graph& graph, const RunOptions& options, Log& log, std::ost
   RunSummary summary;
   summary.threads = resolve_thread_count(options.threads);
   summary.sources = prepare_sources(graph, log);
+  refuse_outputs_over_inputs(graph, summary.sources);
   for (auto& node : graph.nodes) {
     if (auto* transform = dynamic_cast<FrameTransform*>(node.stage.get())) transform->prepare(log);
   }
   std::vector<double> node_seconds(graph.nodes.size(), 0.0);
+  std::vector<std::optional<std::size_t>> source_of_reducer(graph.nodes.size());
 
   std::size_t source_number = 0;
   for (std::size_t n = 0; n < graph.nodes.size(); ++n) {
     auto* source = dynamic_cast<FrameSource*>(graph.nodes[n].stage.get());
     if (!source) continue;
-    SourceSummary& source_summary = summary.sources[source_number++];
+    SourceSummary& source_summary = summary.sources[source_number];
     FramePass pass = plan_frame_pass(graph, n);
+    for (std::size_t reducer : pass.reducers) source_of_reducer[reducer] = source_number;
+    ++source_number;
     if (pass.reducers.empty()) {
       log.warn("stage '" + source->id() + "' feeds no stack; its frames are not read");
       continue;
@@ -96,9 +137,9 @@ RunSummary run_graph(Graph& graph, const RunOptions& options, Log& log, std::ost
     } else {
       for (std::size_t index = 0; index < source->frame_count(); ++index) indices.push_back(index);
     }
-    source_summary.frames = indices.size();
     Progress progress(progress_stream, options.progress, source->id(), indices.size());
-    run_frame_pass(graph, pass, indices, summary.threads, progress, source_summary.records, node_seconds);
+    source_summary.frames = run_frame_pass(graph, pass, indices, summary.threads, progress,
+                                           source_summary.records, node_seconds, log);
     progress.finish();
   }
 
@@ -109,6 +150,8 @@ RunSummary run_graph(Graph& graph, const RunOptions& options, Log& log, std::ost
     auto stage_start = Clock::now();
     if (auto* reducer = dynamic_cast<FrameReducer*>(node.stage.get())) {
       images[n] = reducer->finish();
+      if (source_of_reducer[n])
+        record_skipped_frames(summary.sources[*source_of_reducer[n]], images[n]->provenance);
     } else if (auto* transform = dynamic_cast<ImageTransform*>(node.stage.get())) {
       images[n] = transform->transform(*images[node.inputs.front()]);
     } else if (auto* sink = dynamic_cast<ImageSink*>(node.stage.get())) {

@@ -31,6 +31,9 @@ struct FrameRecord {
   FrameStatistics statistics;  // empty when the frame was never decoded (e.g. a run stopped early)
   bool used = true;
   std::string rejection;  // why it was left out, when not used
+  // Set (with used = false) when the frame could not be read or processed and `on_error: skip`
+  // left it out; empty for frames rejected as outliers.
+  std::string failure;
 };
 
 struct SourceSummary {
@@ -38,6 +41,8 @@ struct SourceSummary {
   std::size_t frames = 0;  // frames stacked
   std::vector<FrameRecord> records;
   std::vector<SkippedFile> skipped;
+  // Frames left out by `on_error: skip` (records with a failure).
+  std::size_t failed_frames() const;
 };
 
 // Seconds of work per stage, summed over the threads that did it.

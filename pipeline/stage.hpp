@@ -56,6 +56,12 @@ struct SkippedFile {
   std::string reason;
 };
 
+// What a run does with a frame that cannot be read or processed (an InputError: undecodable,
+// unreadable, deleted, of another size than the first frame, ...): stop with that error (fail), or
+// leave the frame out with a warning and list it in the summary, report and outputs (skip). Other
+// errors (bugs, full disks) always stop the run.
+enum class BadFramePolicy { fail, skip };
+
 // nothing -> frames. prepare() finds the inputs (reads no pixels); read_frame() decodes one and
 // is called from several threads at once.
 class FrameSource : public Stage {
@@ -70,6 +76,7 @@ class FrameSource : public Stage {
   // When set, frames whose background or noise lies further than this many robust standard
   // deviations from the sequence's are left out; the runner measures every frame first to decide.
   virtual std::optional<double> outlier_threshold() const { return std::nullopt; }
+  virtual BadFramePolicy bad_frame_policy() const { return BadFramePolicy::fail; }
 };
 
 // frames -> frames, one frame at a time; called from several threads at once. prepare() runs once

@@ -23,6 +23,7 @@ struct IngestSettings {
   ReadOptions read_options;
   std::vector<std::string> exclude;
   std::optional<double> reject_outliers;
+  BadFramePolicy on_error = BadFramePolicy::fail;
 };
 
 std::string readable_formats() {
@@ -68,11 +69,30 @@ class Ingest : public FrameSource {
         skip(candidate, "excluded by the stage's 'exclude' list");
         continue;
       }
+      const bool meant_as_frame = named_like_an_image(candidate);
       if (std::filesystem::is_directory(candidate, error)) {
-        skip(candidate, "it is a directory, not an image");
+        if (meant_as_frame) {
+          add_bad_frame(std::move(candidate), "is a directory, not an image");
+        } else {
+          skip(candidate, "it is a directory, not an image");
+        }
         continue;
       }
-      const InputFormat* format = identify_format(candidate);
+      const InputFormat* format = nullptr;
+      try {
+        format = identify_format(candidate);
+      } catch (const InputError& unreadable) {
+        add_bad_frame(std::move(candidate), unreadable.detail());
+        continue;
+      }
+      if (!format && meant_as_frame) {
+        const bool empty = std::filesystem::file_size(candidate, error) == 0 && !error;
+        add_bad_frame(std::move(candidate), empty ? "the file is empty (0 bytes): an interrupted copy?"
+                                                  : "its name says image, but its first bytes are not "
+                                                    "those of any format nightstack reads (" +
+                                                        readable_formats() + ")");
+        continue;
+      }
       if (!format) {
         skip(candidate, "not an image nightstack can read (it reads " + readable_formats() +
                             "); move it out of the folder or list the frames explicitly");
@@ -83,7 +103,7 @@ class Ingest : public FrameSource {
              format->name + " input is not supported yet (nightstack reads " + readable_formats() + ")");
         continue;
       }
-      frames_.push_back({std::move(candidate), format});
+      frames_.push_back({std::move(candidate), format, ""});
     }
     if (settings_.sort == "time") {
       sort_by_capture_time(log);
@@ -97,6 +117,18 @@ class Ingest : public FrameSource {
                        "no frames to stack: nothing in 'paths' is an image nightstack can read", std::nullopt,
                        id());
     }
+  }
+
+  // A file meant as a frame that cannot be one. With on_error: fail the run stops here, before any
+  // decoding; with skip it stays in the sequence and fails at its turn like an undecodable frame,
+  // so every bad frame is handled, numbered and reported the same way.
+  void add_bad_frame(std::filesystem::path path, const std::string& problem) {
+    if (settings_.on_error == BadFramePolicy::fail) {
+      throw InputError(
+          path, problem + "; remove it, or set on_error: skip (--on-error skip) to leave bad frames out",
+          std::nullopt, id());
+    }
+    frames_.push_back({std::move(path), nullptr, problem});
   }
 
   // An entry matches a file's name or its whole path, as a shell pattern.
@@ -119,7 +151,9 @@ class Ingest : public FrameSource {
     std::size_t unknown = 0;
     for (const auto& entry : frames_) {
       times.push_back(
-          reader_for(*entry.format, settings_.read_options).read_info(entry.path).capture.start_time);
+          entry.format
+              ? reader_for(*entry.format, settings_.read_options).read_info(entry.path).capture.start_time
+              : std::nullopt);
       if (!times.back()) ++unknown;
     }
     std::vector<std::size_t> order(frames_.size());
@@ -139,11 +173,13 @@ class Ingest : public FrameSource {
 
   std::vector<SkippedFile> skipped_files() const override { return skipped_; }
   std::optional<double> outlier_threshold() const override { return settings_.reject_outliers; }
+  BadFramePolicy bad_frame_policy() const override { return settings_.on_error; }
   std::size_t frame_count() const override { return frames_.size(); }
   const std::filesystem::path& frame_path(std::size_t index) const override { return frames_.at(index).path; }
 
   Frame read_frame(std::size_t index) const override {
     const Entry& entry = frames_.at(index);
+    if (!entry.format) throw InputError(entry.path, entry.problem);
     Frame frame = reader_for(*entry.format, settings_.read_options).read(entry.path);
     frame.info.index = index;
     return frame;
@@ -152,7 +188,8 @@ class Ingest : public FrameSource {
  private:
   struct Entry {
     std::filesystem::path path;
-    const InputFormat* format;
+    const InputFormat* format;  // nullptr for a bad frame kept by on_error: skip
+    std::string problem;        // why it is bad
   };
   IngestSettings settings_;
   std::vector<Entry> frames_;
@@ -200,6 +237,14 @@ StageType ingest_stage_type() {
            "Off unless given. Leaves out frames whose background or noise differs from the sequence's median "
            "by more than this many robust standard deviations (e.g. 5: clouds, headlights, dawn). Every "
            "frame is then decoded twice: once to measure, once to stack. Each rejection is reported."},
+      {.name = "on_error",
+       .type = ParameterType::choice,
+       .default_value = std::string("fail"),
+       .choices = {"fail", "skip"},
+       .help = "A frame that cannot be read or used (truncated, corrupt, empty, unreadable, deleted, a "
+               "directory named like an image, another size than the first frame): fail stops the run "
+               "with an error naming it; skip leaves it out with a warning and lists it in the summary, "
+               "the report and the outputs' header (NSKIPPED, HISTORY). All frames bad is an error."},
       {.name = "raw_mode",
        .type = ParameterType::choice,
        .default_value = std::string("rgb"),
@@ -236,21 +281,22 @@ StageType ingest_stage_type() {
   };
   type.make = [](const StageContext& context) -> std::unique_ptr<Stage> {
     const auto& parameters = context.parameters;
-    IngestSettings settings{parameters.list("paths"),
-                            parameters.text("sort"),
-                            parameters.boolean("recursive"),
-                            ReadOptions{
-                                .raw_mode = parameters.text("raw_mode"),
-                                .white_balance = parameters.text("white_balance"),
-                                .colour_space = parameters.text("colour_space"),
-                                .demosaic = parameters.text("demosaic"),
-                                .half_size = parameters.boolean("half_size"),
-                                .bayer = parameters.text("bayer"),
-                            },
-                            parameters.list("exclude"),
-                            parameters.has("reject_outliers")
-                                ? std::optional<double>(parameters.number("reject_outliers"))
-                                : std::nullopt};
+    IngestSettings settings{
+        parameters.list("paths"),
+        parameters.text("sort"),
+        parameters.boolean("recursive"),
+        ReadOptions{
+            .raw_mode = parameters.text("raw_mode"),
+            .white_balance = parameters.text("white_balance"),
+            .colour_space = parameters.text("colour_space"),
+            .demosaic = parameters.text("demosaic"),
+            .half_size = parameters.boolean("half_size"),
+            .bayer = parameters.text("bayer"),
+        },
+        parameters.list("exclude"),
+        parameters.has("reject_outliers") ? std::optional<double>(parameters.number("reject_outliers"))
+                                          : std::nullopt,
+        parameters.text("on_error") == "skip" ? BadFramePolicy::skip : BadFramePolicy::fail};
     return std::make_unique<Ingest>(context.id, std::move(settings));
   };
   return type;

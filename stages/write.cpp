@@ -58,7 +58,7 @@ class Write : public ImageSink {
     provenance.set("CREATOR", run_.software, "software that made this file");
     provenance.set("CFGHASH", sha256_hex(run_.resolved_config), "SHA-256 of the resolved config (HISTORY)");
     if (settings_.fits) {
-      write_fits(*settings_.fits, image.pixels, provenance, history(),
+      write_fits(*settings_.fits, image.pixels, provenance, history(provenance),
                  FitsWriteOptions{settings_.fits_bitpix});
     }
     provenance.set("DISPENC", settings_.encoding, "curve applied to the display output");
@@ -78,8 +78,9 @@ class Write : public ImageSink {
   }
 
  private:
-  std::vector<std::string> history() const {
-    std::vector<std::string> lines{"Made by " + run_.software + " from the config below (after --set)."};
+  std::vector<std::string> history(const Provenance& provenance) const {
+    std::vector<std::string> lines = provenance.notes();
+    lines.push_back("Made by " + run_.software + " from the config below (after --set).");
     if (!run_.config_path.empty()) lines.push_back("Config: " + run_.config_path);
     for (auto& line : split_lines(run_.resolved_config)) lines.push_back(line);
     return lines;
@@ -98,6 +99,7 @@ class Write : public ImageSink {
                   card.value) +
               "  (" + card.comment + ")\n";
     }
+    for (const auto& note : provenance.notes()) text += note + "\n";
     return text + "Config:\n" + run_.resolved_config;
   }
 
