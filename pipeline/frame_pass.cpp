@@ -56,11 +56,13 @@ class FramePassRunner {
         indices_(indices),
         progress_(progress),
         records_(records),
-        node_seconds_(node_seconds) {}
+        node_seconds_(node_seconds),
+        next_position_(pass.first_position),
+        next_turn_(pass.first_position) {}
 
   void run(unsigned threads) {
     std::vector<std::thread> workers;
-    for (unsigned t = 0; t < worker_count(threads, indices_.size()); ++t)
+    for (unsigned t = 0; t < worker_count(threads, indices_.size() - pass_.first_position); ++t)
       workers.emplace_back([this] { work(); });
     for (auto& worker : workers) worker.join();
     if (first_error_) std::rethrow_exception(first_error_);
@@ -119,7 +121,9 @@ class FramePassRunner {
                                       std::vector<double>& seconds) {
     try {
       check_shape(position, slots[pass_.source]->pixels);
-      for (std::size_t reducer : pass_.reducers) {
+      for (std::size_t r = 0; r < pass_.reducers.size(); ++r) {
+        if (r < pass_.held.size() && position < pass_.held[r]) continue;  // in its checkpoint already
+        const std::size_t reducer = pass_.reducers[r];
         auto start = Clock::now();
         const Frame& frame = *slots[graph_.nodes[reducer].inputs.front()];
         stage_as<FrameReducer>(graph_.nodes[reducer]).accept(frame);
@@ -133,7 +137,7 @@ class FramePassRunner {
 
   void check_shape(std::size_t position, const ImageF& pixels) {
     Shape shape{pixels.width(), pixels.height(), pixels.channels()};
-    if (position == 0) {
+    if (position == pass_.first_position) {
       first_shape_ = shape;
       first_shape_text_ = describe_shape(pixels);
       return;
@@ -142,8 +146,8 @@ class FramePassRunner {
     const std::size_t index = indices_[position];
     throw InputError(source_.frame_path(index),
                      "frame is " + describe_shape(pixels) + ", but the first frame " +
-                         source_.frame_path(indices_.front()).string() + " is " + first_shape_text_ +
-                         "; all frames of a stack must have the same size and channels",
+                         source_.frame_path(indices_[pass_.first_position]).string() + " is " +
+                         first_shape_text_ + "; all frames of a stack must have the same size and channels",
                      index, source_.id());
   }
 
@@ -160,11 +164,11 @@ class FramePassRunner {
   std::vector<FrameRecord>& records_;  // each element written by the one worker holding that frame
   std::vector<double>& node_seconds_;  // guarded by turn_mutex_
 
-  std::atomic<std::size_t> next_position_{0};
+  std::atomic<std::size_t> next_position_;
   std::atomic<bool> failed_{false};
   std::mutex turn_mutex_;
   std::condition_variable turn_changed_;
-  std::size_t next_turn_ = 0;       // guarded by turn_mutex_
+  std::size_t next_turn_;           // guarded by turn_mutex_
   std::exception_ptr first_error_;  // guarded by turn_mutex_
   Shape first_shape_;
   std::string first_shape_text_;

@@ -20,6 +20,10 @@ struct FramePass {
   // For each node, the transform that may take its frame instead of copying it: the last of its
   // frame consumers in graph order, when no reducer also reads it.
   std::vector<std::optional<std::size_t>> mover;
+  // Resuming from checkpoints: for each reducer, the positions it already holds (empty: none), and
+  // the first position to decode (the smallest of those); earlier positions are not read again.
+  std::vector<std::size_t> held;
+  std::size_t first_position = 0;
 };
 
 FramePass plan_frame_pass(const Graph& graph, std::size_t source);

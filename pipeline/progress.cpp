@@ -53,12 +53,19 @@ std::string Progress::format_duration(double seconds) {
 void Progress::update(std::size_t done) {
   done_ = done;
   if (style_ == ProgressStyle::off) return;
-  auto interval =
-      style_ == ProgressStyle::bar ? std::chrono::milliseconds(200) : std::chrono::milliseconds(5000);
+  // json: at most ten lines a second, as documented, for batch systems that follow a run closely.
+  auto interval = style_ == ProgressStyle::bar    ? std::chrono::milliseconds(200)
+                  : style_ == ProgressStyle::json ? std::chrono::milliseconds(100)
+                                                  : std::chrono::milliseconds(5000);
   auto now = Clock::now();
   if (now - last_draw_ < interval) return;
   last_draw_ = now;
   draw(false);
+}
+
+void Progress::start_at(std::size_t done) {
+  done_ = done;
+  done_before_ = done;
 }
 
 void Progress::finish() {
@@ -70,7 +77,7 @@ void Progress::finish() {
 
 void Progress::draw(bool final) {
   double elapsed = std::chrono::duration<double>(Clock::now() - start_).count();
-  double rate = elapsed > 0 ? static_cast<double>(done_) / elapsed : 0.0;
+  double rate = elapsed > 0 ? static_cast<double>(done_ - done_before_) / elapsed : 0.0;
   double remaining = rate > 0 ? static_cast<double>(total_ - done_) / rate : NAN;
   char numbers[128];
   std::snprintf(numbers, sizeof numbers, "%zu/%zu frames  %.1f frames/s  %s %s", done_, total_, rate,

@@ -2,6 +2,7 @@
 // once into its stacks, then run the image stages in graph order.
 #include "pipeline/runner.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <optional>
@@ -12,6 +13,8 @@
 #include "pipeline/frame_screening.hpp"
 #include "pipeline/interrupt.hpp"
 #include "pipeline/preview.hpp"
+#include "pipeline/run_checkpoint.hpp"
+#include "pipeline/sha256.hpp"
 
 namespace nightstack {
 
@@ -75,6 +78,8 @@ RunSummary run_graph(Graph& graph, const RunOptions& options, Log& log, std::ost
   summary.threads = resolve_thread_count(options.threads);
   summary.sources = prepare_sources(graph, log);
   std::vector<double> node_seconds(graph.nodes.size(), 0.0);
+  const RunIdentity identity{sha256_hex(options.resolved_config), inputs_fingerprint(graph),
+                             default_checkpoint_root(graph), options.resume};
 
   std::size_t source_number = 0;
   for (std::size_t n = 0; n < graph.nodes.size(); ++n) {
@@ -94,7 +99,10 @@ RunSummary run_graph(Graph& graph, const RunOptions& options, Log& log, std::ost
       for (std::size_t index = 0; index < source->frame_count(); ++index) indices.push_back(index);
     }
     source_summary.frames = indices.size();
+    pass.held = start_pass_checkpoints(graph, pass, indices, source_summary.records, identity, log);
+    pass.first_position = *std::min_element(pass.held.begin(), pass.held.end());
     Progress progress(progress_stream, options.progress, source->id(), indices.size());
+    progress.start_at(pass.first_position);
     run_frame_pass(graph, pass, indices, summary.threads, progress, source_summary.records, node_seconds);
     progress.finish();
   }
@@ -115,6 +123,7 @@ RunSummary run_graph(Graph& graph, const RunOptions& options, Log& log, std::ost
     }
     node_seconds[n] += std::chrono::duration<double>(Clock::now() - stage_start).count();
   }
+  remove_checkpoints(graph);  // every output is written
   for (std::size_t n = 0; n < graph.nodes.size(); ++n)
     summary.timings.push_back({graph.nodes[n].stage->id(), node_seconds[n]});
   summary.seconds = std::chrono::duration<double>(Clock::now() - start).count();

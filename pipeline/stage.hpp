@@ -13,6 +13,7 @@
 #include "pipeline/image.hpp"
 #include "pipeline/log.hpp"
 #include "pipeline/parameters.hpp"
+#include "pipeline/state_file.hpp"
 
 namespace nightstack {
 
@@ -79,12 +80,31 @@ class FrameTransform : public Stage {
   virtual Frame transform(Frame frame) const = 0;
 };
 
+// What the runner gives a reducer that saves checkpoints (`nightstack run --resume`).
+struct CheckpointRequest {
+  std::filesystem::path directory;  // the default: <first output's directory>/.nightstack-checkpoint/<id>
+  std::string config_hash;          // SHA-256 of the resolved config
+  std::string inputs_hash;          // SHA-256 of every input's path, size and modification time
+  bool resume = false;              // continue from the checkpoint found there
+  // The runner's own state of the first `frames` frames of the pass (the report's per-frame
+  // records), saved inside each checkpoint and given back on resume.
+  std::function<void(StateWriter&, std::size_t frames)> save_run_state;
+  std::function<void(StateReader&, std::size_t frames)> load_run_state;
+};
+
 // frames -> image. accept() sees every frame exactly once, in index order, one call at a time.
 class FrameReducer : public Stage {
  public:
   using Stage::Stage;
   virtual void accept(const Frame& frame) = 0;
   virtual Image finish() = 0;
+  // Called once before the first accept(). A reducer that checkpoints starts its checkpoints, or
+  // with request.resume loads the last one, and returns how many frames it already holds: the
+  // runner then hands it only the frames after those. Refuses (throws) a checkpoint of another
+  // config or other inputs, and an existing checkpoint without request.resume.
+  virtual std::size_t start_checkpoints(const CheckpointRequest& /*request*/, Log& /*log*/) { return 0; }
+  // Once the run's outputs are written: the checkpoint is no longer needed.
+  virtual void remove_checkpoint() {}
 };
 
 // image -> image.
