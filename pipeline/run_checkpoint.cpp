@@ -52,8 +52,8 @@ void save_records(StateWriter& writer, const std::vector<FrameRecord>& records,
   }
 }
 
-void load_records(StateReader& reader, std::vector<FrameRecord>& records, const std::vector<std::size_t>& indices,
-                  std::size_t positions) {
+void load_records(StateReader& reader, std::vector<FrameRecord>& records,
+                  const std::vector<std::size_t>& indices, std::size_t positions) {
   if (reader.unsigned_integer() != positions || positions > indices.size())
     reader.fail("holds another number of frame records than frames");
   for (std::size_t position = 0; position < positions; ++position) {
@@ -70,8 +70,8 @@ void load_records(StateReader& reader, std::vector<FrameRecord>& records, const 
 
 std::vector<std::size_t> start_pass_checkpoints(Graph& graph, const FramePass& pass,
                                                 const std::vector<std::size_t>& indices,
-                                                std::vector<FrameRecord>& records, const RunIdentity& identity,
-                                                Log& log) {
+                                                std::vector<FrameRecord>& records,
+                                                const RunIdentity& identity, Log& log) {
   std::vector<std::size_t> held;
   for (std::size_t reducer : pass.reducers) {
     auto& stage = dynamic_cast<FrameReducer&>(*graph.nodes[reducer].stage);
@@ -81,16 +81,19 @@ std::vector<std::size_t> start_pass_checkpoints(Graph& graph, const FramePass& p
         .inputs_hash = identity.inputs_hash,
         .resume = identity.resume,
         // Called in the hand-off, when every record up to `frames` has been filled.
-        .save_run_state = [&records, &indices](StateWriter& writer,
-                                               std::size_t frames) { save_records(writer, records, indices, frames); },
-        .load_run_state = [&records, &indices](StateReader& reader,
-                                               std::size_t frames) { load_records(reader, records, indices, frames); },
+        .save_run_state = [&records, &indices](
+                              StateWriter& writer,
+                              std::size_t frames) { save_records(writer, records, indices, frames); },
+        .load_run_state = [&records, &indices](
+                              StateReader& reader,
+                              std::size_t frames) { load_records(reader, records, indices, frames); },
     };
     const std::size_t frames = stage.start_checkpoints(request, log);
     if (frames > indices.size())
-      throw InputError(identity.root / stage.id(), "checkpoint of stack '" + stage.id() + "' holds " +
-                                                      std::to_string(frames) + " frames, but the run has only " +
-                                                      std::to_string(indices.size()) + "; delete it to start over");
+      throw InputError(identity.root / stage.id(),
+                       "checkpoint of stack '" + stage.id() + "' holds " + std::to_string(frames) +
+                           " frames, but the run has only " + std::to_string(indices.size()) +
+                           "; delete it to start over");
     held.push_back(frames);
   }
   return held;

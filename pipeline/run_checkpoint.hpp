@@ -33,8 +33,8 @@ struct RunIdentity {
 // resumed reducer restores the ones of the positions it holds.
 std::vector<std::size_t> start_pass_checkpoints(Graph& graph, const FramePass& pass,
                                                 const std::vector<std::size_t>& indices,
-                                                std::vector<FrameRecord>& records, const RunIdentity& identity,
-                                                Log& log);
+                                                std::vector<FrameRecord>& records,
+                                                const RunIdentity& identity, Log& log);
 
 // After a successful run.
 void remove_checkpoints(Graph& graph);

@@ -101,7 +101,8 @@ StateReader::StateReader(const std::filesystem::path& path, std::string remedy)
   }
   std::array<unsigned char, digest_bytes> stored{};
   if (!stream_.read(reinterpret_cast<char*>(stored.data()), digest_bytes)) fail("cannot be read");
-  if (final_digest(digest) != stored) fail("is damaged or truncated (its SHA-256 does not match its contents)");
+  if (final_digest(digest) != stored)
+    fail("is damaged or truncated (its SHA-256 does not match its contents)");
   stream_.seekg(0);
   remaining_ = size - digest_bytes;
   std::string start(magic_bytes, '\0');

@@ -53,8 +53,8 @@ void save_frame_info(StateWriter& writer, const FrameInfo& info) {
   save_optional(writer, capture.gain);
   save_optional(writer, capture.start_time);
   writer.unsigned_integer(capture.start_time_is_utc);
-  for (const auto* text : {&capture.camera_make, &capture.camera_model, &capture.instrument, &capture.telescope,
-                           &capture.filter, &capture.object})
+  for (const auto* text : {&capture.camera_make, &capture.camera_model, &capture.instrument,
+                           &capture.telescope, &capture.filter, &capture.object})
     writer.text(*text);
 }
 
@@ -84,7 +84,8 @@ FrameInfo load_frame_info(StateReader& reader) {
   return info;
 }
 
-StackCheckpoints::StackCheckpoints(std::string stage_id, std::size_t interval, std::filesystem::path directory)
+StackCheckpoints::StackCheckpoints(std::string stage_id, std::size_t interval,
+                                   std::filesystem::path directory)
     : stage_id_(std::move(stage_id)), interval_(interval), parameter_directory_(std::move(directory)) {}
 
 std::unique_ptr<StateReader> StackCheckpoints::open(const CheckpointRequest& request, Log& log) {
@@ -111,8 +112,10 @@ std::unique_ptr<StateReader> StackCheckpoints::open(const CheckpointRequest& req
   }
   const std::string start_over = "delete " + directory_.string() + " to start the run over";
   auto reader = std::make_unique<StateReader>(state_path(), start_over);
-  const std::string saved_stage = reader->text(), saved_config = reader->text(), saved_inputs = reader->text();
-  if (saved_stage != stage_id_) reader->fail("belongs to stack '" + saved_stage + "', not '" + stage_id_ + "'");
+  const std::string saved_stage = reader->text(), saved_config = reader->text(),
+                    saved_inputs = reader->text();
+  if (saved_stage != stage_id_)
+    reader->fail("belongs to stack '" + saved_stage + "', not '" + stage_id_ + "'");
   if (saved_config != config_hash_) {
     throw NightstackError(ErrorKind::config,
                           state_path().string() + ": this checkpoint of stack '" + stage_id_ +

@@ -135,7 +135,8 @@ BOOST_AUTO_TEST_CASE(a_run_killed_midway_and_resumed_writes_the_same_bytes) {
   BOOST_TEST_INFO(whole.err);
   BOOST_TEST_REQUIRE(whole.exit_code == 0);
   BOOST_TEST(!fs::exists(outputs / ".nightstack-checkpoint"));  // removed after success
-  for (const char* name : {"mean.fits", "median.fits", "night-report.json"}) fs::rename(outputs / name, reference / name);
+  for (const char* name : {"mean.fits", "median.fits", "night-report.json"})
+    fs::rename(outputs / name, reference / name);
 
   // Killed after 7 frames or more: the mean has a checkpoint at 4, the median at 3 and 6, so the
   // resumed pass starts at frame 4 and the median skips the frames it holds already. With one
@@ -214,11 +215,13 @@ BOOST_AUTO_TEST_CASE(a_checkpoint_of_another_config_other_inputs_or_damaged_is_r
   BOOST_TEST(other_config.err.find("another config") != std::string::npos);
 
   // Damaged or cut short: exit 4, naming the file, saying how to start over.
-  for (const auto& damaged : {saved.substr(0, saved.size() / 2), saved.substr(0, 20) + "#" + saved.substr(21)}) {
+  for (const auto& damaged :
+       {saved.substr(0, saved.size() / 2), saved.substr(0, 20) + "#" + saved.substr(21)}) {
     std::ofstream(state, std::ios::binary) << damaged;
     const CommandResult refused = resume();
     BOOST_TEST(refused.exit_code == 4);
-    BOOST_TEST(refused.err.find(state.string() + ": checkpoint file is damaged or truncated") != std::string::npos);
+    BOOST_TEST(refused.err.find(state.string() + ": checkpoint file is damaged or truncated") !=
+               std::string::npos);
     BOOST_TEST(refused.err.find("to start the run over") != std::string::npos);
   }
   std::ofstream(state, std::ios::binary) << saved;

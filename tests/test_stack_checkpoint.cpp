@@ -32,7 +32,8 @@ std::vector<Frame> test_frames(unsigned seed) {
   for (int index = 0; index < frame_count; ++index) {
     Frame frame;
     frame.pixels = ImageF(width, height, channels);
-    for (auto& value : frame.pixels.samples()) value = 0.2f + 0.03f * static_cast<float>(index % 3) + noise(generator);
+    for (auto& value : frame.pixels.samples())
+      value = 0.2f + 0.03f * static_cast<float>(index % 3) + noise(generator);
     frame.pixels.at(index % channels, index % height, index % width) = 0.97f;
     if (index == 4) frame.pixels.at(1, 2, 3) = NAN;
     frame.info.index = static_cast<std::size_t>(index);
@@ -78,7 +79,8 @@ ImageD stack_with_a_restart(const StackMethodInfo& method, const StackSettings& 
   StateReader reader(state, "test");
   after->load_state(reader);
   reader.expect_end();
-  for (std::size_t index = saved; index < frames.size(); ++index) after->add(frames[index].pixels, frames[index].info);
+  for (std::size_t index = saved; index < frames.size(); ++index)
+    after->add(frames[index].pixels, frames[index].info);
   return after->result();
 }
 
@@ -98,7 +100,8 @@ BOOST_AUTO_TEST_CASE(every_method_resumes_to_the_same_bits) {
         const ImageD expected = uninterrupted->result();
         for (std::size_t saved : {std::size_t{1}, std::size_t{4}}) {
           TemporaryDirectory directory;
-          BOOST_TEST(same_bits(stack_with_a_restart(method, settings, frames, saved, directory.path()), expected));
+          BOOST_TEST(
+              same_bits(stack_with_a_restart(method, settings, frames, saved, directory.path()), expected));
         }
       }
     }
@@ -112,7 +115,8 @@ BOOST_AUTO_TEST_CASE(a_restored_sum_equals_the_sum_worked_out_here) {
   for (std::size_t sample = 0; sample < sum.samples().size(); ++sample) {
     double expected = 0.0;
     for (const auto& frame : frames) expected += static_cast<double>(frame.pixels.samples()[sample]);
-    BOOST_TEST((sum.samples()[sample] == expected || (std::isnan(expected) && std::isnan(sum.samples()[sample]))));
+    BOOST_TEST(
+        (sum.samples()[sample] == expected || (std::isnan(expected) && std::isnan(sum.samples()[sample]))));
   }
 }
 
