@@ -65,11 +65,6 @@ void StateWriter::text(const std::string& value) {
   raw(value.data(), value.size());
 }
 
-void StateWriter::numbers(std::span<const double> values) {
-  unsigned_integer(values.size());
-  raw(values.data(), values.size_bytes());
-}
-
 void StateWriter::commit() {
   const auto digest = final_digest(digest_);
   stream_.write(reinterpret_cast<const char*>(digest.data()), digest.size());
@@ -143,14 +138,6 @@ std::string StateReader::text() {
   std::string value(count(1), '\0');
   raw(value.data(), value.size());
   return value;
-}
-
-void StateReader::numbers_into(std::span<double> values) { raw(values.data(), values.size_bytes()); }
-
-std::vector<double> StateReader::numbers() {
-  std::vector<double> values(count(sizeof(double)));
-  numbers_into(values);
-  return values;
 }
 
 void StateReader::expect_end() {

@@ -10,6 +10,7 @@
 #include <memory>
 #include <span>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include "pipeline/atomic_output.hpp"
@@ -33,7 +34,14 @@ class StateWriter {
   void unsigned_integer(std::uint64_t value);
   void number(double value);  // bit for bit
   void text(const std::string& value);
-  void numbers(std::span<const double> values);  // the count, then the values
+  void numbers(std::span<const double> values) { array(values); }
+  // The count, then the values as they lie in memory (numbers, fixed-point accumulators, ...).
+  template <class Value>
+  void array(std::span<const Value> values) {
+    static_assert(std::is_trivially_copyable_v<Value>);
+    unsigned_integer(values.size());
+    raw(values.data(), values.size_bytes());
+  }
 
   // Appends the digest, flushes the file to disk and renames it into place. Throws OutputError.
   void commit();
@@ -57,10 +65,22 @@ class StateReader {
   std::uint64_t unsigned_integer();
   double number();
   std::string text();
-  // Reads a count written by numbers(); refuses counts beyond what the file can hold.
+  // Reads a count written by array(); refuses counts beyond what the file can hold.
   std::uint64_t count(std::uint64_t bytes_per_item);
-  void numbers_into(std::span<double> values);  // values written by numbers(), count already read
-  std::vector<double> numbers();
+  // The values of an array() whose count was read (and checked) already.
+  template <class Value>
+  void array_into(std::span<Value> values) {
+    static_assert(std::is_trivially_copyable_v<Value>);
+    raw(values.data(), values.size_bytes());
+  }
+  template <class Value>
+  std::vector<Value> array() {
+    std::vector<Value> values(count(sizeof(Value)));
+    array_into(std::span<Value>(values));
+    return values;
+  }
+  void numbers_into(std::span<double> values) { array_into(values); }
+  std::vector<double> numbers() { return array<double>(); }
   // Throws unless every byte before the digest was read (a file of another layout or version).
   void expect_end();
   // An InputError naming the file, for contents that make no sense although the digest matches.

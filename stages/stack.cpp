@@ -35,7 +35,9 @@ class Stack : public FrameReducer {
     } else if (Shape{frame.pixels.width(), frame.pixels.height(), frame.pixels.channels()} != shape_) {
       // The runner checks shapes within one pass; this catches a frame that differs from those of
       // the run a checkpoint was taken from.
-      throw InputError(frame.info.path, "frame differs in size or channels from the frames stacked before",
+      throw InputError(frame.info.path,
+                       "frame differs in size or channels from the frames stacked before its checkpoint; all "
+                       "frames of a stack must have the same size and channels",
                        frame.info.index, id());
     }
     frames_provenance_.add(frame.info);
