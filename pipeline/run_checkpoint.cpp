@@ -1,6 +1,7 @@
 // Run identity, default checkpoint location, and the frame records carried in checkpoints.
 #include "pipeline/run_checkpoint.hpp"
 
+#include <algorithm>
 #include <system_error>
 
 #include "pipeline/sha256.hpp"
@@ -39,8 +40,12 @@ std::filesystem::path default_checkpoint_root(const Graph& graph) {
 
 namespace {
 
-void save_records(StateWriter& writer, const std::vector<FrameRecord>& records,
-                  const std::vector<std::size_t>& indices, std::size_t positions) {
+// The positions up to and including the frame `last_frame_index` (indices ascend), with the
+// records of their frames: measurements, and whether each was used (and why not).
+void save_run_state(StateWriter& writer, const std::vector<FrameRecord>& records,
+                    const std::vector<std::size_t>& indices, std::size_t last_frame_index) {
+  const auto last = std::lower_bound(indices.begin(), indices.end(), last_frame_index);
+  const auto positions = static_cast<std::size_t>(last - indices.begin()) + 1;
   writer.unsigned_integer(positions);
   for (std::size_t position = 0; position < positions; ++position) {
     const FrameRecord& record = records[indices[position]];
@@ -49,13 +54,16 @@ void save_records(StateWriter& writer, const std::vector<FrameRecord>& records,
     writer.numbers(record.statistics.noise);
     writer.numbers(record.statistics.mean);
     writer.unsigned_integer(record.statistics.saturated);
+    writer.unsigned_integer(record.used);
+    writer.text(record.rejection);
   }
 }
 
-void load_records(StateReader& reader, std::vector<FrameRecord>& records,
-                  const std::vector<std::size_t>& indices, std::size_t positions) {
-  if (reader.unsigned_integer() != positions || positions > indices.size())
-    reader.fail("holds another number of frame records than frames");
+// Returns the number of positions the checkpoint covers.
+std::size_t load_run_state(StateReader& reader, std::vector<FrameRecord>& records,
+                           const std::vector<std::size_t>& indices) {
+  const std::uint64_t positions = reader.unsigned_integer();
+  if (positions > indices.size()) reader.fail("holds more frames than this run has");
   for (std::size_t position = 0; position < positions; ++position) {
     FrameRecord& record = records[indices[position]];
     if (reader.text() != record.path.string()) reader.fail("lists other frames than this run");
@@ -63,7 +71,10 @@ void load_records(StateReader& reader, std::vector<FrameRecord>& records,
     record.statistics.noise = reader.numbers();
     record.statistics.mean = reader.numbers();
     record.statistics.saturated = reader.unsigned_integer();
+    record.used = reader.unsigned_integer() != 0;
+    record.rejection = reader.text();
   }
+  return positions;
 }
 
 }  // namespace
@@ -75,26 +86,21 @@ std::vector<std::size_t> start_pass_checkpoints(Graph& graph, const FramePass& p
   std::vector<std::size_t> held;
   for (std::size_t reducer : pass.reducers) {
     auto& stage = dynamic_cast<FrameReducer&>(*graph.nodes[reducer].stage);
+    std::size_t positions = 0;
     CheckpointRequest request{
         .directory = identity.root / stage.id(),
         .config_hash = identity.config_hash,
         .inputs_hash = identity.inputs_hash,
         .resume = identity.resume,
-        // Called in the hand-off, when every record up to `frames` has been filled.
-        .save_run_state = [&records, &indices](
-                              StateWriter& writer,
-                              std::size_t frames) { save_records(writer, records, indices, frames); },
-        .load_run_state = [&records, &indices](
-                              StateReader& reader,
-                              std::size_t frames) { load_records(reader, records, indices, frames); },
+        // Called in the ordered hand-off, when the records of every frame up to this one are filled.
+        .save_run_state =
+            [&records, &indices](StateWriter& writer, std::size_t last_frame_index) {
+              save_run_state(writer, records, indices, last_frame_index);
+            },
+        .load_run_state = [&records, &indices, &positions](
+                              StateReader& reader) { positions = load_run_state(reader, records, indices); },
     };
-    const std::size_t frames = stage.start_checkpoints(request, log);
-    if (frames > indices.size())
-      throw InputError(identity.root / stage.id(),
-                       "checkpoint of stack '" + stage.id() + "' holds " + std::to_string(frames) +
-                           " frames, but the run has only " + std::to_string(indices.size()) +
-                           "; delete it to start over");
-    held.push_back(frames);
+    held.push_back(stage.start_checkpoints(request, log) ? positions : 0);
   }
   return held;
 }

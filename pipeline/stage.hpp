@@ -86,10 +86,12 @@ struct CheckpointRequest {
   std::string config_hash;          // SHA-256 of the resolved config
   std::string inputs_hash;          // SHA-256 of every input's path, size and modification time
   bool resume = false;              // continue from the checkpoint found there
-  // The runner's own state of the first `frames` frames of the pass (the report's per-frame
-  // records), saved inside each checkpoint and given back on resume.
-  std::function<void(StateWriter&, std::size_t frames)> save_run_state;
-  std::function<void(StateReader&, std::size_t frames)> load_run_state;
+  // The runner's own state up to and including the frame the reducer accepted last (FrameInfo::index):
+  // how far the pass got and the report's per-frame records. Saved inside each checkpoint and
+  // given back on resume (load_run_state only within start_checkpoints), so the runner, not the
+  // reducer, knows where to carry on, even when some positions of the pass gave it no frame.
+  std::function<void(StateWriter&, std::size_t last_frame_index)> save_run_state;
+  std::function<void(StateReader&)> load_run_state;
 };
 
 // frames -> image. accept() sees every frame exactly once, in index order, one call at a time.
@@ -99,10 +101,10 @@ class FrameReducer : public Stage {
   virtual void accept(const Frame& frame) = 0;
   virtual Image finish() = 0;
   // Called once before the first accept(). A reducer that checkpoints starts its checkpoints, or
-  // with request.resume loads the last one, and returns how many frames it already holds: the
-  // runner then hands it only the frames after those. Refuses (throws) a checkpoint of another
-  // config or other inputs, and an existing checkpoint without request.resume.
-  virtual std::size_t start_checkpoints(const CheckpointRequest& /*request*/, Log& /*log*/) { return 0; }
+  // with request.resume loads the last one (calling request.load_run_state) and returns true: the
+  // runner then hands it only the frames after those it holds. Refuses (throws) a checkpoint of
+  // another config or other inputs, and an existing checkpoint without request.resume.
+  virtual bool start_checkpoints(const CheckpointRequest& /*request*/, Log& /*log*/) { return false; }
   // Once the run's outputs are written: the checkpoint is no longer needed.
   virtual void remove_checkpoint() {}
 };

@@ -43,26 +43,28 @@ class Stack : public FrameReducer {
     frames_provenance_.add(frame.info);
     method_->add(frame.pixels, frame.info);
     ++frames_;
+    last_frame_index_ = frame.info.index;
     if (checkpoints_.due(frames_)) save_checkpoint();
   }
 
-  std::size_t start_checkpoints(const CheckpointRequest& request, Log& log) override {
-    if (!checkpoints_.enabled()) return 0;
+  bool start_checkpoints(const CheckpointRequest& request, Log& log) override {
+    if (!checkpoints_.enabled()) return false;
     request_ = request;
     auto reader = checkpoints_.open(request, log);
     method_->keep_cache_in(checkpoints_.directory());
-    if (!reader) return 0;
+    if (!reader) return false;
     frames_ = reader->unsigned_integer();
     shape_ = {static_cast<int>(reader->unsigned_integer()), static_cast<int>(reader->unsigned_integer()),
               static_cast<int>(reader->unsigned_integer())};
     first_ = load_frame_info(*reader);
     frames_provenance_.load_state(*reader);
     method_->load_state(*reader);
-    request.load_run_state(*reader, frames_);
+    last_frame_index_ = reader->unsigned_integer();
+    request.load_run_state(*reader);
     reader->expect_end();
     log.info("stack '" + id() + "': resuming from its checkpoint in " + checkpoints_.directory().string() +
              " with " + std::to_string(frames_) + " frames stacked");
-    return frames_;
+    return true;
   }
 
   void remove_checkpoint() override { checkpoints_.remove(); }
@@ -118,7 +120,8 @@ class Stack : public FrameReducer {
     save_frame_info(*writer, first_);
     frames_provenance_.save_state(*writer);
     method_->save_state(*writer);
-    request_.save_run_state(*writer, frames_);
+    writer->unsigned_integer(last_frame_index_);
+    request_.save_run_state(*writer, last_frame_index_);
     writer->commit();
   }
 
@@ -134,6 +137,7 @@ class Stack : public FrameReducer {
   CheckpointRequest request_;
   const RunInfo& run_;
   std::size_t frames_ = 0;
+  std::size_t last_frame_index_ = 0;
   Shape shape_;
   FrameInfo first_;
   FrameProvenance frames_provenance_;
