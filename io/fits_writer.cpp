@@ -244,6 +244,25 @@ int image_type(int bitpix) {
   }
 }
 
+// CHECKSUM and DATASUM as CFITSIO computes them, but with fixed comments instead of CFITSIO's
+// "updated <current time>", so that the same data and config always give the same file bytes.
+void write_checksums(fitsfile* file, int& status) {
+  fits_write_chksum(file, &status);
+  char checksum_comment[] = "HDU checksum (FITS checksum convention)";
+  char datasum_comment[] = "data unit checksum (FITS checksum convention)";
+  fits_modify_comment(file, "DATASUM", datasum_comment, &status);
+  fits_modify_comment(file, "CHECKSUM", checksum_comment, &status);
+  // The comment changed the header, so its checksum is computed again: over the header with
+  // CHECKSUM zeroed, stored complemented (as fits_write_chksum does).
+  char zero[] = "0000000000000000", keep_comment[] = "&";
+  fits_modify_key_str(file, "CHECKSUM", zero, keep_comment, &status);
+  unsigned long data_sum = 0, hdu_sum = 0;
+  fits_get_chksum(file, &data_sum, &hdu_sum, &status);
+  char encoded[17];
+  fits_encode_chksum(hdu_sum, 1, encoded);
+  fits_modify_key_str(file, "CHECKSUM", encoded, keep_comment, &status);
+}
+
 }  // namespace
 
 void write_fits(const std::filesystem::path& destination, const ImageD& pixels, const Provenance& provenance,
@@ -271,7 +290,8 @@ void write_fits(const std::filesystem::path& destination, const ImageD& pixels, 
   long axes[3] = {pixels.width(), pixels.height(), pixels.channels()};
   fits_create_img(file.get(), type, axis_count, axes, &status);
   failure.check(status, "image header");
-  fits_write_date(file.get(), &status);
+  // No DATE card: the file's bytes depend only on the data and the config, so a rerun or a resumed
+  // run (run --resume) writes the very same file.
   // The de-facto convention (N.I.N.A., Siril, ASCOM) for saying which way the rows run.
   write_card(file.get(),
              {"ROWORDER", std::string("BOTTOM-UP"), "first row stored is the bottom of the image"}, status);
@@ -298,7 +318,7 @@ void write_fits(const std::filesystem::path& destination, const ImageD& pixels, 
     write_pixels<float>(file.get(), pixels, TFLOAT, to_float, status);
   }
   failure.check(status, "pixels");
-  fits_write_chksum(file.get(), &status);
+  write_checksums(file.get(), status);
   failure.check(status, "checksum");
   failure.check(file.close(), "close");
   output.commit();

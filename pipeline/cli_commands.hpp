@@ -24,6 +24,6 @@ void set_report_writer(ReportWriter writer);
 
 // Shared by run and stack: builds the graph from a loaded config, runs it, prints the summary and
 // writes the run report.
-int execute_config(const Config& config, const RunOptions& options, bool quiet);
+int execute_config(const Config& config, RunOptions options, bool quiet);
 
 }  // namespace nightstack

@@ -13,7 +13,8 @@ namespace po = boost::program_options;
 
 namespace {
 
-const char* const run_help = R"(Usage: nightstack run CONFIG [--set ID.PARAM=VALUE]... [--threads N] [--quiet]
+const char* const run_help =
+    R"(Usage: nightstack run CONFIG [--set ID.PARAM=VALUE]... [--threads N] [--quiet] [--resume]
 
 Runs the stage graph described by the YAML file CONFIG. The whole config is
 checked before any frame is read; every problem is reported with its file,
@@ -68,7 +69,11 @@ po::options_description config_options(bool with_run_options) {
         "stage, done, total, frames_per_second, elapsed_seconds, eta_seconds, finished) or none")(
         "report", po::value<std::string>()->default_value("auto")->value_name("PREFIX"),
         "write the run report as PREFIX.json and PREFIX.html; auto: beside the first output, named after the "
-        "config (e.g. out/startrails-report.html); none: no report");
+        "config (e.g. out/startrails-report.html); none: no report")(
+        "resume",
+        "continue an interrupted run from the checkpoints its stacks saved (stack parameter checkpoint: N); "
+        "the output is the same as that of an uninterrupted run. Without checkpoints, starts from the "
+        "first frame");
   }
   return options;
 }
@@ -169,7 +174,8 @@ std::filesystem::path default_report_prefix(const Config& config, const RunSumma
 
 void set_report_writer(ReportWriter writer) { report_writer() = std::move(writer); }
 
-int execute_config(const Config& config, const RunOptions& options, bool quiet) {
+int execute_config(const Config& config, RunOptions options, bool quiet) {
+  options.resolved_config = config.resolved_yaml;
   RunInfo run{.config_path = config.source,
               .resolved_config = config.resolved_yaml,
               .threads = resolve_thread_count(options.threads)};
@@ -191,9 +197,11 @@ int command_run(const Arguments& arguments, const StageRegistry& registry) {
   if (!parsed) return exit_code::success;
   bool quiet = parsed->values.count("quiet") != 0;
   Config config = load_config_file(parsed->config_path, parsed->overrides, registry);
-  RunOptions options{parsed->values["threads"].as<unsigned>(),
-                     parse_progress_style(parsed->values["progress"].as<std::string>(), quiet),
-                     parsed->values["report"].as<std::string>()};
+  RunOptions options;
+  options.threads = parsed->values["threads"].as<unsigned>();
+  options.progress = parse_progress_style(parsed->values["progress"].as<std::string>(), quiet);
+  options.report = parsed->values["report"].as<std::string>();
+  options.resume = parsed->values.count("resume") != 0;
   return execute_config(config, options, quiet);
 }
 

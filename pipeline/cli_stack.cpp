@@ -222,9 +222,10 @@ int command_stack(const Arguments& arguments, const StageRegistry& registry) {
   }
   Config config = load_config_text(yaml_text, "nightstack stack", {}, registry);
   bool quiet = values.count("quiet") != 0;
-  RunOptions run_options{values["threads"].as<unsigned>(),
-                         parse_progress_style(values["progress"].as<std::string>(), quiet),
-                         values["report"].as<std::string>()};
+  RunOptions run_options;
+  run_options.threads = values["threads"].as<unsigned>();
+  run_options.progress = parse_progress_style(values["progress"].as<std::string>(), quiet);
+  run_options.report = values["report"].as<std::string>();
   return execute_config(config, run_options, quiet);
 }
 

@@ -56,16 +56,19 @@ class FramePassRunner {
         indices_(indices),
         progress_(progress),
         records_(records),
-        node_seconds_(node_seconds) {}
+        node_seconds_(node_seconds),
+        next_position_(pass.first_position),
+        next_turn_(pass.first_position) {}
 
   std::size_t run(unsigned threads, Log& log) {
     log_ = &log;
     std::vector<std::thread> workers;
-    for (unsigned t = 0; t < worker_count(threads, indices_.size()); ++t)
+    for (unsigned t = 0; t < worker_count(threads, indices_.size() - pass_.first_position); ++t)
       workers.emplace_back([this] { work(); });
     for (auto& worker : workers) worker.join();
     if (first_error_) std::rethrow_exception(first_error_);
-    if (accepted_ == 0 && !indices_.empty()) {
+    // A resumed pass may find nothing left to decode; the checkpointed frames count then.
+    if (accepted_ == 0 && pass_.first_position == 0 && !indices_.empty()) {
       throw InputError(source_.frame_path(indices_.front()),
                        "no frame could be used: on_error: skip left out every one of the " +
                            std::to_string(indices_.size()) + " frames (see the warnings above)",
@@ -96,7 +99,7 @@ class FramePassRunner {
           for (auto& slot : slots) slot.reset();
         }
       }
-      if (!error && slots[pass_.source]) error = hand_to_reducers(slots, seconds);
+      if (!error && slots[pass_.source]) error = hand_to_reducers(position, slots, seconds);
       if (error) {
         first_error_ = error;
         failed_.store(true);
@@ -134,11 +137,13 @@ class FramePassRunner {
   }
 
   // Called in position order, one frame at a time.
-  std::exception_ptr hand_to_reducers(std::vector<std::optional<Frame>>& slots,
+  std::exception_ptr hand_to_reducers(std::size_t position, std::vector<std::optional<Frame>>& slots,
                                       std::vector<double>& seconds) {
     try {
       ++accepted_;
-      for (std::size_t reducer : pass_.reducers) {
+      for (std::size_t r = 0; r < pass_.reducers.size(); ++r) {
+        if (r < pass_.held.size() && position < pass_.held[r]) continue;  // in its checkpoint already
+        const std::size_t reducer = pass_.reducers[r];
         auto start = Clock::now();
         const Frame& frame = *slots[graph_.nodes[reducer].inputs.front()];
         stage_as<FrameReducer>(graph_.nodes[reducer]).accept(frame);
@@ -182,11 +187,11 @@ class FramePassRunner {
   std::vector<FrameRecord>& records_;  // each element written by the one worker holding that frame
   std::vector<double>& node_seconds_;  // guarded by turn_mutex_
 
-  std::atomic<std::size_t> next_position_{0};
+  std::atomic<std::size_t> next_position_;
   std::atomic<bool> failed_{false};
   std::mutex turn_mutex_;
   std::condition_variable turn_changed_;
-  std::size_t next_turn_ = 0;       // guarded by turn_mutex_
+  std::size_t next_turn_;           // guarded by turn_mutex_
   std::exception_ptr first_error_;  // guarded by turn_mutex_
   // Guarded by turn_mutex_ (touched only in turn):
   std::optional<Shape> first_shape_;

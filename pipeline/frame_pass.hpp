@@ -27,6 +27,10 @@ struct FramePass {
   // of stopping the pass. Errors of the reducers themselves always stop it: a stack may already
   // hold part of that frame.
   BadFramePolicy bad_frames = BadFramePolicy::fail;
+  // Resuming from checkpoints: for each reducer, the positions it already holds (empty: none), and
+  // the first position to decode (the smallest of those); earlier positions are not read again.
+  std::vector<std::size_t> held;
+  std::size_t first_position = 0;
 };
 
 FramePass plan_frame_pass(const Graph& graph, std::size_t source);

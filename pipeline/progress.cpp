@@ -63,6 +63,11 @@ void Progress::update(std::size_t done) {
   draw(false);
 }
 
+void Progress::start_at(std::size_t done) {
+  done_ = done;
+  done_before_ = done;
+}
+
 void Progress::finish() {
   if (finished_) return;
   finished_ = true;
@@ -72,7 +77,7 @@ void Progress::finish() {
 
 void Progress::draw(bool final) {
   double elapsed = std::chrono::duration<double>(Clock::now() - start_).count();
-  double rate = elapsed > 0 ? static_cast<double>(done_) / elapsed : 0.0;
+  double rate = elapsed > 0 ? static_cast<double>(done_ - done_before_) / elapsed : 0.0;
   double remaining = rate > 0 ? static_cast<double>(total_ - done_) / rate : NAN;
   char numbers[128];
   std::snprintf(numbers, sizeof numbers, "%zu/%zu frames  %.1f frames/s  %s %s", done_, total_, rate,

@@ -27,6 +27,8 @@ class Progress {
 
   // Called from one thread at a time; cheap when nothing needs drawing.
   void update(std::size_t done);
+  // A resumed run: `done` items were done before, so the rate and ETA count only what follows.
+  void start_at(std::size_t done);
   // Draws the final state and ends the bar's line.
   void finish();
 
@@ -42,6 +44,7 @@ class Progress {
   std::string label_;
   std::size_t total_;
   std::size_t done_ = 0;
+  std::size_t done_before_ = 0;
   Clock::time_point start_;
   Clock::time_point last_draw_;
   bool finished_ = false;

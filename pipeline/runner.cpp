@@ -2,6 +2,7 @@
 // once into its stacks, then run the image stages in graph order.
 #include "pipeline/runner.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <optional>
@@ -13,6 +14,8 @@
 #include "pipeline/interrupt.hpp"
 #include "pipeline/output_protection.hpp"
 #include "pipeline/preview.hpp"
+#include "pipeline/run_checkpoint.hpp"
+#include "pipeline/sha256.hpp"
 
 namespace nightstack {
 
@@ -117,6 +120,8 @@ RunSummary run_graph(Graph& graph, const RunOptions& options, Log& log, std::ost
   }
   std::vector<double> node_seconds(graph.nodes.size(), 0.0);
   std::vector<std::optional<std::size_t>> source_of_reducer(graph.nodes.size());
+  const RunIdentity identity{sha256_hex(options.resolved_config), inputs_fingerprint(graph),
+                             default_checkpoint_root(graph), options.resume};
 
   std::size_t source_number = 0;
   for (std::size_t n = 0; n < graph.nodes.size(); ++n) {
@@ -137,9 +142,18 @@ RunSummary run_graph(Graph& graph, const RunOptions& options, Log& log, std::ost
     } else {
       for (std::size_t index = 0; index < source->frame_count(); ++index) indices.push_back(index);
     }
+    pass.held = start_pass_checkpoints(graph, pass, indices, source_summary.records, identity, log);
+    pass.first_position = *std::min_element(pass.held.begin(), pass.held.end());
     Progress progress(progress_stream, options.progress, source->id(), indices.size());
-    source_summary.frames = run_frame_pass(graph, pass, indices, summary.threads, progress,
-                                           source_summary.records, node_seconds, log);
+    progress.start_at(pass.first_position);
+    run_frame_pass(graph, pass, indices, summary.threads, progress, source_summary.records, node_seconds,
+                   log);
+    // Counted from the records, which checkpoints carry, so a resumed run counts the frames
+    // stacked before the interruption too.
+    source_summary.frames =
+        static_cast<std::size_t>(std::count_if(indices.begin(), indices.end(), [&](std::size_t index) {
+          return source_summary.records[index].failure.empty();
+        }));
     progress.finish();
   }
 
@@ -161,6 +175,7 @@ RunSummary run_graph(Graph& graph, const RunOptions& options, Log& log, std::ost
     }
     node_seconds[n] += std::chrono::duration<double>(Clock::now() - stage_start).count();
   }
+  remove_checkpoints(graph);  // every output is written
   for (std::size_t n = 0; n < graph.nodes.size(); ++n)
     summary.timings.push_back({graph.nodes[n].stage->id(), node_seconds[n]});
   summary.seconds = std::chrono::duration<double>(Clock::now() - start).count();

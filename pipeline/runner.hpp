@@ -23,6 +23,10 @@ struct RunOptions {
   // Where the run report goes: "auto" (beside the first output, named after the config), "none",
   // or a path prefix (PREFIX.json and PREFIX.html).
   std::string report = "auto";
+  // Checkpoints: continue from the stacks' checkpoints (run --resume); the resolved config they
+  // must have been made with.
+  bool resume = false;
+  std::string resolved_config;
 };
 
 // One frame a source found: its measurements and whether it went into the stacks.

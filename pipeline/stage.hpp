@@ -13,6 +13,7 @@
 #include "pipeline/image.hpp"
 #include "pipeline/log.hpp"
 #include "pipeline/parameters.hpp"
+#include "pipeline/state_file.hpp"
 
 namespace nightstack {
 
@@ -88,12 +89,33 @@ class FrameTransform : public Stage {
   virtual Frame transform(Frame frame) const = 0;
 };
 
+// What the runner gives a reducer that saves checkpoints (`nightstack run --resume`).
+struct CheckpointRequest {
+  std::filesystem::path directory;  // the default: <first output's directory>/.nightstack-checkpoint/<id>
+  std::string config_hash;          // SHA-256 of the resolved config
+  std::string inputs_hash;          // SHA-256 of every input's path, size and modification time
+  bool resume = false;              // continue from the checkpoint found there
+  // The runner's own state up to and including the frame the reducer accepted last (FrameInfo::index):
+  // how far the pass got and the report's per-frame records. Saved inside each checkpoint and
+  // given back on resume (load_run_state only within start_checkpoints), so the runner, not the
+  // reducer, knows where to carry on, even when some positions of the pass gave it no frame.
+  std::function<void(StateWriter&, std::size_t last_frame_index)> save_run_state;
+  std::function<void(StateReader&)> load_run_state;
+};
+
 // frames -> image. accept() sees every frame exactly once, in index order, one call at a time.
 class FrameReducer : public Stage {
  public:
   using Stage::Stage;
   virtual void accept(const Frame& frame) = 0;
   virtual Image finish() = 0;
+  // Called once before the first accept(). A reducer that checkpoints starts its checkpoints, or
+  // with request.resume loads the last one (calling request.load_run_state) and returns true: the
+  // runner then hands it only the frames after those it holds. Refuses (throws) a checkpoint of
+  // another config or other inputs, and an existing checkpoint without request.resume.
+  virtual bool start_checkpoints(const CheckpointRequest& /*request*/, Log& /*log*/) { return false; }
+  // Once the run's outputs are written: the checkpoint is no longer needed.
+  virtual void remove_checkpoint() {}
 };
 
 // image -> image.

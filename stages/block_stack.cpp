@@ -10,6 +10,7 @@
 #include "pipeline/interrupt.hpp"
 #include "stages/block_planner.hpp"
 #include "stages/parallel_for.hpp"
+#include "stages/stack_checkpoint.hpp"
 
 namespace nightstack {
 
@@ -108,6 +109,29 @@ class BlockStack : public StackMethod {
                    "fraction of all values rejected as too low");
     provenance.set("REJHIGHF", values > 0 ? static_cast<double>(rejected_high_) / values : 0.0,
                    "fraction of all values rejected as too high");
+  }
+
+  void keep_cache_in(const std::filesystem::path& directory) override {
+    cache_.keep_named(directory / "frames.cache");
+  }
+  // The rejection counters are counted by result(), so before it there are none to save.
+  void save_state(StateWriter& writer) const override {
+    writer.unsigned_integer(static_cast<std::uint64_t>(width_));
+    writer.unsigned_integer(static_cast<std::uint64_t>(height_));
+    writer.unsigned_integer(static_cast<std::uint64_t>(channels_));
+    writer.unsigned_integer(frames_);
+    weighting_.save_state(writer);
+    cache_.save_state(writer);
+  }
+  void load_state(StateReader& reader) override {
+    width_ = static_cast<int>(reader.unsigned_integer());
+    height_ = static_cast<int>(reader.unsigned_integer());
+    channels_ = static_cast<int>(reader.unsigned_integer());
+    frames_ = reader.unsigned_integer();
+    weighting_.load_state(reader);
+    cache_.load_state(reader);
+    if (cache_.frames() != frames_ || weighting_.frames() != frames_)
+      reader.fail("disagrees with itself about the number of frames");
   }
 
   std::optional<std::pair<ImageD, ImageD>> take_rejection_maps() override {

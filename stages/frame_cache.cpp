@@ -3,6 +3,7 @@
 #include "stages/frame_cache.hpp"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -40,6 +41,14 @@ std::uint64_t FrameCache::frame_bytes() const {
 std::uint64_t FrameCache::bytes_written() const { return frame_bytes() * frames_; }
 
 void FrameCache::open() {
+  if (!named_file_.empty()) {
+    descriptor_ = ::open(named_file_.c_str(), O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    if (descriptor_ < 0)
+      throw OutputError(named_file_, "cannot create the scratch cache of stack '" + stage_id_ + "': " +
+                                         std::strerror(errno) + "; set checkpoint_directory elsewhere");
+    path_ = named_file_;
+    return;
+  }
   std::string pattern = (directory_ / "nightstack-cache-XXXXXX").string();
   descriptor_ = ::mkostemp(pattern.data(), O_CLOEXEC);
   if (descriptor_ < 0) {
@@ -170,6 +179,52 @@ void FrameCache::read_rows(std::size_t frame, int first_row, int rows,
       remaining -= static_cast<std::uint64_t>(got);
     }
   }
+}
+
+void FrameCache::save_state(StateWriter& writer) const {
+  if (descriptor_ >= 0 && ::fdatasync(descriptor_) != 0) {
+    throw OutputError(path_, "cannot flush the scratch cache of stack '" + stage_id_ +
+                                 "' to disk for its "
+                                 "checkpoint: " +
+                                 std::strerror(errno));
+  }
+  writer.unsigned_integer(frames_);
+  writer.unsigned_integer(static_cast<std::uint64_t>(width_));
+  writer.unsigned_integer(static_cast<std::uint64_t>(height_));
+  writer.unsigned_integer(static_cast<std::uint64_t>(channels_));
+  writer.unsigned_integer(quantizations_.size());
+  for (const Quantization& quantization : quantizations_) {
+    writer.number(quantization.offset);
+    writer.number(quantization.step);
+    writer.unsigned_integer(quantization.has_non_finite_code);
+  }
+}
+
+void FrameCache::load_state(StateReader& reader) {
+  frames_ = reader.unsigned_integer();
+  width_ = static_cast<int>(reader.unsigned_integer());
+  height_ = static_cast<int>(reader.unsigned_integer());
+  channels_ = static_cast<int>(reader.unsigned_integer());
+  quantizations_.resize(reader.count(3 * sizeof(double)));
+  for (Quantization& quantization : quantizations_) {
+    quantization.offset = reader.number();
+    quantization.step = reader.number();
+    quantization.has_non_finite_code = reader.unsigned_integer() != 0;
+  }
+  if (frames_ == 0) return;
+  descriptor_ = ::open(named_file_.c_str(), O_RDWR | O_CLOEXEC);
+  path_ = named_file_;
+  const auto needed = static_cast<off_t>(bytes_written());
+  struct stat status {};
+  if (descriptor_ < 0 || ::fstat(descriptor_, &status) != 0 || status.st_size < needed) {
+    reader.fail("needs the scratch cache " + named_file_.string() + " with " + std::to_string(frames_) +
+                " frames (" + std::to_string(needed) + " bytes), but it is " +
+                (descriptor_ < 0 ? "missing" : "shorter"));
+  }
+  // Frames cached after the checkpoint are cut off: they are decoded and cached again.
+  if (::ftruncate(descriptor_, needed) != 0 || ::lseek(descriptor_, 0, SEEK_END) != needed)
+    throw OutputError(
+        path_, "cannot cut the scratch cache back to its checkpoint: " + std::string(std::strerror(errno)));
 }
 
 }  // namespace nightstack

@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "pipeline/image.hpp"
+#include "pipeline/state_file.hpp"
 
 namespace nightstack {
 
@@ -66,6 +67,15 @@ class FrameCache {
   // computed, without holding it in the process's memory. Only a hint; errors are ignored.
   void prefetch_rows(std::size_t frame, int first_row, int rows) const;
 
+  // While checkpointing: the cache is the named file `file` instead (created by the first append(),
+  // never unlinked), so a resumed run finds the frames cached before. Call before append().
+  void keep_named(std::filesystem::path file) { named_file_ = std::move(file); }
+  // Checkpoints: save_state flushes the cached frames to disk, then saves their count, shape and
+  // quantizations; load_state reopens the named file and cuts it back to that many frames (frames
+  // cached after the checkpoint are cached again).
+  void save_state(StateWriter& writer) const;
+  void load_state(StateReader& reader);
+
   // For uint16: how channel `channel` of frame `frame` was quantized.
   const Quantization& quantization(std::size_t frame, int channel) const {
     return quantizations_[frame * static_cast<std::size_t>(channels_) + static_cast<std::size_t>(channel)];
@@ -81,7 +91,8 @@ class FrameCache {
   CacheFormat format_;
   std::string stage_id_;
   int descriptor_ = -1;
-  std::filesystem::path path_;  // the name it had for an instant, for messages
+  std::filesystem::path path_;        // the name it had for an instant, for messages
+  std::filesystem::path named_file_;  // set while checkpointing
   int width_ = 0, height_ = 0, channels_ = 0;
   std::size_t frames_ = 0;
   std::vector<Quantization> quantizations_;

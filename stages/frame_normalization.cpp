@@ -124,4 +124,40 @@ ChannelAdjustment FrameWeighting::adjust(const ChannelLevels& statistics, const 
   return adjustment;
 }
 
+void FrameWeighting::save_state(StateWriter& writer) const {
+  writer.unsigned_integer(reference_.size());
+  for (const auto& levels : reference_) {
+    writer.number(levels.location);
+    writer.number(levels.scale);
+  }
+  writer.number(reference_exposure_);
+  writer.unsigned_integer(adjustments_.size());
+  for (const auto& frame : adjustments_) {
+    writer.unsigned_integer(frame.size());
+    for (const auto& adjustment : frame) {
+      writer.number(adjustment.multiply);
+      writer.number(adjustment.add);
+      writer.number(adjustment.weight);
+    }
+  }
+}
+
+void FrameWeighting::load_state(StateReader& reader) {
+  reference_.resize(reader.count(2 * sizeof(double)));
+  for (auto& levels : reference_) {
+    levels.location = reader.number();
+    levels.scale = reader.number();
+  }
+  reference_exposure_ = reader.number();
+  adjustments_.resize(reader.count(sizeof(std::uint64_t)));
+  for (auto& frame : adjustments_) {
+    frame.resize(reader.count(3 * sizeof(double)));
+    for (auto& adjustment : frame) {
+      adjustment.multiply = reader.number();
+      adjustment.add = reader.number();
+      adjustment.weight = reader.number();
+    }
+  }
+}
+
 }  // namespace nightstack

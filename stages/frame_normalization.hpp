@@ -9,6 +9,7 @@
 
 #include "pipeline/frame.hpp"
 #include "pipeline/image.hpp"
+#include "pipeline/state_file.hpp"
 
 namespace nightstack {
 
@@ -60,6 +61,10 @@ class FrameWeighting {
   }
   FrameNormalization normalization() const { return normalization_; }
   FrameWeights weights() const { return weights_; }
+
+  // Checkpoints: the reference levels and every frame's adjustments so far.
+  void save_state(StateWriter& writer) const;
+  void load_state(StateReader& reader);
 
  private:
   ChannelAdjustment adjust(const ChannelLevels& statistics, const ChannelLevels& reference,

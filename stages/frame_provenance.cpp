@@ -6,6 +6,7 @@
 
 #include "pipeline/sha256.hpp"
 #include "pipeline/timestamp.hpp"
+#include "stages/stack_checkpoint.hpp"
 
 namespace nightstack {
 
@@ -110,6 +111,42 @@ void FrameProvenance::record(Provenance& provenance, bool values_are_sums) const
   std::string list;
   for (const auto& path : paths_) list += path + '\n';
   provenance.set("INPHASH", sha256_hex(list), "SHA-256 of the ordered input paths, one per line");
+}
+
+void FrameProvenance::save_state(StateWriter& writer) const {
+  writer.unsigned_integer(frames_);
+  save_frame_info(writer, first_);
+  save_frame_info(writer, last_);
+  writer.unsigned_integer(paths_.size());
+  for (const auto& path : paths_) writer.text(path);
+  writer.number(exposure_sum_);
+  writer.unsigned_integer(frames_with_exposure_);
+  save_optional(writer, earliest_start_);
+  save_optional(writer, latest_end_);
+  writer.unsigned_integer(times_are_utc_);
+  for (const Agreement* agreement : {&instrument_, &telescope_, &filter_, &object_, &cfa_pattern_, &gain_,
+                                     &iso_, &colour_processing_, &black_level_}) {
+    writer.text(agreement->value);
+    writer.unsigned_integer(agreement->agrees);
+  }
+}
+
+void FrameProvenance::load_state(StateReader& reader) {
+  frames_ = reader.unsigned_integer();
+  first_ = load_frame_info(reader);
+  last_ = load_frame_info(reader);
+  paths_.resize(reader.count(sizeof(std::uint64_t)));
+  for (auto& path : paths_) path = reader.text();
+  exposure_sum_ = reader.number();
+  frames_with_exposure_ = reader.unsigned_integer();
+  earliest_start_ = load_optional(reader);
+  latest_end_ = load_optional(reader);
+  times_are_utc_ = reader.unsigned_integer() != 0;
+  for (Agreement* agreement : {&instrument_, &telescope_, &filter_, &object_, &cfa_pattern_, &gain_, &iso_,
+                               &colour_processing_, &black_level_}) {
+    agreement->value = reader.text();
+    agreement->agrees = reader.unsigned_integer() != 0;
+  }
 }
 
 }  // namespace nightstack

@@ -9,6 +9,7 @@
 
 #include "pipeline/frame.hpp"
 #include "pipeline/image.hpp"
+#include "pipeline/state_file.hpp"
 
 namespace nightstack {
 
@@ -22,6 +23,9 @@ class FrameProvenance {
   // exposure; otherwise they are on the scale of one frame (mean, max, ...) and EXPTIME is the mean
   // exposure of one frame. LIVETIME is always the total.
   void record(Provenance& provenance, bool values_are_sums) const;
+  // Checkpoints: everything gathered so far.
+  void save_state(StateWriter& writer) const;
+  void load_state(StateReader& reader);
 
  private:
   std::size_t frames_ = 0;

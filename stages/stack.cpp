@@ -1,6 +1,7 @@
 // stack: combines a frame stream into one image with a stacking method, and records what was
 // combined (frame count, method and its parameters, rejection totals, transfer curve) in the
-// image's provenance; optionally writes the per-pixel rejection counts as FITS maps.
+// image's provenance; optionally writes the per-pixel rejection counts as FITS maps, and saves a
+// checkpoint every `checkpoint` frames so that `nightstack run --resume` can carry on after a crash.
 #include <unistd.h>
 
 #include <stdexcept>
@@ -9,6 +10,7 @@
 #include "pipeline/memory_info.hpp"
 #include "stages/frame_provenance.hpp"
 #include "stages/registry.hpp"
+#include "stages/stack_checkpoint.hpp"
 #include "stages/stack_methods.hpp"
 
 namespace nightstack {
@@ -18,19 +20,54 @@ namespace {
 class Stack : public FrameReducer {
  public:
   Stack(std::string id, const StackMethodInfo& method, const StackSettings& settings,
-        std::optional<std::string> rejection_maps, const RunInfo& run)
+        std::optional<std::string> rejection_maps, StackCheckpoints checkpoints, const RunInfo& run)
       : FrameReducer(std::move(id)),
         method_info_(method),
         method_(method.make(settings)),
         rejection_maps_(std::move(rejection_maps)),
+        checkpoints_(std::move(checkpoints)),
         run_(run) {}
 
   void accept(const Frame& frame) override {
-    if (frames_ == 0) first_ = frame.info;
+    if (frames_ == 0) {
+      first_ = frame.info;
+      shape_ = {frame.pixels.width(), frame.pixels.height(), frame.pixels.channels()};
+    } else if (Shape{frame.pixels.width(), frame.pixels.height(), frame.pixels.channels()} != shape_) {
+      // The runner checks shapes within one pass; this catches a frame that differs from those of
+      // the run a checkpoint was taken from.
+      throw InputError(frame.info.path,
+                       "frame differs in size or channels from the frames stacked before its checkpoint; all "
+                       "frames of a stack must have the same size and channels",
+                       frame.info.index, id());
+    }
     frames_provenance_.add(frame.info);
     method_->add(frame.pixels, frame.info);
     ++frames_;
+    last_frame_index_ = frame.info.index;
+    if (checkpoints_.due(frames_)) save_checkpoint();
   }
+
+  bool start_checkpoints(const CheckpointRequest& request, Log& log) override {
+    if (!checkpoints_.enabled()) return false;
+    request_ = request;
+    auto reader = checkpoints_.open(request, log);
+    method_->keep_cache_in(checkpoints_.directory());
+    if (!reader) return false;
+    frames_ = reader->unsigned_integer();
+    shape_ = {static_cast<int>(reader->unsigned_integer()), static_cast<int>(reader->unsigned_integer()),
+              static_cast<int>(reader->unsigned_integer())};
+    first_ = load_frame_info(*reader);
+    frames_provenance_.load_state(*reader);
+    method_->load_state(*reader);
+    last_frame_index_ = reader->unsigned_integer();
+    request.load_run_state(*reader);
+    reader->expect_end();
+    log.info("stack '" + id() + "': resuming from its checkpoint in " + checkpoints_.directory().string() +
+             " with " + std::to_string(frames_) + " frames stacked");
+    return true;
+  }
+
+  void remove_checkpoint() override { checkpoints_.remove(); }
 
   Image finish() override {
     if (frames_ == 0) throw std::logic_error("stack '" + id() + "' finished without frames");
@@ -74,11 +111,34 @@ class Stack : public FrameReducer {
     write_fits(*rejection_maps_ + "_high.fits", maps->second, provenance, history);
   }
 
+  // The stack's whole state, then the runner's, replacing the previous checkpoint in one rename.
+  void save_checkpoint() {
+    auto writer = checkpoints_.start_saving();
+    writer->unsigned_integer(frames_);
+    for (int extent : {shape_.width, shape_.height, shape_.channels})
+      writer->unsigned_integer(static_cast<std::uint64_t>(extent));
+    save_frame_info(*writer, first_);
+    frames_provenance_.save_state(*writer);
+    method_->save_state(*writer);
+    writer->unsigned_integer(last_frame_index_);
+    request_.save_run_state(*writer, last_frame_index_);
+    writer->commit();
+  }
+
+  struct Shape {
+    int width = 0, height = 0, channels = 0;
+    bool operator==(const Shape&) const = default;
+  };
+
   const StackMethodInfo& method_info_;
   std::unique_ptr<StackMethod> method_;
   std::optional<std::string> rejection_maps_;
+  StackCheckpoints checkpoints_;
+  CheckpointRequest request_;
   const RunInfo& run_;
   std::size_t frames_ = 0;
+  std::size_t last_frame_index_ = 0;
+  Shape shape_;
   FrameInfo first_;
   FrameProvenance frames_provenance_;
 };
@@ -275,13 +335,29 @@ StageType stack_stage_type() {
        .type = ParameterType::path,
        .help = "With a rejection method: also writes PREFIX_low.fits and PREFIX_high.fits, the number of "
                "values rejected at each pixel."},
+      {.name = "checkpoint",
+       .type = ParameterType::integer,
+       .default_value = std::int64_t{0},
+       .minimum = 0,
+       .help = "Saves the stack's state every N frames (0: never), so that `nightstack run CONFIG --resume` "
+               "carries on after a crash or kill with output identical to an uninterrupted run. median "
+               "and the rejection methods then keep their scratch cache beside the checkpoint."},
+      {.name = "checkpoint_directory",
+       .type = ParameterType::path,
+       .help = "Where the checkpoint goes, in a folder named after the stage (removed after a successful "
+               "run). Default: .nightstack-checkpoint/ beside the run's first output."},
   };
   type.make = [](const StageContext& context) -> std::unique_ptr<Stage> {
     const StackMethodInfo& method = *find_stack_method(context.parameters.text("method"));
     StackSettings settings = settings_from(context, method);
     std::optional<std::string> maps;
     if (context.parameters.has("rejection_maps")) maps = context.parameters.text("rejection_maps");
-    return std::make_unique<Stack>(context.id, method, settings, maps, context.run);
+    std::filesystem::path checkpoint_directory;
+    if (context.parameters.has("checkpoint_directory"))
+      checkpoint_directory = context.parameters.text("checkpoint_directory");
+    StackCheckpoints checkpoints(
+        context.id, static_cast<std::size_t>(context.parameters.integer("checkpoint")), checkpoint_directory);
+    return std::make_unique<Stack>(context.id, method, settings, maps, std::move(checkpoints), context.run);
   };
   return type;
 }

@@ -6,6 +6,7 @@
 #include <limits>
 
 #include "stages/block_stack.hpp"
+#include "stages/stack_checkpoint.hpp"
 
 namespace nightstack {
 
@@ -18,6 +19,8 @@ class AccumulatingMethod : public StackMethod {
     if (accumulator_.empty()) accumulator_ = ImageD(frame.width(), frame.height(), frame.channels(), initial);
     return accumulator_;
   }
+  void save_state(StateWriter& writer) const override { save_image(writer, accumulator_); }
+  void load_state(StateReader& reader) override { accumulator_ = load_image(reader); }
   ImageD accumulator_;
 };
 
@@ -95,6 +98,17 @@ class MeanMethod : public AccumulatingMethod {
       provenance.set("FRMNORM", to_string(weighting_.normalization()), "frames normalized to the first");
     if (weighting_.weights() != FrameWeights::equal)
       provenance.set("WEIGHTS", to_string(weighting_.weights()), "frame weights of the mean");
+  }
+
+  void save_state(StateWriter& writer) const override {
+    AccumulatingMethod::save_state(writer);
+    writer.numbers(weight_sums_);
+    weighting_.save_state(writer);
+  }
+  void load_state(StateReader& reader) override {
+    AccumulatingMethod::load_state(reader);
+    weight_sums_ = reader.numbers();
+    weighting_.load_state(reader);
   }
 
  private:

@@ -15,6 +15,7 @@
 #include "pipeline/errors.hpp"
 #include "pipeline/frame.hpp"
 #include "pipeline/image.hpp"
+#include "pipeline/state_file.hpp"
 #include "stages/frame_cache.hpp"
 #include "stages/frame_normalization.hpp"
 #include "stages/rejection.hpp"
@@ -48,6 +49,15 @@ class StackMethod {
   virtual void record(Provenance& /*provenance*/) const {}
   // After result(), with keep_rejection_maps: per pixel, the number of values rejected low and high.
   virtual std::optional<std::pair<ImageD, ImageD>> take_rejection_maps() { return std::nullopt; }
+
+  // Checkpoints: the complete state after the frames added so far (accumulators, per-frame levels
+  // and weights, what is cached), and its restoration into a new method made with the same
+  // settings, after which add() carries on bit for bit as if the run had never stopped.
+  virtual void save_state(StateWriter& writer) const = 0;
+  virtual void load_state(StateReader& reader) = 0;
+  // Out-of-core methods, while checkpointing: keep the scratch cache as a named file in `directory`
+  // (call before the first add() or load_state()).
+  virtual void keep_cache_in(const std::filesystem::path& /*directory*/) {}
 };
 
 enum class StackKind {
