@@ -90,7 +90,8 @@ class Linearize : public FrameTransform {
     float top = static_cast<float>(white_level);
     for (float& value : samples) {
       if (value >= 0.0f && value <= top) {
-        auto code = static_cast<std::size_t>(value);
+        // int, not size_t: float to 64-bit unsigned has no instruction of its own on x86-64.
+        const int code = static_cast<int>(value);
         if (static_cast<float>(code) == value) {
           value = table[code];
           continue;
