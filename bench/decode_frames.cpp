@@ -23,7 +23,8 @@ int main(int argc, char** argv) {
   }
   std::vector<std::filesystem::path> paths;
   for (const auto& entry : std::filesystem::directory_iterator(argv[1]))
-    if (entry.is_regular_file() && entry.path().filename().string().front() != '.') paths.push_back(entry.path());
+    if (entry.is_regular_file() && entry.path().filename().string().front() != '.')
+      paths.push_back(entry.path());
   std::sort(paths.begin(), paths.end());
   unsigned threads = static_cast<unsigned>(std::atoi(argv[2]));
   if (threads == 0) threads = std::max(1u, std::thread::hardware_concurrency());

@@ -75,7 +75,8 @@ void write_tiff(const std::filesystem::path& path, const LinearFrame& frame) {
       for (std::size_t channel = 0; channel < 3; ++channel)
         row[static_cast<std::size_t>(x) * 3 + channel] =
             frame.samples[plane * channel + static_cast<std::size_t>(y) * frame.width + x];
-    if (TIFFWriteScanline(file, row.data(), static_cast<std::uint32_t>(y), 0) != 1) fail(path, "libtiff failed");
+    if (TIFFWriteScanline(file, row.data(), static_cast<std::uint32_t>(y), 0) != 1)
+      fail(path, "libtiff failed");
   }
 }
 
@@ -89,9 +90,10 @@ std::string card(const std::string& key, const std::string& value) {
 
 void write_fits(const std::filesystem::path& path, const LinearFrame& frame) {
   std::string header = card("SIMPLE", "T") + card("BITPIX", "16") + card("NAXIS", "3") +
-                       card("NAXIS1", std::to_string(frame.width)) + card("NAXIS2", std::to_string(frame.height)) +
-                       card("NAXIS3", "3") + card("BZERO", "32768") + card("BSCALE", "1") +
-                       card("EXPTIME", "30.0") + std::string("END");
+                       card("NAXIS1", std::to_string(frame.width)) +
+                       card("NAXIS2", std::to_string(frame.height)) + card("NAXIS3", "3") +
+                       card("BZERO", "32768") + card("BSCALE", "1") + card("EXPTIME", "30.0") +
+                       std::string("END");
   header.resize((header.size() + 2879) / 2880 * 2880, ' ');
   std::vector<unsigned char> data(frame.samples.size() * 2);
   for (std::size_t i = 0; i < frame.samples.size(); ++i) {
@@ -114,7 +116,8 @@ void write_dng(const std::filesystem::path& path, const LinearFrame& frame) {
   for (int y = 0; y < frame.height; ++y)
     for (int x = 0; x < frame.width; ++x) {
       const std::size_t channel = (y % 2 == 0 && x % 2 == 0) ? 0 : (y % 2 == 1 && x % 2 == 1) ? 2 : 1;
-      settings.mosaic.at(0, y, x) = frame.samples[plane * channel + static_cast<std::size_t>(y) * frame.width + x];
+      settings.mosaic.at(0, y, x) =
+          frame.samples[plane * channel + static_cast<std::size_t>(y) * frame.width + x];
     }
   settings.exposure_seconds = 30.0;
   settings.iso = 1600;

@@ -40,6 +40,10 @@ FrameStatistics measure_frame(const Frame& frame) {
   const float white_sample = static_cast<float>(white);
   FrameStatistics statistics;
   std::vector<std::size_t> histogram(bins), deviations(bins);
+  // Codes counted one by one: 0..white for integer white levels up to 16 bits, none otherwise.
+  const bool integer_white = white == std::floor(white) && white <= 65535;
+  const float top_code = integer_white ? white_sample : -1.0f;
+  std::vector<std::size_t> code_counts(integer_white ? static_cast<std::size_t>(white) + 1 : 0);
   for (int channel = 0; channel < pixels.channels(); ++channel) {
     const auto plane = pixels.plane(channel);
     // Four running sums instead of one, so the additions do not wait on each other (exact, and so
@@ -61,16 +65,32 @@ FrameStatistics measure_frame(const Frame& frame) {
     statistics.mean.push_back(plane.empty() ? 0.0 : sum / static_cast<double>(plane.size()) / white);
 
     std::fill(histogram.begin(), histogram.end(), 0);
+    std::fill(code_counts.begin(), code_counts.end(), 0);
     std::size_t counted = 0;
     for (int row = 0; row < pixels.height(); row += row_step) {
       const float* line = plane.data() + static_cast<std::size_t>(row) * pixels.width();
       for (int column = 0; column < pixels.width(); ++column) {
-        const double scaled = static_cast<double>(line[column]) / white * (bins - 1);
+        const float value = line[column];
+        // Integer codes (every value of 8- and 16-bit frames) are counted per code and binned
+        // below, once per code instead of once per sample; the bins are the same.
+        if (value >= 0.0f && value <= top_code) {
+          const int code = static_cast<int>(value);
+          if (static_cast<float>(code) == value) {
+            ++code_counts[static_cast<std::size_t>(code)];
+            ++counted;
+            continue;
+          }
+        }
+        const double scaled = static_cast<double>(value) / white * (bins - 1);
         if (std::isnan(scaled)) continue;
         ++histogram[nearest_bin(scaled)];
         ++counted;
       }
     }
+    for (std::size_t code = 0; code < code_counts.size(); ++code)
+      if (code_counts[code] != 0)
+        histogram[nearest_bin(static_cast<double>(static_cast<float>(code)) / white * (bins - 1))] +=
+            code_counts[code];
     if (counted == 0) {
       statistics.background.push_back(0);
       statistics.noise.push_back(0);
