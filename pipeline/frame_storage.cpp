@@ -42,8 +42,9 @@ void recycle_frame_pixels(ImageF& pixels) {
   buffers.push_back(std::move(storage));
   if (buffers.size() > kept_buffers) {
     // Drop the smallest: the large ones are the expensive ones to fault in again.
-    auto smallest = std::min_element(buffers.begin(), buffers.end(),
-                                     [](const auto& a, const auto& b) { return a.capacity() < b.capacity(); });
+    auto smallest = std::min_element(buffers.begin(), buffers.end(), [](const auto& a, const auto& b) {
+      return a.capacity() < b.capacity();
+    });
     buffers.erase(smallest);
   }
 }
