@@ -194,10 +194,10 @@ def targets(rows, cases):
     return results
 
 
-def print_table(rows, baseline_of):
+def print_table(rows, baseline_of):  # noqa: the columns of markdown() below, for a terminal
     print()
-    print("%-26s %-40s %8s %8s %9s %8s %8s %8s" % ("case", "job", "wall s", "CPU s", "peak MiB", "Mpx/s",
-                                                  "wall/dec", "CPU/dec"))
+    print("%-26s %-40s %8s %8s %9s %8s %8s %8s  %s" % ("case", "job", "wall s", "CPU s", "peak MiB", "Mpx/s",
+                                                      "wall/dec", "CPU/dec", "peer/nightstack (wall)"))
     for row in rows:
         if "wall" not in row:
             print("%-26s %-40s %s" % (row["case"], row["job"], row.get("failed") or "skipped: " + row["skipped"]))
@@ -205,12 +205,56 @@ def print_table(rows, baseline_of):
         base = baseline_of(row["case"])
         wall_ratio = "%8.2f" % (row["wall"] / base["wall"]) if base else "%8s" % "-"
         cpu_ratio = "%8.2f" % (row["cpu"] / base["cpu"]) if base else "%8s" % "-"
-        print("%-26s %-40s %8.2f %8.2f %9.0f %8.1f %s %s" % (row["case"], row["job"], row["wall"], row["cpu"],
-                                                            row["rss_mib"], row["mpx_per_s"], wall_ratio,
-                                                            cpu_ratio))
+        print("%-26s %-40s %8.2f %8.2f %9.0f %8.1f %s %s  %s" % (row["case"], row["job"], row["wall"], row["cpu"],
+                                                                row["rss_mib"], row["mpx_per_s"], wall_ratio,
+                                                                cpu_ratio, versus(rows, row)))
+
+
+def counterpart(rows, row):
+    """For a peer's row, nightstack's row of the same job on the same frames (max, mean, sigma_clip)."""
+    job = row["job"]
+    method = ("sigma_clip" if "rejection" in job or "sigclip" in job else
+              "max" if "max" in job else "mean" if "mean" in job or "sum" in job else None)
+    if row.get("kind") != "peer" or method is None:
+        return None
+    return next((r for r in rows if r["case"] == row["case"] and r["job"] == "nightstack " + method
+                 and "wall" in r), None)
+
+
+def versus(rows, row):
+    """'peer / nightstack' wall-time ratio text, or '-'."""
+    other = counterpart(rows, row)
+    return "%.2f (%s)" % (row["wall"] / other["wall"], other["job"].split()[1]) if other else "-"
+
+
+def markdown(report):
+    """The table and the targets of a bench.json as Markdown, for the README."""
+    lines = ["| case | job | wall s | CPU s | peak MiB | Mpx/s | wall / decode | CPU / decode | peer / nightstack |",
+             "|---|---|---:|---:|---:|---:|---:|---:|---:|"]
+    rows = report["rows"]
+    for row in rows:
+        if "wall" not in row:
+            lines.append("| %s | %s | %s | | | | | | |" % (row["case"], row["job"],
+                                                       row.get("failed") or "skipped: " + row["skipped"]))
+            continue
+        base = next((r for r in rows if r["case"] == row["case"] and "wall" in r
+                     and r["job"].startswith("decode only (night")), None)
+        ratios = ("%.2f | %.2f" % (row["wall"] / base["wall"], row["cpu"] / base["cpu"])) if base else "- | -"
+        lines.append("| %s | %s | %.1f | %.1f | %.0f | %.1f | %s | %s |" % (
+            row["case"], row["job"], row["wall"], row["cpu"], row["rss_mib"], row["mpx_per_s"], ratios,
+            versus(rows, row)))
+    targets = ["| target | value | limit | |", "|---|---:|---:|---|"]
+    for item in report["targets"]:
+        verdict = "n/a" if item["met"] is None else ("met" if item["met"] else "**missed**")
+        targets.append("| %s | %s | %s | %s |" % (item["target"], item["value"], item["limit"], verdict))
+    return "\n".join(lines), "\n".join(targets)
 
 
 def main():
+    if len(sys.argv) == 3 and sys.argv[1] == "--markdown":
+        table, checked = markdown(json.loads(Path(sys.argv[2]).read_text()))
+        print(table + "\n\n" + checked)
+        return
     parser = argparse.ArgumentParser()
     parser.add_argument("--directory", required=True)
     parser.add_argument("--nightstack", required=True)
