@@ -16,6 +16,7 @@
 #include "io/input_bytes.hpp"
 #include "pipeline/bayer.hpp"
 #include "pipeline/errors.hpp"
+#include "pipeline/frame_storage.hpp"
 #include "pipeline/timestamp.hpp"
 
 namespace nightstack {
@@ -277,7 +278,8 @@ Frame FitsReader::read(const std::filesystem::path& path) {
   frame.info.format = "FITS";
   frame.info.encoding = Encoding::linear;
   frame.info.white_level = white_level;
-  frame.pixels = ImageF(static_cast<int>(shape.axes[0]), static_cast<int>(shape.axes[1]), channels);
+  frame.pixels =
+      take_frame_pixels(static_cast<int>(shape.axes[0]), static_cast<int>(shape.axes[1]), channels);
 
   // Pixels marked undefined by BLANK become NaN, which the stacks can recognise as missing.
   float undefined = std::numeric_limits<float>::quiet_NaN();

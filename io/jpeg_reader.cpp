@@ -8,6 +8,7 @@
 #include "io/exif_metadata.hpp"
 #include "io/input_bytes.hpp"
 #include "pipeline/errors.hpp"
+#include "pipeline/frame_storage.hpp"
 
 namespace nightstack {
 
@@ -65,7 +66,7 @@ Frame JpegReader::read(const std::filesystem::path& path) {
   frame.info.white_level = 255.0;
   frame.info.bits_per_sample = 8;
   read_exif_capture(compressed_.data(), compressed_.size(), frame.info.capture);
-  frame.pixels = ImageF(width, height, channels);
+  frame.pixels = take_frame_pixels(width, height, channels);
 
   const std::size_t plane_size = frame.pixels.plane_size();
   interleaved_.resize(plane_size * channels);
@@ -81,11 +82,19 @@ Frame JpegReader::read(const std::filesystem::path& path) {
                                "; the file is probably truncated or corrupt, re-copy or exclude it");
   }
 
-  for (int channel = 0; channel < channels; ++channel) {
-    auto plane = frame.pixels.plane(channel);
-    const unsigned char* source = interleaved_.data() + channel;
+  const unsigned char* source = interleaved_.data();
+  if (gray) {
+    float* plane = frame.pixels.plane(0).data();
+    for (std::size_t index = 0; index < plane_size; ++index) plane[index] = static_cast<float>(source[index]);
+  } else {
+    // One pass over the interleaved pixels, writing the three planes side by side.
+    float* red = frame.pixels.plane(0).data();
+    float* green = frame.pixels.plane(1).data();
+    float* blue = frame.pixels.plane(2).data();
     for (std::size_t index = 0; index < plane_size; ++index) {
-      plane[index] = static_cast<float>(source[index * channels]);
+      red[index] = static_cast<float>(source[3 * index]);
+      green[index] = static_cast<float>(source[3 * index + 1]);
+      blue[index] = static_cast<float>(source[3 * index + 2]);
     }
   }
   return frame;

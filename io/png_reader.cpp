@@ -13,6 +13,7 @@
 
 #include "io/input_bytes.hpp"
 #include "pipeline/errors.hpp"
+#include "pipeline/frame_storage.hpp"
 
 namespace nightstack {
 
@@ -195,7 +196,7 @@ Frame PngReader::read(const std::filesystem::path& path) {
   const int colours = shape.samples_per_pixel >= 3 ? 3 : 1;
   Frame frame;
   frame.info = info_for(path, shape);
-  frame.pixels = ImageF(static_cast<int>(shape.width), static_cast<int>(shape.height), colours);
+  frame.pixels = take_frame_pixels(static_cast<int>(shape.width), static_cast<int>(shape.height), colours);
   const int sample_bytes = shape.bit_depth / 8;
   for (std::uint32_t row = 0; row < shape.height; ++row) {
     const unsigned char* source = decoded_.data() + shape.row_bytes * row;

@@ -12,6 +12,7 @@
 
 #include "io/tiff_handle.hpp"
 #include "pipeline/errors.hpp"
+#include "pipeline/frame_storage.hpp"
 
 namespace nightstack {
 
@@ -334,7 +335,8 @@ Frame TiffReader::read(const std::filesystem::path& path) {
 
   Frame frame;
   frame.info = info_for(path, layout);
-  frame.pixels = ImageF(static_cast<int>(layout.width), static_cast<int>(layout.height), layout.colours);
+  frame.pixels =
+      take_frame_pixels(static_cast<int>(layout.width), static_cast<int>(layout.height), layout.colours);
   const auto white_level = static_cast<float>(frame.info.white_level);
   if (layout.tiled) {
     read_tiles(failure, tiff, layout, white_level, buffer_, frame.pixels);

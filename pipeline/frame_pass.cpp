@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "pipeline/errors.hpp"
+#include "pipeline/frame_storage.hpp"
 #include "pipeline/interrupt.hpp"
 
 namespace nightstack {
@@ -108,7 +109,10 @@ class FramePassRunner {
       progress_.update(next_turn_);
       lock.unlock();
       turn_changed_.notify_all();
-      for (auto& slot : slots) slot.reset();
+      for (auto& slot : slots) {
+        if (slot) recycle_frame_pixels(slot->pixels);  // the next frame's reader reuses the pages
+        slot.reset();
+      }
     }
     std::lock_guard lock(turn_mutex_);
     for (std::size_t node = 0; node < seconds.size(); ++node) node_seconds_[node] += seconds[node];
@@ -282,7 +286,9 @@ void measure_frames(FrameSource& source, unsigned threads, Progress& progress,
       try {
         throw_if_interrupted();
         auto start = Clock::now();
-        records[index].statistics = measure_frame(source.read_frame(index));
+        Frame frame = source.read_frame(index);
+        records[index].statistics = measure_frame(frame);
+        recycle_frame_pixels(frame.pixels);
         own_seconds += seconds_since(start);
       } catch (...) {
         std::lock_guard lock(mutex);

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <span>
 #include <string>
+#include <utility>
 #include <variant>
 #include <vector>
 
@@ -21,6 +22,12 @@ class PlanarImage {
         height_(height),
         channels_(channels),
         samples_(static_cast<std::size_t>(width) * height * channels, fill) {}
+  // Adopts `storage` as the samples: samples it already holds keep their values (unspecified for
+  // the caller, who overwrites them), so reused storage is not filled again.
+  PlanarImage(int width, int height, int channels, std::vector<Sample>&& storage)
+      : width_(width), height_(height), channels_(channels), samples_(std::move(storage)) {
+    samples_.resize(static_cast<std::size_t>(width) * height * channels);
+  }
 
   int width() const { return width_; }
   int height() const { return height_; }

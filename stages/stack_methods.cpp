@@ -1,5 +1,5 @@
-// The table of stacking methods, and the single-pass ones: max, min, sum and the (weighted,
-// normalized) mean, in double precision.
+// The table of stacking methods, and the single-pass ones: max and min (in float, exact), sum and
+// the (weighted, normalized) mean (in double precision).
 #include "stages/stack_methods.hpp"
 
 #include <algorithm>
@@ -24,26 +24,45 @@ class AccumulatingMethod : public StackMethod {
   ImageD accumulator_;
 };
 
-class MaxMethod : public AccumulatingMethod {
- public:
-  void add(const ImageF& frame, const FrameInfo&) override {
-    auto& maximum = accumulator_for(frame, -std::numeric_limits<double>::infinity()).samples();
-    const auto& values = frame.samples();
-    for (std::size_t i = 0; i < values.size(); ++i)
-      maximum[i] = std::max(maximum[i], static_cast<double>(values[i]));
+// Max and min keep float accumulators: the extreme of float values is one of them, so the result
+// is the same as in double, with half the memory and memory traffic.
+class ExtremeMethod : public StackMethod {
+ protected:
+  std::vector<float>& extremes_for(const ImageF& frame, float initial) {
+    if (extremes_.empty()) extremes_ = ImageF(frame.width(), frame.height(), frame.channels(), initial);
+    return extremes_.samples();
   }
-  ImageD result() override { return std::move(accumulator_); }
+  ImageD take_result() {
+    ImageD result(extremes_.width(), extremes_.height(), extremes_.channels());
+    std::copy(extremes_.samples().begin(), extremes_.samples().end(), result.samples().begin());
+    extremes_ = ImageF();
+    return result;
+  }
+  ImageF extremes_;
 };
 
-class MinMethod : public AccumulatingMethod {
+// std::max(extreme, value) keeps the extreme when value is NaN (an undefined FITS pixel), and the
+// loops compile to packed max/min instructions.
+class MaxMethod : public ExtremeMethod {
  public:
   void add(const ImageF& frame, const FrameInfo&) override {
-    auto& minimum = accumulator_for(frame, std::numeric_limits<double>::infinity()).samples();
-    const auto& values = frame.samples();
-    for (std::size_t i = 0; i < values.size(); ++i)
-      minimum[i] = std::min(minimum[i], static_cast<double>(values[i]));
+    float* maximum = extremes_for(frame, -std::numeric_limits<float>::infinity()).data();
+    const float* values = frame.samples().data();
+    const std::size_t count = frame.samples().size();
+    for (std::size_t i = 0; i < count; ++i) maximum[i] = std::max(maximum[i], values[i]);
   }
-  ImageD result() override { return std::move(accumulator_); }
+  ImageD result() override { return take_result(); }
+};
+
+class MinMethod : public ExtremeMethod {
+ public:
+  void add(const ImageF& frame, const FrameInfo&) override {
+    float* minimum = extremes_for(frame, std::numeric_limits<float>::infinity()).data();
+    const float* values = frame.samples().data();
+    const std::size_t count = frame.samples().size();
+    for (std::size_t i = 0; i < count; ++i) minimum[i] = std::min(minimum[i], values[i]);
+  }
+  ImageD result() override { return take_result(); }
 };
 
 class SumMethod : public AccumulatingMethod {

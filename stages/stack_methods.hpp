@@ -1,7 +1,7 @@
 // Stacking methods behind one interface, and the one table of them. Single-pass methods (max, min,
-// sum, mean) keep double accumulators and see each frame once; the others (median and the means
-// with rejection) need every value of a pixel, so they spill frames to a scratch cache and stack
-// it in blocks of rows sized to a memory limit (block_stack.hpp).
+// sum, mean) keep accumulators (float for max and min, double for sum and mean) and see each frame
+// once; the others (median and the means with rejection) need every value of a pixel, so they spill
+// frames to a scratch cache and stack it in blocks of rows sized to a memory limit (block_stack.hpp).
 #pragma once
 
 #include <cstdint>

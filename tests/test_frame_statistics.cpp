@@ -3,6 +3,7 @@
 #define BOOST_TEST_DYN_LINK
 #include <algorithm>
 #include <boost/test/unit_test.hpp>
+#include <cmath>
 #include <fstream>
 #include <random>
 
@@ -50,6 +51,41 @@ BOOST_AUTO_TEST_CASE(only_every_fourth_row_feeds_the_median_but_all_feed_the_mea
   FrameStatistics statistics = measure_frame(frame_of_codes(codes, 3, 65535));
   BOOST_TEST(statistics.background[0] == 100.0 / 65535, boost::test_tools::tolerance(1e-12));
   BOOST_TEST(statistics.mean[0] == 160.0 / 65535, boost::test_tools::tolerance(1e-12));
+}
+
+BOOST_AUTO_TEST_CASE(codes_counted_per_code_bin_exactly_as_the_formula_for_every_value) {
+  // Integer codes are counted per code and binned afterwards; anything else (a fraction, NaN, out of
+  // range) goes through the formula. The reference bins every measured value with the formula:
+  // clamp(round(value / white * 65535), 0, 65535), lower median, MAD of the bins.
+  for (double white : {255.0, 65535.0, 1000.0}) {
+    std::mt19937 generator(7);
+    std::uniform_int_distribution<int> code(0, static_cast<int>(white));
+    const int width = 23, height = 9;
+    std::vector<float> values(static_cast<std::size_t>(width) * height);
+    for (auto& value : values) value = static_cast<float>(code(generator));
+    values[1] = 12.5f;
+    values[2] = NAN;
+    values[3] = -4.0f;
+    values[4] = static_cast<float>(white) + 3.0f;
+    values[5] = static_cast<float>(white) * 0.75f + 0.25f;
+    std::vector<long> bins;
+    for (int row = 0; row < height; row += 4)
+      for (int column = 0; column < width; ++column) {
+        const double value = values[static_cast<std::size_t>(row) * width + column];
+        if (std::isnan(value)) continue;
+        bins.push_back(static_cast<long>(std::clamp(std::round(value / white * 65535), 0.0, 65535.0)));
+      }
+    std::sort(bins.begin(), bins.end());
+    const long median = bins[(bins.size() - 1) / 2];
+    std::vector<long> deviations;
+    for (long bin : bins) deviations.push_back(std::labs(bin - median));
+    std::sort(deviations.begin(), deviations.end());
+    const long mad = deviations[(deviations.size() - 1) / 2];
+
+    FrameStatistics statistics = measure_frame(frame_of_codes(values, width, white));
+    BOOST_TEST(statistics.background[0] == static_cast<double>(median) / 65535);
+    BOOST_TEST(statistics.noise[0] == 1.4826 * static_cast<double>(mad) / 65535);
+  }
 }
 
 BOOST_AUTO_TEST_CASE(screening_leaves_out_bright_and_noisy_frames_only) {

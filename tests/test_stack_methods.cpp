@@ -242,6 +242,22 @@ BOOST_AUTO_TEST_CASE(too_small_a_memory_limit_is_a_config_error_before_caching) 
   BOOST_CHECK_THROW(stack->add(frame_of(std::vector<float>(100, 1.0f), 10, 10, 1)), ConfigError);
 }
 
+BOOST_AUTO_TEST_CASE(max_and_min_keep_float_accumulators_yet_equal_a_double_reference) {
+  // The reference folds every frame into doubles with std::max / std::min, the way the methods did
+  // before they kept float accumulators; NaN values are skipped by both.
+  const auto frames = noisy_frames(6, 7, 5, 3, 11);
+  for (const std::string method : {"max", "min"}) {
+    ImageD reference(7, 5, 3, method == "max" ? -INFINITY : INFINITY);
+    for (const auto& frame : frames)
+      for (std::size_t i = 0; i < frame.samples().size(); ++i) {
+        const double value = frame.samples()[i];
+        auto& extreme = reference.samples()[i];
+        extreme = method == "max" ? std::max(extreme, value) : std::min(extreme, value);
+      }
+    BOOST_TEST(same_bits(stack_with(method, frames), reference), method);
+  }
+}
+
 BOOST_AUTO_TEST_CASE(min_max_needs_more_frames_than_it_drops) {
   StackSettings settings;
   settings.rejection.min_max_count = 2;

@@ -46,6 +46,27 @@ BOOST_AUTO_TEST_CASE(linearize_srgb_maps_every_code_exactly) {
   BOOST_TEST(result.info.linearization == "srgb");
 }
 
+BOOST_AUTO_TEST_CASE(linearize_values_that_are_not_codes_use_the_formula_in_any_chunk) {
+  // The table is applied chunk by chunk (2048 values) after a check that the chunk holds codes only;
+  // a chunk with a fraction, a negative, an out-of-range value or NaN goes value by value.
+  auto linearize = build_stage<FrameTransform>("linearize", {{"transfer", std::string("srgb")}});
+  std::vector<float> values(5000);
+  for (std::size_t i = 0; i < values.size(); ++i) values[i] = static_cast<float>((i * 37) % 256);
+  values[100] = -1.0f;
+  values[2100] = 300.0f;
+  values[3000] = 12.5f;
+  values[4500] = NAN;
+  Frame result = linearize->transform(jpeg_like_frame(values));
+  for (std::size_t i = 0; i < values.size(); ++i) {
+    const float expected = static_cast<float>(srgb_to_linear(values[i] / 255.0));
+    if (std::isnan(values[i])) {
+      BOOST_TEST(std::isnan(result.pixels.samples()[i]));
+    } else {
+      BOOST_TEST(result.pixels.samples()[i] == expected, "sample " << i);
+    }
+  }
+}
+
 BOOST_AUTO_TEST_CASE(linearize_auto_follows_the_file_encoding) {
   auto linearize = build_stage<FrameTransform>("linearize", {});
   BOOST_TEST(linearize->transform(jpeg_like_frame({128})).pixels.samples()[0] ==
