@@ -7,24 +7,6 @@
 
 namespace nightstack {
 
-void save_image(StateWriter& writer, const ImageD& image) {
-  writer.unsigned_integer(static_cast<std::uint64_t>(image.width()));
-  writer.unsigned_integer(static_cast<std::uint64_t>(image.height()));
-  writer.unsigned_integer(static_cast<std::uint64_t>(image.channels()));
-  writer.numbers(image.samples());
-}
-
-ImageD load_image(StateReader& reader) {
-  const std::uint64_t width = reader.unsigned_integer(), height = reader.unsigned_integer(),
-                      channels = reader.unsigned_integer();
-  const std::uint64_t samples = reader.count(sizeof(double));
-  if (width > (1u << 30) || height > (1u << 30) || channels > 16 || width * height * channels != samples)
-    reader.fail("holds an image of inconsistent size");
-  ImageD image(static_cast<int>(width), static_cast<int>(height), static_cast<int>(channels));
-  reader.numbers_into(image.samples());
-  return image;
-}
-
 void save_optional(StateWriter& writer, const std::optional<double>& value) {
   writer.unsigned_integer(value.has_value());
   writer.number(value.value_or(0.0));

@@ -5,9 +5,11 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <filesystem>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 
 #include "pipeline/frame.hpp"
@@ -18,8 +20,26 @@
 
 namespace nightstack {
 
-void save_image(StateWriter& writer, const ImageD& image);
-ImageD load_image(StateReader& reader);
+// Accumulator images of either precision (max and min keep float, the sums double).
+template <class Sample>
+void save_image(StateWriter& writer, const PlanarImage<Sample>& image) {
+  writer.unsigned_integer(static_cast<std::uint64_t>(image.width()));
+  writer.unsigned_integer(static_cast<std::uint64_t>(image.height()));
+  writer.unsigned_integer(static_cast<std::uint64_t>(image.channels()));
+  writer.array(std::span<const Sample>(image.samples()));
+}
+
+template <class Sample>
+PlanarImage<Sample> load_image(StateReader& reader) {
+  const std::uint64_t width = reader.unsigned_integer(), height = reader.unsigned_integer(),
+                      channels = reader.unsigned_integer();
+  const std::uint64_t samples = reader.count(sizeof(Sample));
+  if (width > (1u << 30) || height > (1u << 30) || channels > 16 || width * height * channels != samples)
+    reader.fail("holds an image of inconsistent size");
+  PlanarImage<Sample> image(static_cast<int>(width), static_cast<int>(height), static_cast<int>(channels));
+  reader.array_into(std::span<Sample>(image.samples()));
+  return image;
+}
 void save_frame_info(StateWriter& writer, const FrameInfo& info);
 FrameInfo load_frame_info(StateReader& reader);
 void save_optional(StateWriter& writer, const std::optional<double>& value);

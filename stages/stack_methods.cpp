@@ -20,7 +20,7 @@ class AccumulatingMethod : public StackMethod {
     return accumulator_;
   }
   void save_state(StateWriter& writer) const override { save_image(writer, accumulator_); }
-  void load_state(StateReader& reader) override { accumulator_ = load_image(reader); }
+  void load_state(StateReader& reader) override { accumulator_ = load_image<double>(reader); }
   ImageD accumulator_;
 };
 
@@ -38,6 +38,8 @@ class ExtremeMethod : public StackMethod {
     extremes_ = ImageF();
     return result;
   }
+  void save_state(StateWriter& writer) const override { save_image(writer, extremes_); }
+  void load_state(StateReader& reader) override { extremes_ = load_image<float>(reader); }
   ImageF extremes_;
 };
 
