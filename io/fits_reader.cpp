@@ -10,7 +10,6 @@
 #include <limits>
 #include <optional>
 #include <string>
-#include <system_error>
 
 #include "io/fits_file.hpp"
 #include "io/input_bytes.hpp"
@@ -81,7 +80,8 @@ int channel_count(const std::filesystem::path& path, const ImageShape& shape) {
                              "(colour planes)");
 }
 
-void check_sizes(const std::filesystem::path& path, fitsfile* file, const ImageShape& shape, int channels) {
+void check_sizes(const std::filesystem::path& path, fitsfile* file, const ImageShape& shape, int channels,
+                 std::uint64_t file_size) {
   const LONGLONG width = shape.axes[0];
   const LONGLONG height = shape.axes[1];
   if (width <= 0 || height <= 0 || width > std::numeric_limits<int>::max() ||
@@ -103,9 +103,6 @@ void check_sizes(const std::filesystem::path& path, fitsfile* file, const ImageS
   const auto data_bytes = static_cast<std::uint64_t>(width) * static_cast<std::uint64_t>(height) *
                           static_cast<std::uint64_t>(channels) *
                           static_cast<std::uint64_t>(std::abs(shape.bitpix) / 8);
-  std::error_code error;
-  const auto file_size = std::filesystem::file_size(path, error);
-  if (error) throw InputError(path, "cannot determine the file size: " + error.message());
   if (static_cast<std::uint64_t>(data_start) + data_bytes > file_size) {
     throw InputError(path, "the header (" + describe_axes(shape) +
                                ", BITPIX = " + std::to_string(shape.bitpix) + ") claims " +
@@ -260,8 +257,13 @@ Frame FitsReader::read(const std::filesystem::path& path) {
   // CFITSIO opens every file twice (once to look for compression), and each input should be read
   // once. The memory variant also takes no "[1]" or "!" syntax from the name.
   read_whole_file(path, file_bytes_);
-  void* memory = file_bytes_.data();
-  std::size_t size = file_bytes_.size();
+  return decode(path, file_bytes_);
+}
+
+Frame FitsReader::decode(const std::filesystem::path& path, std::span<const unsigned char> bytes) {
+  // READONLY: CFITSIO never writes through the pointer nor reallocates the buffer.
+  void* memory = const_cast<unsigned char*>(bytes.data());
+  std::size_t size = bytes.size();
   FitsFile file;
   int status = 0;
   if (fits_open_memfile(file.receive(), path.c_str(), READONLY, &memory, &size, 0, nullptr, &status) != 0) {
@@ -270,7 +272,7 @@ Frame FitsReader::read(const std::filesystem::path& path) {
   const ImageShape shape = move_to_first_image(path, file.get());
   const int channels = channel_count(path, shape);
   const double white_level = white_level_for(path, file.get(), shape.bitpix);
-  check_sizes(path, file.get(), shape, channels);
+  check_sizes(path, file.get(), shape, channels, bytes.size());
 
   Frame frame;
   frame.info.path = path;

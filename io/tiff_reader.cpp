@@ -326,6 +326,16 @@ Frame TiffReader::read(const std::filesystem::path& path) {
   if (error) throw InputError(path, "cannot read the file: " + error.message());
 
   TiffFile file(path, "r");  // "r" opens the file read-only
+  return read_opened(path, file, file_size);
+}
+
+Frame TiffReader::decode(const std::filesystem::path& name, std::span<const unsigned char> bytes) {
+  TiffFile file(name, bytes);
+  return read_opened(name, file, bytes.size());
+}
+
+Frame TiffReader::read_opened(const std::filesystem::path& path, const TiffFile& file,
+                              std::uint64_t file_size) {
   const TiffReadFailure failure(path, file);
   if (file.get() == nullptr) failure.fail("not a readable TIFF: " + file.error());
   TIFF* tiff = file.get();
