@@ -3,6 +3,8 @@
 #include "io/formats.hpp"
 
 #include <algorithm>
+#include <array>
+#include <cctype>
 #include <string_view>
 
 #include "io/fits_reader.hpp"
@@ -11,6 +13,7 @@
 #include "io/png_reader.hpp"
 #include "io/raw_reader.hpp"
 #include "io/tiff_reader.hpp"
+#include "pipeline/errors.hpp"
 
 namespace nightstack {
 
@@ -94,8 +97,26 @@ const std::vector<InputFormat>& input_formats() {
   return formats;
 }
 
+bool named_like_image(const std::filesystem::path& path) {
+  static const std::array<std::string_view, 30> extensions = {
+      "jpg", "jpeg", "jpe", "fits", "fit", "fts", "tif", "tiff", "png", "dng",
+      "cr2", "cr3",  "crw", "nef",  "nrw", "arw", "srf", "sr2",  "orf", "rw2",
+      "raf", "pef",  "rwl", "3fr",  "iiq", "erf", "mrw", "x3f",  "srw", "kdc"};
+  std::string extension = path.extension().string();
+  if (extension.size() < 2) return false;
+  extension.erase(0, 1);
+  std::transform(extension.begin(), extension.end(), extension.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return std::find(extensions.begin(), extensions.end(), extension) != extensions.end();
+}
+
 const InputFormat* identify_format(const std::filesystem::path& path) {
   const std::vector<unsigned char> head = read_file_head(path, format_head_size);
+  if (head.empty() && named_like_image(path)) {
+    throw InputError(path,
+                     "the file is empty (0 bytes), though named like an image; it was probably not copied "
+                     "completely: copy it again or remove it");
+  }
   for (const auto& format : input_formats()) {
     if (format.matches(head) && (format.confirm == nullptr || format.confirm(path))) return &format;
   }

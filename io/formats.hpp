@@ -31,7 +31,13 @@ const std::vector<InputFormat>& input_formats();
 
 // Reads the first bytes (up to 80) of the file and returns the first entry of input_formats() whose
 // `matches` (and `confirm`, if it has one) accepts it; nullptr when none does.
-// Throws InputError if the file cannot be opened (naming the OS reason) or is a directory.
+// Throws InputError if the file cannot be opened (naming the OS reason) or is a directory, and
+// for an empty file named like an image (an interrupted copy, not a file to pass over).
 const InputFormat* identify_format(const std::filesystem::path& path);
+
+// Whether the name ends in an extension of a format nightstack reads (.jpg, .fits, .tif, .png,
+// .dng, .cr2, ...; any case). Never used to choose a reader: only to tell a broken image (an empty
+// x.jpg, a directory named x.fits) from an unrelated file in a folder of frames.
+bool named_like_image(const std::filesystem::path& path);
 
 }  // namespace nightstack

@@ -69,6 +69,13 @@ class Ingest : public FrameSource {
         continue;
       }
       if (std::filesystem::is_directory(candidate, error)) {
+        // A directory named x.jpg is where a frame was expected (a pattern matched it): an error.
+        if (named_like_image(candidate)) {
+          throw InputError(candidate,
+                           "is a directory, though named like an image; give the frames inside it, or "
+                           "rename it so the pattern does not match it",
+                           std::nullopt, id());
+        }
         skip(candidate, "it is a directory, not an image");
         continue;
       }
