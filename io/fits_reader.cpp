@@ -22,6 +22,7 @@ namespace nightstack {
 namespace {
 
 constexpr int maximum_axes = 9;
+constexpr std::size_t fits_record_size = 2880;
 constexpr std::uint64_t maximum_samples = std::uint64_t{1} << 31;
 
 struct ImageShape {
@@ -257,13 +258,22 @@ Frame FitsReader::read(const std::filesystem::path& path) {
   // CFITSIO opens every file twice (once to look for compression), and each input should be read
   // once. The memory variant also takes no "[1]" or "!" syntax from the name.
   read_whole_file(path, file_bytes_);
-  return decode(path, file_bytes_);
+  return decode_file_bytes(path);
 }
 
-Frame FitsReader::decode(const std::filesystem::path& path, std::span<const unsigned char> bytes) {
-  // READONLY: CFITSIO never writes through the pointer nor reallocates the buffer.
-  void* memory = const_cast<unsigned char*>(bytes.data());
-  std::size_t size = bytes.size();
+Frame FitsReader::decode(const std::filesystem::path& name, std::span<const unsigned char> bytes) {
+  file_bytes_.assign(bytes.begin(), bytes.end());
+  return decode_file_bytes(name);
+}
+
+Frame FitsReader::decode_file_bytes(const std::filesystem::path& path) {
+  // CFITSIO reads memory files in whole 2880-byte records and, for a file whose size is not a
+  // multiple of 2880 (a truncated one), read past the end of the buffer (found by fuzz_fits). The
+  // buffer is padded with zeros to whole records; the checks below use the true size.
+  const std::size_t file_size = file_bytes_.size();
+  file_bytes_.resize((file_size + fits_record_size - 1) / fits_record_size * fits_record_size, 0);
+  void* memory = file_bytes_.data();
+  std::size_t size = file_bytes_.size();
   FitsFile file;
   int status = 0;
   if (fits_open_memfile(file.receive(), path.c_str(), READONLY, &memory, &size, 0, nullptr, &status) != 0) {
@@ -272,7 +282,7 @@ Frame FitsReader::decode(const std::filesystem::path& path, std::span<const unsi
   const ImageShape shape = move_to_first_image(path, file.get());
   const int channels = channel_count(path, shape);
   const double white_level = white_level_for(path, file.get(), shape.bitpix);
-  check_sizes(path, file.get(), shape, channels, bytes.size());
+  check_sizes(path, file.get(), shape, channels, file_size);
 
   Frame frame;
   frame.info.path = path;

@@ -19,6 +19,9 @@ class FitsReader : public ImageReader {
   FrameInfo read_info(const std::filesystem::path& path) override;
 
  private:
+  // Decodes the file held in file_bytes_.
+  Frame decode_file_bytes(const std::filesystem::path& path);
+
   ReadOptions options_;
   std::vector<unsigned char> file_bytes_;  // the last file read, reused from frame to frame
 };

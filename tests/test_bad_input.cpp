@@ -311,4 +311,84 @@ BOOST_AUTO_TEST_CASE(frames_of_different_sizes_are_refused_naming_both) {
   BOOST_TEST(contains(err, "frame 1"), err);
 }
 
+// Found by fuzz_fits: CFITSIO reads memory files in whole 2880-byte records and read past the end of
+// a file whose last record is not padded out (ASan: heap-buffer-overflow in mem_read). Such files
+// are complete as far as their data goes, so they are read, exactly.
+BOOST_AUTO_TEST_CASE(a_fits_file_without_its_final_padding_is_read_exactly) {
+  TemporaryDirectory directory;
+  ImageD image(6, 4, 1);
+  for (int row = 0; row < 4; ++row) {
+    for (int column = 0; column < 6; ++column) image.at(0, row, column) = row * 10 + column;
+  }
+  const auto padded = directory.path() / "padded.fits";
+  nightstack::testing::write_reference_fits(padded, image, -32);
+  const std::string bytes = read_bytes(padded);
+  BOOST_REQUIRE(bytes.size() == 2 * 2880);  // one header record, one data record
+  const auto unpadded = write_bytes(directory.path() / "unpadded.fits", bytes.substr(0, 2880 + 6 * 4 * 4));
+  const Frame frame = FitsReader().read(unpadded);
+  for (int row = 0; row < 4; ++row) {
+    for (int column = 0; column < 6; ++column) {
+      BOOST_TEST(frame.pixels.at(0, row, column) == row * 10 + column);
+    }
+  }
+  // One byte short of the data is refused, naming the file.
+  const auto short_data = write_bytes(directory.path() / "short.fits", bytes.substr(0, 2880 + 6 * 4 * 4 - 1));
+  const std::string message = input_error([&] { FitsReader().read(short_data); }, short_data);
+  BOOST_TEST(contains(message, "claims 96 bytes of data but the file holds only 2975 bytes"), message);
+}
+
+// Every input a fuzz target ever reported, kept in tests/fixtures/fuzz/TARGET/: each reader must give
+// a frame or an InputError naming the file.
+BOOST_AUTO_TEST_CASE(every_fuzz_finding_gives_a_frame_or_an_input_error) {
+  const std::vector<std::pair<std::string, ReaderFactory>> readers = {
+      {"jpeg", [] { return std::make_unique<JpegReader>(); }},
+      {"fits", [] { return std::make_unique<FitsReader>(); }},
+      {"tiff", [] { return std::make_unique<TiffReader>(); }},
+      {"png", [] { return std::make_unique<PngReader>(); }},
+      {"raw", [] { return std::make_unique<RawReader>(); }},
+  };
+  int files = 0;
+  for (const auto& [target, make_reader] : readers) {
+    const auto folder = fixtures / "fuzz" / target;
+    if (!fs::is_directory(folder)) continue;
+    for (const auto& entry : fs::directory_iterator(folder)) {
+      BOOST_TEST_CONTEXT(entry.path()) {
+        ++files;
+        try {
+          const Frame frame = make_reader()->read(entry.path());
+          BOOST_TEST(frame.pixels.width() > 0);
+        } catch (const InputError& error) {
+          BOOST_TEST(error.path() == entry.path());
+        }
+      }
+    }
+  }
+  BOOST_TEST(files > 0);
+  // The FITS one holds a complete 10 x 8 x 3 image.
+  const Frame frame = FitsReader().read(fixtures / "fuzz" / "fits" / "unpadded-last-record.fits");
+  BOOST_TEST(frame.pixels.width() == 10);
+  BOOST_TEST(frame.pixels.height() == 8);
+  BOOST_TEST(frame.pixels.channels() == 3);
+}
+
+// Found by fuzz_config: yaml-cpp 0.7's LoadAll never returned on these (7 bytes suffice), allocating
+// until the machine ran out of memory. Run in a child with a memory cap and a time limit, so a
+// regression fails the test instead of the machine.
+BOOST_AUTO_TEST_CASE(configs_that_sent_yaml_cpp_into_an_endless_loop_are_config_errors) {
+#if defined(__SANITIZE_ADDRESS__)
+  const std::string limit = "export ASAN_OPTIONS=hard_rss_limit_mb=1024; ";
+#else
+  const std::string limit = "ulimit -v 2097152; ";
+#endif
+  for (const auto& entry : fs::directory_iterator(fixtures / "fuzz" / "config")) {
+    BOOST_TEST_CONTEXT(entry.path()) {
+      const auto result =
+          nightstack::testing::run_command({"sh", "-c", limit + "exec timeout 30 \"$0\" validate \"$1\"",
+                                            NIGHTSTACK_BINARY, entry.path().string()});
+      BOOST_TEST(result.exit_code == 3, result.err);
+      BOOST_TEST(contains(result.err, "error: " + entry.path().string() + ":"), result.err);
+    }
+  }
+}
+
 BOOST_AUTO_TEST_SUITE_END()
