@@ -92,18 +92,29 @@ void check_sizes(const std::filesystem::path& path, fitsfile* file, const ImageS
                                ", which is empty or larger than nightstack reads (" +
                                std::to_string(maximum_samples) + " samples); the header is corrupt");
   }
+  const auto data_bytes = static_cast<std::uint64_t>(width) * static_cast<std::uint64_t>(height) *
+                          static_cast<std::uint64_t>(channels) *
+                          static_cast<std::uint64_t>(std::abs(shape.bitpix) / 8);
   int status = 0;
-  // Tile-compressed images keep their pixels in a table CFITSIO checks itself while reading.
-  if (fits_is_compressed_image(file, &status)) return;
+  // Tile-compressed images keep their pixels in a table CFITSIO checks itself while reading; the
+  // frame is allocated first, though, so the claim must at least be possible for a file this size:
+  // 32768 decoded bytes per stored byte at most (GZIP's own limit is 1032; only a nearly constant
+  // image could beat this bound with RICE or HCOMPRESS).
+  if (fits_is_compressed_image(file, &status)) {
+    constexpr std::uint64_t maximum_expansion = 32768;
+    if (data_bytes > file_size * maximum_expansion) {
+      throw InputError(path, "the compressed image's header (" + describe_axes(shape) +
+                                 ") claims more pixels than a file of " + std::to_string(file_size) +
+                                 " bytes can hold; the file is truncated or corrupt");
+    }
+    return;
+  }
   LONGLONG header_start = 0;
   LONGLONG data_start = 0;
   LONGLONG data_end = 0;
   if (fits_get_hduaddrll(file, &header_start, &data_start, &data_end, &status) != 0) {
     fail(path, "cannot locate the image data", status);
   }
-  const auto data_bytes = static_cast<std::uint64_t>(width) * static_cast<std::uint64_t>(height) *
-                          static_cast<std::uint64_t>(channels) *
-                          static_cast<std::uint64_t>(std::abs(shape.bitpix) / 8);
   if (static_cast<std::uint64_t>(data_start) + data_bytes > file_size) {
     throw InputError(path, "the header (" + describe_axes(shape) +
                                ", BITPIX = " + std::to_string(shape.bitpix) + ") claims " +

@@ -195,12 +195,37 @@ Layout read_layout(const TiffReadFailure& failure, TIFF* tiff) {
   return layout;
 }
 
+// How many decoded bytes one stored byte can become, at most, under each compression: PackBits
+// 128 from 2; Deflate 1032 (zlib's documented limit); LZW about 2730 (a 12-bit code for a string of
+// up to 4096 bytes); JPEG 512 (a bit per 8x8 block). Schemes without a small bound (ZSTD, LZMA,
+// ...) get 32768 (a ZSTD run-length block). Uncompressed data must be all there.
+std::uint64_t maximum_expansion(std::uint16_t compression) {
+  switch (compression) {
+    case COMPRESSION_NONE:
+      return 1;
+    case COMPRESSION_PACKBITS:
+      return 64;
+    case COMPRESSION_ADOBE_DEFLATE:
+    case COMPRESSION_DEFLATE:
+      return 1032;
+    case COMPRESSION_LZW:
+      return 2731;
+    case COMPRESSION_JPEG:
+    case COMPRESSION_OJPEG:
+      return 512;
+    default:
+      return 32768;
+  }
+}
+
 // Every strip or tile must lie inside the file, so a lying header cannot make libtiff allocate and
-// read far beyond it.
+// read far beyond it; and all of them together must be able to hold the image the header claims,
+// so a small file cannot make the reader allocate gigabytes for pixels it does not have.
 void check_data_locations(const TiffReadFailure& failure, TIFF* tiff, const Layout& layout,
                           std::uint64_t file_size) {
   const char* kind = layout.tiled ? "tile" : "strip";
   const std::uint32_t count = layout.tiled ? TIFFNumberOfTiles(tiff) : TIFFNumberOfStrips(tiff);
+  std::uint64_t stored_bytes = 0;
   for (std::uint32_t index = 0; index < count; ++index) {
     const std::uint64_t offset = TIFFGetStrileOffset(tiff, index);
     const std::uint64_t bytes = TIFFGetStrileByteCount(tiff, index);
@@ -214,6 +239,19 @@ void check_data_locations(const TiffReadFailure& failure, TIFF* tiff, const Layo
                    ", beyond the end of the file (" + std::to_string(file_size) +
                    " bytes); the file is truncated or corrupt");
     }
+    stored_bytes += bytes;
+  }
+  std::uint16_t compression = COMPRESSION_NONE;
+  TIFFGetFieldDefaulted(tiff, TIFFTAG_COMPRESSION, &compression);
+  // Extra samples (alpha) are stored too, but need not be: count the colours alone.
+  const std::uint64_t decoded_bytes =
+      std::uint64_t{layout.width} * layout.height * layout.colours * layout.bytes_per_sample();
+  if (decoded_bytes > stored_bytes * maximum_expansion(compression)) {
+    failure.fail("the TIFF header claims " + std::to_string(layout.width) + " x " +
+                 std::to_string(layout.height) + " pixels, but its " + std::to_string(count) + " " + kind +
+                 (count == 1 ? " holds" : "s hold") + " only " + std::to_string(stored_bytes) +
+                 " bytes, too few for that even compressed (compression " + std::to_string(compression) +
+                 "); the file is truncated or corrupt");
   }
 }
 

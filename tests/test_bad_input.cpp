@@ -3,6 +3,8 @@
 // crash or a giant allocation. Files the fuzzers found are kept in tests/fixtures/.
 #include <boost/test/unit_test.hpp>
 
+#include <fitsio.h>
+
 #include <array>
 #include <cstdint>
 #include <filesystem>
@@ -218,6 +220,33 @@ BOOST_AUTO_TEST_CASE(a_fits_with_absurd_axis_lengths_is_refused) {
   }
 }
 
+// A tile-compressed FITS (RICE) whose ZNAXIS1 claims 10^8 columns: 1.6 GB of frame from a
+// 9 KB file, refused before the frame is allocated.
+BOOST_AUTO_TEST_CASE(a_compressed_fits_claiming_more_than_its_size_allows_is_refused) {
+  TemporaryDirectory directory;
+  const auto compressed = directory.path() / "compressed.fits";
+  fitsfile* file = nullptr;
+  int status = 0;
+  long axes[2] = {6, 4};
+  std::vector<float> values(24, 100.0F);
+  fits_create_file(&file, compressed.c_str(), &status);
+  fits_set_compression_type(file, RICE_1, &status);
+  fits_create_img(file, FLOAT_IMG, 2, axes, &status);
+  fits_write_img(file, TFLOAT, 1, 24, values.data(), &status);
+  fits_close_file(file, &status);
+  BOOST_REQUIRE(status == 0);
+  BOOST_TEST(FitsReader().read(compressed).pixels.at(0, 3, 5) == 100.0F);
+
+  std::string bytes = read_bytes(compressed);
+  const auto card = bytes.find("ZNAXIS1 = ");
+  BOOST_REQUIRE(card != std::string::npos);
+  bytes.replace(card + 10, 20, "           100000000");
+  const auto huge = write_bytes(directory.path() / "huge.fits", bytes);
+  const std::string message = input_error([&] { FitsReader().read(huge); }, huge);
+  BOOST_TEST(contains(message, "claims more pixels than a file of"), message);
+  binary_error({huge.string()}, directory.path(), huge);
+}
+
 BOOST_AUTO_TEST_CASE(a_tiff_whose_strip_sizes_lie_is_refused) {
   TemporaryDirectory directory;
   const auto honest = write_bytes(directory.path() / "honest.tif", tiff_bytes({}));
@@ -238,6 +267,14 @@ BOOST_AUTO_TEST_CASE(a_tiff_whose_strip_sizes_lie_is_refused) {
   const std::string short_message = input_error([&] { TiffReader().read(too_short); }, too_short);
   BOOST_TEST(contains(short_message, "cannot decode TIFF strip 0"), short_message);
   binary_error({too_short.string()}, directory.path(), too_short);
+
+  // Claims so few bytes that no PackBits data (at most 128 bytes from 2) could hold the pixels:
+  // refused before the frame is allocated, so a small file cannot claim gigabytes of pixels.
+  const auto far_too_short =
+      write_bytes(directory.path() / "far-too-short.tif", tiff_bytes({.strip_byte_count = 1}));
+  const std::string far_message = input_error([&] { TiffReader().read(far_too_short); }, far_too_short);
+  BOOST_TEST(contains(far_message, "16 x 8 pixels, but its 1 strip holds only 1 bytes, too few"),
+             far_message);
 }
 
 BOOST_AUTO_TEST_CASE(raw_files_libraw_cannot_identify_are_refused) {
