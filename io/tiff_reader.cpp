@@ -243,15 +243,17 @@ void check_data_locations(const TiffReadFailure& failure, TIFF* tiff, const Layo
   }
   std::uint16_t compression = COMPRESSION_NONE;
   TIFFGetFieldDefaulted(tiff, TIFFTAG_COMPRESSION, &compression);
-  // Extra samples (alpha) are stored too, but need not be: count the colours alone.
+  // Extra samples (alpha, or 65535 claimed ones, found by fuzz_tiff) are decoded with the colours
+  // and sized the strip buffer, so they count: every sample the header claims must be stored.
   const std::uint64_t decoded_bytes =
-      std::uint64_t{layout.width} * layout.height * layout.colours * layout.bytes_per_sample();
+      std::uint64_t{layout.width} * layout.height * layout.samples_per_pixel * layout.bytes_per_sample();
   if (decoded_bytes > stored_bytes * maximum_expansion(compression)) {
     failure.fail("the TIFF header claims " + std::to_string(layout.width) + " x " +
-                 std::to_string(layout.height) + " pixels, but its " + std::to_string(count) + " " + kind +
-                 (count == 1 ? " holds" : "s hold") + " only " + std::to_string(stored_bytes) +
-                 " bytes, too few for that even compressed (compression " + std::to_string(compression) +
-                 "); the file is truncated or corrupt");
+                 std::to_string(layout.height) + " pixels of " + std::to_string(layout.samples_per_pixel) +
+                 (layout.samples_per_pixel == 1 ? " sample" : " samples") + ", but its " +
+                 std::to_string(count) + " " + kind + (count == 1 ? " holds" : "s hold") + " only " +
+                 std::to_string(stored_bytes) + " bytes, too few for that even compressed (compression " +
+                 std::to_string(compression) + "); the file is truncated or corrupt");
   }
 }
 

@@ -273,7 +273,7 @@ BOOST_AUTO_TEST_CASE(a_tiff_whose_strip_sizes_lie_is_refused) {
   const auto far_too_short =
       write_bytes(directory.path() / "far-too-short.tif", tiff_bytes({.strip_byte_count = 1}));
   const std::string far_message = input_error([&] { TiffReader().read(far_too_short); }, far_too_short);
-  BOOST_TEST(contains(far_message, "16 x 8 pixels, but its 1 strip holds only 1 bytes, too few"),
+  BOOST_TEST(contains(far_message, "16 x 8 pixels of 1 sample, but its 1 strip holds only 1 bytes, too few"),
              far_message);
 }
 
@@ -401,6 +401,12 @@ BOOST_AUTO_TEST_CASE(every_fuzz_finding_gives_a_frame_or_an_input_error) {
     }
   }
   BOOST_TEST(files > 0);
+  // The TIFF one claims 64268 pixels of 26727 samples in 279 bytes of LZW: a 3.4 GB strip buffer
+  // was allocated before libtiff found the data missing.
+  const auto samples = fixtures / "fuzz" / "tiff" / "extra-samples-4gb-strip.tif";
+  const std::string message = input_error([&] { TiffReader().read(samples); }, samples);
+  BOOST_TEST(contains(message, "64268 x 1 pixels of 26727 samples, but its 1 strip holds only 279 bytes"),
+             message);
   // The FITS one holds a complete 10 x 8 x 3 image.
   const Frame frame = FitsReader().read(fixtures / "fuzz" / "fits" / "unpadded-last-record.fits");
   BOOST_TEST(frame.pixels.width() == 10);
