@@ -10,7 +10,6 @@
 #include <limits>
 #include <optional>
 #include <string>
-#include <system_error>
 
 #include "io/fits_file.hpp"
 #include "io/input_bytes.hpp"
@@ -24,6 +23,7 @@ namespace nightstack {
 namespace {
 
 constexpr int maximum_axes = 9;
+constexpr std::size_t fits_record_size = 2880;
 constexpr std::uint64_t maximum_samples = std::uint64_t{1} << 31;
 
 struct ImageShape {
@@ -82,7 +82,8 @@ int channel_count(const std::filesystem::path& path, const ImageShape& shape) {
                              "(colour planes)");
 }
 
-void check_sizes(const std::filesystem::path& path, fitsfile* file, const ImageShape& shape, int channels) {
+void check_sizes(const std::filesystem::path& path, fitsfile* file, const ImageShape& shape, int channels,
+                 std::uint64_t file_size) {
   const LONGLONG width = shape.axes[0];
   const LONGLONG height = shape.axes[1];
   if (width <= 0 || height <= 0 || width > std::numeric_limits<int>::max() ||
@@ -92,21 +93,29 @@ void check_sizes(const std::filesystem::path& path, fitsfile* file, const ImageS
                                ", which is empty or larger than nightstack reads (" +
                                std::to_string(maximum_samples) + " samples); the header is corrupt");
   }
+  const auto data_bytes = static_cast<std::uint64_t>(width) * static_cast<std::uint64_t>(height) *
+                          static_cast<std::uint64_t>(channels) *
+                          static_cast<std::uint64_t>(std::abs(shape.bitpix) / 8);
   int status = 0;
-  // Tile-compressed images keep their pixels in a table CFITSIO checks itself while reading.
-  if (fits_is_compressed_image(file, &status)) return;
+  // Tile-compressed images keep their pixels in a table CFITSIO checks itself while reading; the
+  // frame is allocated first, though, so the claim must at least be possible for a file this size:
+  // 32768 decoded bytes per stored byte at most (GZIP's own limit is 1032; only a nearly constant
+  // image could beat this bound with RICE or HCOMPRESS).
+  if (fits_is_compressed_image(file, &status)) {
+    constexpr std::uint64_t maximum_expansion = 32768;
+    if (data_bytes > file_size * maximum_expansion) {
+      throw InputError(path, "the compressed image's header (" + describe_axes(shape) +
+                                 ") claims more pixels than a file of " + std::to_string(file_size) +
+                                 " bytes can hold; the file is truncated or corrupt");
+    }
+    return;
+  }
   LONGLONG header_start = 0;
   LONGLONG data_start = 0;
   LONGLONG data_end = 0;
   if (fits_get_hduaddrll(file, &header_start, &data_start, &data_end, &status) != 0) {
     fail(path, "cannot locate the image data", status);
   }
-  const auto data_bytes = static_cast<std::uint64_t>(width) * static_cast<std::uint64_t>(height) *
-                          static_cast<std::uint64_t>(channels) *
-                          static_cast<std::uint64_t>(std::abs(shape.bitpix) / 8);
-  std::error_code error;
-  const auto file_size = std::filesystem::file_size(path, error);
-  if (error) throw InputError(path, "cannot determine the file size: " + error.message());
   if (static_cast<std::uint64_t>(data_start) + data_bytes > file_size) {
     throw InputError(path, "the header (" + describe_axes(shape) +
                                ", BITPIX = " + std::to_string(shape.bitpix) + ") claims " +
@@ -261,6 +270,20 @@ Frame FitsReader::read(const std::filesystem::path& path) {
   // CFITSIO opens every file twice (once to look for compression), and each input should be read
   // once. The memory variant also takes no "[1]" or "!" syntax from the name.
   read_whole_file(path, file_bytes_);
+  return decode_file_bytes(path);
+}
+
+Frame FitsReader::decode(const std::filesystem::path& name, std::span<const unsigned char> bytes) {
+  file_bytes_.assign(bytes.begin(), bytes.end());
+  return decode_file_bytes(name);
+}
+
+Frame FitsReader::decode_file_bytes(const std::filesystem::path& path) {
+  // CFITSIO reads memory files in whole 2880-byte records and, for a file whose size is not a
+  // multiple of 2880 (a truncated one), read past the end of the buffer (found by fuzz_fits). The
+  // buffer is padded with zeros to whole records; the checks below use the true size.
+  const std::size_t file_size = file_bytes_.size();
+  file_bytes_.resize((file_size + fits_record_size - 1) / fits_record_size * fits_record_size, 0);
   void* memory = file_bytes_.data();
   std::size_t size = file_bytes_.size();
   FitsFile file;
@@ -271,7 +294,7 @@ Frame FitsReader::read(const std::filesystem::path& path) {
   const ImageShape shape = move_to_first_image(path, file.get());
   const int channels = channel_count(path, shape);
   const double white_level = white_level_for(path, file.get(), shape.bitpix);
-  check_sizes(path, file.get(), shape, channels);
+  check_sizes(path, file.get(), shape, channels, file_size);
 
   Frame frame;
   frame.info.path = path;

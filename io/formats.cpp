@@ -12,6 +12,7 @@
 #include "io/png_reader.hpp"
 #include "io/raw_reader.hpp"
 #include "io/tiff_reader.hpp"
+#include "pipeline/errors.hpp"
 
 namespace nightstack {
 
@@ -97,6 +98,11 @@ const std::vector<InputFormat>& input_formats() {
 
 const InputFormat* identify_format(const std::filesystem::path& path) {
   const std::vector<unsigned char> head = read_file_head(path, format_head_size);
+  if (head.empty() && named_like_an_image(path)) {
+    throw InputError(path,
+                     "the file is empty (0 bytes), though named like an image; it was probably not copied "
+                     "completely: copy it again or remove it");
+  }
   for (const auto& format : input_formats()) {
     if (format.matches(head) && (format.confirm == nullptr || format.confirm(path))) return &format;
   }

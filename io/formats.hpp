@@ -31,7 +31,8 @@ const std::vector<InputFormat>& input_formats();
 
 // Reads the first bytes (up to 80) of the file and returns the first entry of input_formats() whose
 // `matches` (and `confirm`, if it has one) accepts it; nullptr when none does.
-// Throws InputError if the file cannot be opened (naming the OS reason) or is a directory.
+// Throws InputError if the file cannot be opened (naming the OS reason) or is a directory, and
+// for an empty file named like an image (an interrupted copy, not a file to pass over).
 const InputFormat* identify_format(const std::filesystem::path& path);
 
 // True when the name ends like an image file's (.jpg, .fits, .tif, .png, .cr2, .nef, ...; any

@@ -15,9 +15,15 @@ namespace nightstack {
 namespace {
 
 constexpr std::uint64_t maximum_samples = std::uint64_t{1} << 31;
+// Huffman coding spends at least one bit on every 8x8 block of every component (its DC code, also
+// in progressive files), so no Huffman JPEG holds more than 512 pixels per byte. Headers claiming
+// more are corrupt or hostile (a 200-byte file claiming 30000 x 30000 would cost 4.5 GB before
+// failing). Arithmetic-coded JPEG could in principle beat this on a blank image; it is refused too.
+constexpr std::uint64_t maximum_pixels_per_byte = 512;
 
 // Checks what TurboJPEG's header says before anything is allocated from it.
-void check_dimensions(const std::filesystem::path& path, int width, int height, int channels) {
+void check_dimensions(const std::filesystem::path& path, int width, int height, int channels,
+                      std::size_t file_bytes) {
   if (width <= 0 || height <= 0) {
     throw InputError(path, "the JPEG header claims an image of " + std::to_string(width) + " x " +
                                std::to_string(height) + " pixels; the file is corrupt");
@@ -28,6 +34,13 @@ void check_dimensions(const std::filesystem::path& path, int width, int height, 
     throw InputError(path, "the JPEG header claims " + std::to_string(width) + " x " +
                                std::to_string(height) + " pixels, more than nightstack reads (" +
                                std::to_string(maximum_samples) + " samples)");
+  }
+  const auto pixels = static_cast<std::uint64_t>(width) * static_cast<std::uint64_t>(height);
+  if (pixels > maximum_pixels_per_byte * file_bytes) {
+    throw InputError(path, "the JPEG header claims " + std::to_string(width) + " x " +
+                               std::to_string(height) + " pixels, more than a file of " +
+                               std::to_string(file_bytes) +
+                               " bytes can hold; the file is truncated or corrupt");
   }
 }
 
@@ -41,15 +54,19 @@ JpegReader::JpegReader() : decompressor_(tjInitDecompress()) {
 
 Frame JpegReader::read(const std::filesystem::path& path) {
   read_whole_file(path, compressed_);
-  if (compressed_.empty()) throw InputError(path, "the file is empty; it is not a JPEG image");
+  return decode(path, compressed_);
+}
+
+Frame JpegReader::decode(const std::filesystem::path& path, std::span<const unsigned char> bytes) {
+  if (bytes.empty()) throw InputError(path, "the file is empty; it is not a JPEG image");
 
   tjhandle handle = decompressor_.get();
   int width = 0;
   int height = 0;
   int subsampling = 0;
   int colorspace = 0;
-  if (tjDecompressHeader3(handle, compressed_.data(), compressed_.size(), &width, &height, &subsampling,
-                          &colorspace) != 0) {
+  if (tjDecompressHeader3(handle, bytes.data(), bytes.size(), &width, &height, &subsampling, &colorspace) !=
+      0) {
     throw InputError(path, "not a readable JPEG: " + turbojpeg_error_text(handle));
   }
   if (colorspace == TJCS_CMYK || colorspace == TJCS_YCCK) {
@@ -57,7 +74,7 @@ Frame JpegReader::read(const std::filesystem::path& path) {
   }
   const bool gray = colorspace == TJCS_GRAY;
   const int channels = gray ? 1 : 3;
-  check_dimensions(path, width, height, channels);
+  check_dimensions(path, width, height, channels, bytes.size());
 
   Frame frame;
   frame.info.path = path;
@@ -65,14 +82,14 @@ Frame JpegReader::read(const std::filesystem::path& path) {
   frame.info.encoding = Encoding::srgb;
   frame.info.white_level = 255.0;
   frame.info.bits_per_sample = 8;
-  read_exif_capture(compressed_.data(), compressed_.size(), frame.info.capture);
+  read_exif_capture(bytes.data(), bytes.size(), frame.info.capture);
   frame.pixels = take_frame_pixels(width, height, channels);
 
   const std::size_t plane_size = frame.pixels.plane_size();
   interleaved_.resize(plane_size * channels);
   // TJFLAG_LIMITSCANS stops crafted progressive files from taking minutes to decode.
   const int flags = TJFLAG_LIMITSCANS;
-  if (tjDecompress2(handle, compressed_.data(), compressed_.size(), interleaved_.data(), width, 0, height,
+  if (tjDecompress2(handle, bytes.data(), bytes.size(), interleaved_.data(), width, 0, height,
                     gray ? TJPF_GRAY : TJPF_RGB, flags) != 0) {
     // A truncated or damaged file comes back as a warning (the missing rows filled with gray);
     // stacking such a frame would silently darken the result, so it is an error here too.

@@ -164,10 +164,9 @@ FrameInfo info_for(const std::filesystem::path& path, const DecodedShape& shape)
   return info;
 }
 
-// Reads the file and runs decode_png on it; the decoded rows land in `decoded`.
-DecodedShape decode(const std::filesystem::path& path, bool header_only,
-                    std::vector<unsigned char>& file_bytes, std::vector<unsigned char>& decoded) {
-  read_whole_file(path, file_bytes);
+// Runs decode_png on the file's bytes; the decoded rows land in `decoded`.
+DecodedShape decode_bytes(const std::filesystem::path& path, bool header_only,
+                          std::span<const unsigned char> file_bytes, std::vector<unsigned char>& decoded) {
   if (file_bytes.size() < 8 || png_sig_cmp(file_bytes.data(), 0, 8) != 0) {
     throw InputError(path, "not a PNG file (its first bytes are not the PNG signature)");
   }
@@ -188,11 +187,17 @@ DecodedShape decode(const std::filesystem::path& path, bool header_only,
 PngReader::PngReader(const ReadOptions&) {}
 
 FrameInfo PngReader::read_info(const std::filesystem::path& path) {
-  return info_for(path, decode(path, true, file_bytes_, decoded_));
+  read_whole_file(path, file_bytes_);
+  return info_for(path, decode_bytes(path, true, file_bytes_, decoded_));
 }
 
 Frame PngReader::read(const std::filesystem::path& path) {
-  const DecodedShape shape = decode(path, false, file_bytes_, decoded_);
+  read_whole_file(path, file_bytes_);
+  return decode(path, file_bytes_);
+}
+
+Frame PngReader::decode(const std::filesystem::path& path, std::span<const unsigned char> bytes) {
+  const DecodedShape shape = decode_bytes(path, false, bytes, decoded_);
   const int colours = shape.samples_per_pixel >= 3 ? 3 : 1;
   Frame frame;
   frame.info = info_for(path, shape);

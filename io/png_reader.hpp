@@ -1,6 +1,7 @@
 // Reads PNG images (8/16-bit gray and RGB; palette and low bit depths expanded) into frames.
 #pragma once
 
+#include <span>
 #include <vector>
 
 #include "io/image_reader.hpp"
@@ -19,6 +20,8 @@ class PngReader : public ImageReader {
   // PNG has no per-ingest choices yet; the options are taken so every reader is made alike.
   explicit PngReader(const ReadOptions& options = {});
   Frame read(const std::filesystem::path& path) override;
+  // The same from bytes already in memory (the fuzz target's entry); `name` is only for messages.
+  Frame decode(const std::filesystem::path& name, std::span<const unsigned char> bytes);
   // The header alone (format, encoding, white level, bit depth): PNG carries no capture data that
   // nightstack reads.
   FrameInfo read_info(const std::filesystem::path& path) override;

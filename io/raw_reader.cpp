@@ -22,6 +22,7 @@
 #include <ctime>
 #include <stdexcept>
 #include <string>
+#include <system_error>
 
 #include "io/input_bytes.hpp"
 #include "pipeline/errors.hpp"
@@ -33,6 +34,9 @@ namespace {
 
 // Frames nightstack holds are float: 2^31 samples is 8 GiB, far beyond any camera.
 constexpr std::uint64_t maximum_samples = std::uint64_t{1} << 31;
+// Lossless RAW compressions spend at least about a bit on each sample; a header claiming more
+// than 64 samples per byte of file is corrupt, and is refused before LibRaw allocates for it.
+constexpr std::uint64_t maximum_raw_samples_per_byte = 64;
 // LibRaw refuses files whose raw buffer would exceed this (its own default, stated here so the
 // limit is visible); it answers LIBRAW_TOO_BIG before allocating.
 constexpr unsigned libraw_memory_limit_megabytes = 2048;
@@ -186,6 +190,19 @@ void check_size(const std::filesystem::path& path, int width, int height, int ch
     throw InputError(path, "the RAW image has " + std::to_string(width) + " x " + std::to_string(height) +
                                " pixels, more than nightstack reads (" + std::to_string(maximum_samples) +
                                " samples)");
+  }
+}
+
+// The raw data LibRaw is about to unpack must fit in the file, give or take compression.
+void check_raw_size_against_file(LibRaw& processor, const std::filesystem::path& path,
+                                 std::uint64_t file_size) {
+  const libraw_image_sizes_t& sizes = processor.imgdata.sizes;
+  const std::uint64_t samples = std::uint64_t{sizes.raw_width} * sizes.raw_height;
+  if (samples > maximum_raw_samples_per_byte * file_size) {
+    throw InputError(path, "the RAW header claims " + std::to_string(sizes.raw_width) + " x " +
+                               std::to_string(sizes.raw_height) + " raw pixels, more than a file of " +
+                               std::to_string(file_size) +
+                               " bytes can hold; the file is truncated or corrupt");
   }
 }
 
@@ -375,9 +392,30 @@ FrameInfo RawReader::read_info(const std::filesystem::path& path) {
 }
 
 Frame RawReader::read(const std::filesystem::path& path) {
+  RecycleOnExit recycle(*processor_);
+  open(path);
+  std::error_code error;
+  const std::uint64_t file_size = std::filesystem::file_size(path, error);
+  if (error) throw InputError(path, "cannot read the file: " + error.message());
+  return unpack(path, file_size);
+}
+
+Frame RawReader::decode(const std::filesystem::path& name, std::span<const unsigned char> bytes) {
   LibRaw& processor = *processor_;
   RecycleOnExit recycle(processor);
-  open(path);
+  configure(processor, options_);
+  data_errors_ = {};
+  // LibRaw only reads the buffer.
+  if (const int code = processor.open_buffer(const_cast<unsigned char*>(bytes.data()), bytes.size());
+      code != LIBRAW_SUCCESS) {
+    throw_libraw_error(name, "LibRaw cannot open this file", code);
+  }
+  return unpack(name, bytes.size());
+}
+
+Frame RawReader::unpack(const std::filesystem::path& path, std::uint64_t file_size) {
+  LibRaw& processor = *processor_;
+  check_raw_size_against_file(processor, path, file_size);
   const int unpacked = processor.unpack();
   // A short or damaged file shows as data errors (and often LIBRAW_IO_ERROR); stacking what LibRaw
   // made of it would silently spoil the result, so it is an error, as for JPEG.

@@ -2,8 +2,10 @@
 // mosaic as one plane (cfa mode), black level subtracted, with the camera's capture metadata.
 #pragma once
 
+#include <cstdint>
 #include <filesystem>
 #include <memory>
+#include <span>
 
 #include "io/image_reader.hpp"
 #include "io/read_options.hpp"
@@ -27,6 +29,8 @@ class RawReader : public ImageReader {
   // Both in the sensor's orientation (the file's rotation flag is ignored, so a sequence whose
   // orientation sensor flips at the zenith still stacks). Throws InputError naming the file.
   Frame read(const std::filesystem::path& path) override;
+  // The same from bytes already in memory (the fuzz target's entry); `name` is only for messages.
+  Frame decode(const std::filesystem::path& name, std::span<const unsigned char> bytes);
   // The header alone (LibRaw's open, no unpacking): capture metadata for sorting by time, and the
   // levels and pattern read() will report. For the few cameras whose black level LibRaw measures
   // from masked sensor pixels while unpacking, black_level (and the cfa white_level) are the
@@ -36,6 +40,8 @@ class RawReader : public ImageReader {
  private:
   // Applies the options and opens the file; throws InputError naming the file.
   void open(const std::filesystem::path& path);
+  // After open: unpacks and converts the current file as the options ask.
+  Frame unpack(const std::filesystem::path& path, std::uint64_t file_size);
 
   // What LibRaw's data-error callback reported for the current file.
   struct DataErrors {

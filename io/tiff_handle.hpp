@@ -4,7 +4,9 @@
 
 #include <tiffio.h>
 
+#include <cstdint>
 #include <filesystem>
+#include <span>
 #include <string>
 
 namespace nightstack {
@@ -17,6 +19,8 @@ class TiffFile {
   // `mode` as for TIFFOpen: "r" (read-only), "w", "w8" (BigTIFF). On failure get() is nullptr
   // and error() says why.
   TiffFile(const std::filesystem::path& path, const char* mode);
+  // Read-only over bytes in memory that outlive this object; `name` is only for messages.
+  TiffFile(const std::filesystem::path& name, std::span<const unsigned char> bytes);
   ~TiffFile();
   TiffFile(const TiffFile&) = delete;
   TiffFile& operator=(const TiffFile&) = delete;
@@ -27,8 +31,15 @@ class TiffFile {
   // Closes now (TIFFClose reports nothing, so a writer flushes and checks before).
   void close();
 
+  // The bytes being read and the read position, for the in-memory variant.
+  struct MemoryStream {
+    std::span<const unsigned char> bytes;
+    std::uint64_t position = 0;
+  };
+
  private:
   std::string error_;
+  MemoryStream memory_;
   TIFF* handle_ = nullptr;
 };
 

@@ -196,12 +196,37 @@ Layout read_layout(const TiffReadFailure& failure, TIFF* tiff) {
   return layout;
 }
 
+// How many decoded bytes one stored byte can become, at most, under each compression: PackBits
+// 128 from 2; Deflate 1032 (zlib's documented limit); LZW about 2730 (a 12-bit code for a string of
+// up to 4096 bytes); JPEG 512 (a bit per 8x8 block). Schemes without a small bound (ZSTD, LZMA,
+// ...) get 32768 (a ZSTD run-length block). Uncompressed data must be all there.
+std::uint64_t maximum_expansion(std::uint16_t compression) {
+  switch (compression) {
+    case COMPRESSION_NONE:
+      return 1;
+    case COMPRESSION_PACKBITS:
+      return 64;
+    case COMPRESSION_ADOBE_DEFLATE:
+    case COMPRESSION_DEFLATE:
+      return 1032;
+    case COMPRESSION_LZW:
+      return 2731;
+    case COMPRESSION_JPEG:
+    case COMPRESSION_OJPEG:
+      return 512;
+    default:
+      return 32768;
+  }
+}
+
 // Every strip or tile must lie inside the file, so a lying header cannot make libtiff allocate and
-// read far beyond it.
+// read far beyond it; and all of them together must be able to hold the image the header claims,
+// so a small file cannot make the reader allocate gigabytes for pixels it does not have.
 void check_data_locations(const TiffReadFailure& failure, TIFF* tiff, const Layout& layout,
                           std::uint64_t file_size) {
   const char* kind = layout.tiled ? "tile" : "strip";
   const std::uint32_t count = layout.tiled ? TIFFNumberOfTiles(tiff) : TIFFNumberOfStrips(tiff);
+  std::uint64_t stored_bytes = 0;
   for (std::uint32_t index = 0; index < count; ++index) {
     const std::uint64_t offset = TIFFGetStrileOffset(tiff, index);
     const std::uint64_t bytes = TIFFGetStrileByteCount(tiff, index);
@@ -215,6 +240,21 @@ void check_data_locations(const TiffReadFailure& failure, TIFF* tiff, const Layo
                    ", beyond the end of the file (" + std::to_string(file_size) +
                    " bytes); the file is truncated or corrupt");
     }
+    stored_bytes += bytes;
+  }
+  std::uint16_t compression = COMPRESSION_NONE;
+  TIFFGetFieldDefaulted(tiff, TIFFTAG_COMPRESSION, &compression);
+  // Extra samples (alpha, or 65535 claimed ones, found by fuzz_tiff) are decoded with the colours
+  // and sized the strip buffer, so they count: every sample the header claims must be stored.
+  const std::uint64_t decoded_bytes =
+      std::uint64_t{layout.width} * layout.height * layout.samples_per_pixel * layout.bytes_per_sample();
+  if (decoded_bytes > stored_bytes * maximum_expansion(compression)) {
+    failure.fail("the TIFF header claims " + std::to_string(layout.width) + " x " +
+                 std::to_string(layout.height) + " pixels of " + std::to_string(layout.samples_per_pixel) +
+                 (layout.samples_per_pixel == 1 ? " sample" : " samples") + ", but its " +
+                 std::to_string(count) + " " + kind + (count == 1 ? " holds" : "s hold") + " only " +
+                 std::to_string(stored_bytes) + " bytes, too few for that even compressed (compression " +
+                 std::to_string(compression) + "); the file is truncated or corrupt");
   }
 }
 
@@ -327,6 +367,16 @@ Frame TiffReader::read(const std::filesystem::path& path) {
   if (error) throw InputError(path, "cannot read the file: " + error.message());
 
   TiffFile file(path, "r");  // "r" opens the file read-only
+  return read_opened(path, file, file_size);
+}
+
+Frame TiffReader::decode(const std::filesystem::path& name, std::span<const unsigned char> bytes) {
+  TiffFile file(name, bytes);
+  return read_opened(name, file, bytes.size());
+}
+
+Frame TiffReader::read_opened(const std::filesystem::path& path, const TiffFile& file,
+                              std::uint64_t file_size) {
   const TiffReadFailure failure(path, file);
   if (file.get() == nullptr) failure.fail("not a readable TIFF: " + file.error());
   TIFF* tiff = file.get();

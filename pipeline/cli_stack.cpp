@@ -22,7 +22,8 @@ const char* const stack_help =
                         [--progress STYLE] [--report PREFIX|none] INPUT...
 
 Stacks the frames INPUT (files, directories or globs; sorted naturally; files
-that are not images are skipped with a warning) in one go:
+that are not images are skipped with a warning, but an empty file or a
+directory named like an image is an error) in one go:
 
   ingest -> linearize (--transfer) -> stack (--method) -> FITS (values as stacked)
                                                        -> normalize -> 16-bit TIFF

@@ -2,7 +2,11 @@
 // emitting the result. Knows nothing about stage types; config.cpp checks the entries.
 #include "pipeline/config_document.hpp"
 
+#include <yaml-cpp/eventhandler.h>
+#include <yaml-cpp/parser.h>
+
 #include <algorithm>
+#include <sstream>
 #include <utility>
 
 #include "pipeline/parameter_check.hpp"
@@ -74,22 +78,68 @@ void ConfigDocument::report(SourceLocation location, std::string message) {
   diagnostics_.push_back(Diagnostic{std::move(location), std::move(message)});
 }
 
+namespace {
+
+// Where each YAML document starts, and nothing else. yaml-cpp 0.7's LoadAll loops forever, allocating
+// a null node per turn, on some malformed text (6 bytes suffice: "\n,\n    "; found by fuzz_config,
+// fixed upstream in yaml-cpp pull request 1319), so documents are counted with this handler, which
+// stops at the second, and the first is loaded alone.
+class DocumentStarts : public YAML::EventHandler {
+ public:
+  void OnDocumentStart(const YAML::Mark& mark) override { document_marks.push_back(mark); }
+  void OnDocumentEnd() override {}
+  void OnNull(const YAML::Mark& mark, YAML::anchor_t) override { node(mark); }
+  void OnAlias(const YAML::Mark& mark, YAML::anchor_t) override { node(mark); }
+  void OnScalar(const YAML::Mark& mark, const std::string&, YAML::anchor_t, const std::string&) override {
+    node(mark);
+  }
+  void OnSequenceStart(const YAML::Mark& mark, const std::string&, YAML::anchor_t,
+                       YAML::EmitterStyle::value) override {
+    node(mark);
+  }
+  void OnSequenceEnd() override {}
+  void OnMapStart(const YAML::Mark& mark, const std::string&, YAML::anchor_t,
+                  YAML::EmitterStyle::value) override {
+    node(mark);
+  }
+  void OnMapEnd() override {}
+
+  // Where the second document is: its root node, or its start when it has none.
+  YAML::Mark second_document() const { return root_marks.size() > 1 ? root_marks[1] : document_marks[1]; }
+
+  std::vector<YAML::Mark> document_marks;
+  std::vector<YAML::Mark> root_marks;  // of each document's root node
+
+ private:
+  void node(const YAML::Mark& mark) {
+    if (root_marks.size() < document_marks.size()) root_marks.push_back(mark);
+  }
+};
+
+}  // namespace
+
 bool ConfigDocument::read(const std::string& text) {
-  std::vector<YAML::Node> documents;
+  DocumentStarts starts;
+  YAML::Node first;
   try {
-    documents = YAML::LoadAll(text);
+    std::istringstream stream(text);
+    YAML::Parser parser(stream);
+    while (starts.document_marks.size() < 2 && parser.HandleNextDocument(starts)) {
+    }
+    first = YAML::Load(text);
   } catch (const YAML::Exception& error) {
     report(where(error.mark), "YAML syntax error: " + error.msg);
     return false;
   }
-  if (documents.empty() || (documents.size() == 1 && documents.front().IsNull())) {
+  if (starts.document_marks.empty() || (starts.document_marks.size() == 1 && first.IsNull())) {
     report({source_, 0, 0}, "the config is empty; it needs a 'stages' list");
     return false;
   }
-  if (documents.size() > 1) {
-    report(where(documents[1]), "the config holds more than one YAML document (a '---' line); keep only one");
+  if (starts.document_marks.size() > 1) {
+    report(where(starts.second_document()),
+           "the config holds more than one YAML document (a '---' line); keep only one");
   }
-  return read_stage_list(documents.front());
+  return read_stage_list(first);
 }
 
 bool ConfigDocument::read_stage_list(const YAML::Node& root) {

@@ -203,7 +203,8 @@ StageType ingest_stage_type() {
   type.name = "ingest";
   type.summary =
       "Reads frames from files, directories and globs; each file's format is recognised by its "
-      "first bytes, and files that are not images are skipped with a warning.";
+      "first bytes, and files that are not images are skipped with a warning (an empty file or a "
+      "directory named like an image, x.jpg, is an error).";
   type.input = DataKind::nothing;
   type.output = DataKind::frames;
   type.parameters = {
