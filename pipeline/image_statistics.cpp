@@ -4,12 +4,15 @@
 #include "pipeline/image_statistics.hpp"
 
 #include <algorithm>
+#include <atomic>
 #include <cmath>
+#include <exception>
 #include <iterator>
 #include <limits>
 #include <set>
 #include <stdexcept>
 #include <string>
+#include <thread>
 
 namespace nightstack {
 
@@ -139,12 +142,33 @@ ImageChannelStatistics compute_channel_statistics(std::span<const double> sample
   return statistics;
 }
 
-ImageStatistics compute_image_statistics(const ImageD& image, const std::vector<double>& percentiles) {
+ImageStatistics compute_image_statistics(const ImageD& image, const std::vector<double>& percentiles,
+                                         unsigned threads) {
+  check_percents(percentiles);
   ImageStatistics statistics;
   statistics.percents = percentiles;
-  for (int channel = 0; channel < image.channels(); ++channel) {
-    statistics.channels.push_back(compute_channel_statistics(image.plane(channel), percentiles));
-  }
+  statistics.channels.resize(static_cast<std::size_t>(image.channels()));
+  // Channels are independent, so each is computed alone (same result for any thread count); at
+  // most `threads` at once, as each holds a copy of its plane.
+  std::atomic<int> next_channel{0};
+  std::vector<std::exception_ptr> errors(statistics.channels.size());  // e.g. std::bad_alloc
+  auto work = [&] {
+    for (int channel = next_channel++; channel < image.channels(); channel = next_channel++) {
+      try {
+        statistics.channels[static_cast<std::size_t>(channel)] =
+            compute_channel_statistics(image.plane(channel), percentiles);
+      } catch (...) {
+        errors[static_cast<std::size_t>(channel)] = std::current_exception();
+      }
+    }
+  };
+  const unsigned helpers = std::min(std::max(threads, 1u), static_cast<unsigned>(image.channels())) - 1;
+  std::vector<std::thread> workers;
+  for (unsigned helper = 0; helper < helpers; ++helper) workers.emplace_back(work);
+  work();
+  for (auto& worker : workers) worker.join();
+  for (const auto& error : errors)
+    if (error) std::rethrow_exception(error);
   return statistics;
 }
 

@@ -30,7 +30,9 @@ struct ImageStatistics {
 
 // Percents must lie in [0, 100] (std::invalid_argument otherwise). Percentiles follow
 // numpy.percentile's default "linear" method, including its interpolation from the nearer rank.
-ImageStatistics compute_image_statistics(const ImageD& image, const std::vector<double>& percentiles);
+// threads: channels computed at once (the result does not depend on it).
+ImageStatistics compute_image_statistics(const ImageD& image, const std::vector<double>& percentiles,
+                                         unsigned threads = 1);
 ImageChannelStatistics compute_channel_statistics(std::span<const double> samples,
                                                   const std::vector<double>& percentiles);
 

@@ -158,6 +158,8 @@ RunSummary run_graph(Graph& graph, const RunOptions& options, Log& log, std::ost
   }
 
   std::vector<std::optional<Image>> images(graph.nodes.size());
+  // The summary's statistics of each written image, computed once however many sinks write it.
+  std::vector<std::optional<ImageStatistics>> written_statistics(graph.nodes.size());
   for (std::size_t n = 0; n < graph.nodes.size(); ++n) {
     auto& node = graph.nodes[n];
     throw_if_interrupted();
@@ -169,9 +171,13 @@ RunSummary run_graph(Graph& graph, const RunOptions& options, Log& log, std::ost
     } else if (auto* transform = dynamic_cast<ImageTransform*>(node.stage.get())) {
       images[n] = transform->transform(*images[node.inputs.front()]);
     } else if (auto* sink = dynamic_cast<ImageSink*>(node.stage.get())) {
-      const Image& image = *images[node.inputs.front()];
+      const std::size_t input = node.inputs.front();
+      const Image& image = *images[input];
+      if (!written_statistics[input])
+        written_statistics[input] =
+            compute_image_statistics(image.pixels, {0.1, 1, 50, 99, 99.9}, summary.threads);
       summary.outputs.push_back({sink->id(), sink->write(image), make_preview(image.pixels, preview_width),
-                                 compute_image_statistics(image.pixels, {0.1, 1, 50, 99, 99.9})});
+                                 *written_statistics[input]});
     }
     node_seconds[n] += std::chrono::duration<double>(Clock::now() - stage_start).count();
   }

@@ -56,12 +56,12 @@ std::vector<double> parse_percentiles(const std::string& text) {
 
 class Statistics : public ImageTransform {
  public:
-  Statistics(std::string id, std::vector<double> percents)
-      : ImageTransform(std::move(id)), percents_(std::move(percents)) {}
+  Statistics(std::string id, std::vector<double> percents, unsigned threads)
+      : ImageTransform(std::move(id)), percents_(std::move(percents)), threads_(threads) {}
 
   Image transform(const Image& input) const override {
     Image output = input;
-    const ImageStatistics statistics = compute_image_statistics(input.pixels, percents_);
+    const ImageStatistics statistics = compute_image_statistics(input.pixels, percents_, threads_);
     Provenance& provenance = output.provenance;
     for (std::size_t k = 0; k < percents_.size(); ++k) {
       provenance.set("STPCT" + std::to_string(k + 1), percents_[k],
@@ -91,6 +91,7 @@ class Statistics : public ImageTransform {
   }
 
   std::vector<double> percents_;
+  unsigned threads_;
 };
 
 }  // namespace
@@ -114,8 +115,8 @@ StageType statistics_stage_type() {
                "'percentiles: 0.1, 50, 99.9'; empty for none; at most 99."},
   };
   type.make = [](const StageContext& context) -> std::unique_ptr<Stage> {
-    return std::make_unique<Statistics>(context.id,
-                                        parse_percentiles(context.parameters.text("percentiles")));
+    return std::make_unique<Statistics>(context.id, parse_percentiles(context.parameters.text("percentiles")),
+                                        context.run.threads);
   };
   return type;
 }
