@@ -99,7 +99,20 @@ std::vector<SourceSummary> prepare_sources(Graph& graph, Log& log) {
   for (auto& node : graph.nodes) {
     auto* source = dynamic_cast<FrameSource*>(node.stage.get());
     if (!source) continue;
-    source->prepare(log);
+    try {
+      source->prepare(log);
+    } catch (const InputError& error) {
+      // An input listed in the config (a missing folder, say): point at the line that names it.
+      if (!node.config) throw;
+      const SourceLocation location = location_of_path(*node.config, error.path());
+      // Only for a config file the user wrote (the quick `stack` command's config is generated).
+      std::error_code no_file;
+      if (location.line == 0 || location.line == node.config->location.line ||
+          !std::filesystem::is_regular_file(location.file, no_file))
+        throw;
+      throw InputError(error.path(), error.detail() + " (named at " + to_string(location) +
+                                         "; paths are relative to the directory nightstack runs in)");
+    }
     SourceSummary summary{source->id(), source->frame_count(), {}, source->skipped_files()};
     for (std::size_t index = 0; index < source->frame_count(); ++index) {
       summary.records.push_back({source->frame_path(index), {}, true, "", ""});

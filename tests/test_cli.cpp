@@ -111,6 +111,26 @@ BOOST_AUTO_TEST_CASE(config_errors_name_file_line_and_column_and_exit_3) {
   BOOST_TEST(contains(result.err, "recursive"));
 }
 
+BOOST_AUTO_TEST_CASE(a_missing_input_folder_names_the_config_line_that_lists_it) {
+  TemporaryDirectory directory;
+  const auto missing = (directory.path() / "session" / "lights").string() + "/";
+  auto config = write_text(directory.path() / "session.yaml",
+                           "stages:\n"
+                           "  - id: lights\n"
+                           "    type: ingest\n"
+                           "    paths: [" +
+                               missing +
+                               "]\n"
+                               "  - {id: trails, type: stack, input: lights, method: max}\n"
+                               "  - {id: out, type: write, input: trails, fits: out.fits}\n");
+  for (const char* command : {"validate", "run"}) {
+    auto result = run_nightstack({command, config.string()});
+    BOOST_TEST(result.exit_code == 4);
+    BOOST_TEST(contains(result.err, missing + ": no such file or directory"));
+    BOOST_TEST(contains(result.err, config.string() + ":4:12"));
+  }
+}
+
 BOOST_AUTO_TEST_CASE(a_frame_stream_fed_to_write_is_refused_before_reading) {
   TemporaryDirectory directory;
   auto config = write_text(directory.path() / "kind.yaml",
