@@ -29,13 +29,6 @@ namespace {
 
 constexpr int width = 16, height = 12;
 
-std::string file_text(const fs::path& path) {
-  std::ifstream stream(path, std::ios::binary);
-  std::ostringstream text;
-  text << stream.rdbuf();
-  return text.str();
-}
-
 void write_bytes(const fs::path& path, const std::string& bytes) {
   std::ofstream(path, std::ios::binary) << bytes;
 }
@@ -167,10 +160,6 @@ ImageD sum_of_frames(const std::vector<int>& frames) {
 }
 
 ImageD sum_of_good_frames() { return sum_of_frames({0, 1, 2, 3}); }
-
-bool contains(const std::string& text, const std::string& part) {
-  return text.find(part) != std::string::npos;
-}
 
 }  // namespace
 

@@ -25,6 +25,7 @@
 #include "tests/support/fixtures.hpp"
 
 using namespace nightstack;
+using nightstack::testing::contains;
 using nightstack::testing::run_nightstack;
 using nightstack::testing::TemporaryDirectory;
 namespace fs = std::filesystem;
@@ -32,10 +33,6 @@ namespace fs = std::filesystem;
 namespace {
 
 const fs::path fixtures = fs::path(NIGHTSTACK_SOURCE_DIR) / "tests" / "fixtures";
-
-bool contains(const std::string& text, const std::string& part) {
-  return text.find(part) != std::string::npos;
-}
 
 std::string read_bytes(const fs::path& path) {
   std::ifstream file(path, std::ios::binary);

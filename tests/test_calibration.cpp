@@ -142,10 +142,6 @@ Errors compare_with_truth(const Frame& frame) {
   return errors;
 }
 
-bool contains(const std::string& text, const std::string& part) {
-  return text.find(part) != std::string::npos;
-}
-
 }  // namespace
 
 BOOST_AUTO_TEST_SUITE(calibration)

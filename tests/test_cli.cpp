@@ -11,10 +11,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-bool contains(const std::string& text, const std::string& part) {
-  return text.find(part) != std::string::npos;
-}
-
 fs::path write_text(const fs::path& path, const std::string& text) {
   std::ofstream(path) << text;
   return path;

@@ -16,13 +16,10 @@
 #include "tests/support/fixtures.hpp"
 
 using namespace nightstack;
+using nightstack::testing::contains;
 using nightstack::testing::TemporaryDirectory;
 
 namespace {
-
-bool contains(const std::string& text, const std::string& part) {
-  return text.find(part) != std::string::npos;
-}
 
 // Writes `raw` in FITS storage order (first value = bottom-left) straight through CFITSIO, so the
 // reader's flip is checked without the project's own convention on both sides.

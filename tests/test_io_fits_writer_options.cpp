@@ -15,13 +15,10 @@
 #include "tests/support/fixtures.hpp"
 
 using namespace nightstack;
+using nightstack::testing::contains;
 using nightstack::testing::TemporaryDirectory;
 
 namespace {
-
-bool contains(const std::string& text, const std::string& part) {
-  return text.find(part) != std::string::npos;
-}
 
 bool has_card(const std::vector<std::string>& cards, const std::string& start) {
   for (const auto& card : cards) {

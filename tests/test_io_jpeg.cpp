@@ -14,6 +14,7 @@
 #include "tests/support/fixtures.hpp"
 
 using namespace nightstack;
+using nightstack::testing::contains;
 using nightstack::testing::TemporaryDirectory;
 
 namespace {
@@ -57,10 +58,6 @@ std::string message_of(JpegReader& reader, const std::filesystem::path& path) {
   }
   BOOST_FAIL("no InputError for " << path);
   return "";
-}
-
-bool contains(const std::string& text, const std::string& part) {
-  return text.find(part) != std::string::npos;
 }
 
 }  // namespace

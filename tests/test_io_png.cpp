@@ -18,13 +18,10 @@
 #include "tests/support/fixtures.hpp"
 
 using namespace nightstack;
+using nightstack::testing::contains;
 using nightstack::testing::TemporaryDirectory;
 
 namespace {
-
-bool contains(const std::string& text, const std::string& part) {
-  return text.find(part) != std::string::npos;
-}
 
 std::uint64_t position_hash(std::uint64_t index) {
   std::uint64_t hash = (index + 1) * 0x9E3779B97F4A7C15ull;

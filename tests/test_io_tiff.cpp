@@ -22,13 +22,10 @@
 #include "tests/support/fixtures.hpp"
 
 using namespace nightstack;
+using nightstack::testing::contains;
 using nightstack::testing::TemporaryDirectory;
 
 namespace {
-
-bool contains(const std::string& text, const std::string& part) {
-  return text.find(part) != std::string::npos;
-}
 
 // Pseudo-random values over the whole 16-bit range (a hash of the position), so neither the
 // predictor nor Deflate can shrink the file much and a misplaced sample cannot go unnoticed.

@@ -16,10 +16,6 @@ namespace {
 
 const fs::path source_directory = NIGHTSTACK_SOURCE_DIR;
 
-bool contains(const std::string& text, const std::string& part) {
-  return text.find(part) != std::string::npos;
-}
-
 // Prints "key=value" lines for the given header keys and the data shape, read by astropy.
 CommandResult astropy_header(const fs::path& path, const std::vector<std::string>& keys) {
   std::string script =

@@ -15,10 +15,6 @@ namespace {
 
 const fs::path source_directory = NIGHTSTACK_SOURCE_DIR;
 
-bool contains(const std::string& text, const std::string& part) {
-  return text.find(part) != std::string::npos;
-}
-
 std::string read_file(const fs::path& path) {
   std::ifstream stream(path);
   std::stringstream text;

@@ -15,10 +15,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-bool contains(const std::string& text, const std::string& part) {
-  return text.find(part) != std::string::npos;
-}
-
 // Two 3x2 float frames whose mean is known exactly.
 void write_frames(const fs::path& directory) {
   for (int index = 0; index < 2; ++index) {

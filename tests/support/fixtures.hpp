@@ -42,6 +42,10 @@ PlanarImage<std::uint16_t> read_reference_tiff16(const std::filesystem::path& pa
 
 // Names of the entries in a directory (not recursive), sorted; to check no temporary file is left.
 std::vector<std::string> directory_entries(const std::filesystem::path& directory);
+// Whether `part` occurs in `text` (for checking messages).
+bool contains(const std::string& text, const std::string& part);
+// A whole file's bytes as text.
+std::string file_text(const std::filesystem::path& path);
 
 // While alive, files this process writes cannot grow beyond `bytes` (RLIMIT_FSIZE, with SIGXFSZ
 // ignored so writes fail with EFBIG): a stand-in for a full disk.
