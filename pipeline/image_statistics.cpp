@@ -1,15 +1,17 @@
 // Per-channel statistics by selection: the finite samples of a channel are copied once, order
-// statistics are picked from that copy with nth_element, and the same buffer is reused for the
+// statistics are picked from that copy by radix selection, and the same buffer is reused for the
 // absolute deviations of the MAD.
 #include "pipeline/image_statistics.hpp"
 
 #include <algorithm>
 #include <atomic>
+#include <bit>
 #include <cmath>
+#include <cstdint>
 #include <exception>
 #include <iterator>
 #include <limits>
-#include <set>
+#include <map>
 #include <stdexcept>
 #include <string>
 #include <thread>
@@ -20,25 +22,23 @@ namespace {
 
 constexpr double not_a_number = std::numeric_limits<double>::quiet_NaN();
 
-// The k-th smallest values of one buffer. Every rank already selected sits at its sorted place with
-// smaller-or-equal values before it and larger-or-equal after it, so a new selection only has to
-// partition the stretch between its two nearest selected neighbours: q ranks cost about n log q.
+// The k-th smallest values of one buffer, exactly, by radix selection: each double maps to an
+// unsigned key in the same order; a histogram of the keys' top 16 bits (made once) tells which bin
+// holds rank k, only that bin's keys are gathered, and the next 16 bits narrow it down until a few
+// are left for nth_element. The histogram pass is shared by all ranks; each rank then costs one
+// gathering pass over the buffer plus passes over its (much smaller) bin, where repeated
+// nth_element cost several partitions of large stretches of the buffer each.
 class RankSelector {
  public:
-  explicit RankSelector(std::span<double> values) : values_(values) {}
+  explicit RankSelector(std::span<const double> values) : values_(values) {}
 
   std::size_t size() const { return values_.size(); }
 
   double at(std::size_t rank) {
-    auto next = selected_.lower_bound(rank);
-    if (next != selected_.end() && *next == rank) return values_[rank];
-    const std::size_t end = next == selected_.end() ? values_.size() : *next;
-    const std::size_t begin = next == selected_.begin() ? 0 : *std::prev(next) + 1;
-    std::nth_element(values_.begin() + static_cast<std::ptrdiff_t>(begin),
-                     values_.begin() + static_cast<std::ptrdiff_t>(rank),
-                     values_.begin() + static_cast<std::ptrdiff_t>(end));
-    selected_.insert(rank);
-    return values_[rank];
+    if (auto known = selected_.find(rank); known != selected_.end()) return known->second;
+    const double value = select(rank);
+    selected_.emplace(rank, value);
+    return value;
   }
 
   // numpy.percentile, method "linear": rank (n - 1) * p / 100 between its two neighbouring order
@@ -64,8 +64,57 @@ class RankSelector {
   }
 
  private:
-  std::span<double> values_;
-  std::set<std::size_t> selected_;
+  static constexpr int bin_bits = 16;
+  static constexpr std::size_t bin_count = std::size_t{1} << bin_bits;
+  static constexpr std::size_t few = 256;  // left to nth_element
+
+  // Ordered like the doubles: negatives reversed below positives; -0 counts as +0.
+  static std::uint64_t key_of(double value) {
+    const auto bits = std::bit_cast<std::uint64_t>(value == 0.0 ? 0.0 : value);
+    return (bits >> 63) != 0 ? ~bits : bits | (std::uint64_t{1} << 63);
+  }
+  static double value_of(std::uint64_t key) {
+    const std::uint64_t bits = (key >> 63) != 0 ? key & ~(std::uint64_t{1} << 63) : ~key;
+    return std::bit_cast<double>(bits);
+  }
+  static std::size_t bin_of(std::uint64_t key, int shift) {
+    return static_cast<std::size_t>((key >> shift) & (bin_count - 1));
+  }
+  // The bin holding `rank` (0-based) of `counts`; `rank` becomes the rank within that bin.
+  static std::size_t find_bin(const std::vector<std::size_t>& counts, std::size_t& rank) {
+    std::size_t bin = 0;
+    while (rank >= counts[bin]) rank -= counts[bin++];
+    return bin;
+  }
+
+  double select(std::size_t rank) {
+    if (top_counts_.empty()) {
+      top_counts_.assign(bin_count, 0);
+      for (double value : values_) ++top_counts_[bin_of(key_of(value), 64 - bin_bits)];
+    }
+    int shift = 64 - bin_bits;
+    const std::size_t top_bin = find_bin(top_counts_, rank);
+    std::vector<std::uint64_t> keys;
+    keys.reserve(top_counts_[top_bin]);
+    for (double value : values_) {
+      const std::uint64_t key = key_of(value);
+      if (bin_of(key, shift) == top_bin) keys.push_back(key);
+    }
+    std::vector<std::size_t> counts(bin_count);
+    while (keys.size() > few && shift > 0) {
+      shift -= bin_bits;
+      std::fill(counts.begin(), counts.end(), 0);
+      for (std::uint64_t key : keys) ++counts[bin_of(key, shift)];
+      const std::size_t bin = find_bin(counts, rank);
+      std::erase_if(keys, [&](std::uint64_t key) { return bin_of(key, shift) != bin; });
+    }
+    std::nth_element(keys.begin(), keys.begin() + static_cast<std::ptrdiff_t>(rank), keys.end());
+    return value_of(keys[rank]);
+  }
+
+  std::span<const double> values_;
+  std::vector<std::size_t> top_counts_;  // of the keys' top 16 bits, made at the first selection
+  std::map<std::size_t, double> selected_;
 };
 
 // Neumaier's compensated sum: the error of each addition is kept and added back at the end, so

@@ -268,6 +268,27 @@ BOOST_AUTO_TEST_CASE(match_a_full_sort_reference_on_large_random_arrays) {
   }
 }
 
+// The selection works on the values' bit patterns: signs, zeros of both signs, subnormals, huge
+// ranges and heavy ties (a stack of 8-bit codes has few distinct values) must all order as numbers.
+BOOST_AUTO_TEST_CASE(match_a_full_sort_reference_on_ties_signs_and_extreme_ranges) {
+  std::mt19937_64 generator(7);
+  std::uniform_int_distribution<int> code(0, 255);
+  std::uniform_int_distribution<int> pick(0, 7);
+  std::normal_distribution<double> noise(0.0, 1.0);
+  const std::vector<double> percents{0, 0.1, 1, 25, 50, 75, 99, 99.9, 100};
+  std::vector<double> codes(300001), mixed(200001);
+  for (auto& value : codes) value = std::pow(code(generator) / 255.0, 2.2);
+  const double specials[] = {0.0, -0.0, 1e-310, -1e-310, 1e300, -1e300, 0.5, -0.5};
+  for (auto& value : mixed) value = pick(generator) < 4 ? specials[pick(generator)] : noise(generator) * 1e-3;
+  for (const auto* values : {&codes, &mixed}) {
+    const ImageChannelStatistics result = compute_channel_statistics(*values, percents);
+    const ImageChannelStatistics reference = full_sort_reference(*values, percents);
+    BOOST_TEST(result.median == reference.median);
+    BOOST_TEST(result.mad == reference.mad);
+    BOOST_TEST(result.percentiles == reference.percentiles, boost::test_tools::per_element());
+  }
+}
+
 BOOST_AUTO_TEST_CASE(channels_are_measured_separately) {
   ImageD image(2, 2, 3);
   for (int channel = 0; channel < 3; ++channel) {
