@@ -20,7 +20,6 @@
 #include <fstream>
 #include <iterator>
 #include <memory>
-#include <sstream>
 #include <stdexcept>
 #include <system_error>
 
@@ -60,11 +59,6 @@ void check_fits(int status, const std::string& what) {
 std::vector<unsigned char> read_bytes(const std::filesystem::path& path) {
   std::ifstream stream(path, std::ios::binary);
   if (!stream) fail("cannot open " + path.string());
-  return {std::istreambuf_iterator<char>(stream), std::istreambuf_iterator<char>()};
-}
-
-std::string read_text(const std::filesystem::path& path) {
-  std::ifstream stream(path, std::ios::binary);
   return {std::istreambuf_iterator<char>(stream), std::istreambuf_iterator<char>()};
 }
 
@@ -274,9 +268,22 @@ bool contains(const std::string& text, const std::string& part) {
 
 std::string file_text(const std::filesystem::path& path) {
   std::ifstream stream(path, std::ios::binary);
-  std::ostringstream text;
-  text << stream.rdbuf();
-  return text.str();
+  return {std::istreambuf_iterator<char>(stream), std::istreambuf_iterator<char>()};
+}
+
+int spawn_capturing(const std::vector<std::string>& arguments, const std::filesystem::path& out,
+                    const std::filesystem::path& err, pid_t& child) {
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
+  posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+  posix_spawn_file_actions_addopen(&actions, STDERR_FILENO, err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+  std::vector<char*> argv;
+  for (const auto& argument : arguments) argv.push_back(const_cast<char*>(argument.c_str()));
+  argv.push_back(nullptr);
+  const int error = posix_spawnp(&child, argv[0], &actions, nullptr, argv.data(), environ);
+  posix_spawn_file_actions_destroy(&actions);
+  return error;
 }
 
 CommandResult run_command(const std::vector<std::string>& arguments) {
@@ -284,19 +291,8 @@ CommandResult run_command(const std::vector<std::string>& arguments) {
   TemporaryDirectory capture;
   const auto out_path = capture.path() / "out";
   const auto err_path = capture.path() / "err";
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
-  posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC,
-                                   0600);
-  posix_spawn_file_actions_addopen(&actions, STDERR_FILENO, err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC,
-                                   0600);
-  std::vector<char*> argv;
-  for (const auto& argument : arguments) argv.push_back(const_cast<char*>(argument.c_str()));
-  argv.push_back(nullptr);
   pid_t child = 0;
-  const int spawn_error = posix_spawnp(&child, argv[0], &actions, nullptr, argv.data(), environ);
-  posix_spawn_file_actions_destroy(&actions);
+  const int spawn_error = spawn_capturing(arguments, out_path, err_path, child);
   if (spawn_error != 0) {
     return {127, "", "cannot run " + arguments[0] + ": " + std::strerror(spawn_error)};
   }
@@ -305,7 +301,7 @@ CommandResult run_command(const std::vector<std::string>& arguments) {
     if (errno != EINTR) fail(std::string("waitpid: ") + std::strerror(errno));
   }
   const int exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-  return {exit_code, read_text(out_path), read_text(err_path)};
+  return {exit_code, file_text(out_path), file_text(err_path)};
 }
 
 CommandResult run_nightstack(const std::vector<std::string>& arguments) {

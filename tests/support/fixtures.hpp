@@ -2,6 +2,8 @@
 // through TurboJPEG, CFITSIO and libtiff (not through nightstack's io/), and running programs.
 #pragma once
 
+#include <sys/types.h>
+
 #include <cstdint>
 #include <filesystem>
 #include <string>
@@ -44,7 +46,7 @@ PlanarImage<std::uint16_t> read_reference_tiff16(const std::filesystem::path& pa
 std::vector<std::string> directory_entries(const std::filesystem::path& directory);
 // Whether `part` occurs in `text` (for checking messages).
 bool contains(const std::string& text, const std::string& part);
-// A whole file's bytes as text.
+// A whole file's bytes as text (empty when it cannot be read).
 std::string file_text(const std::filesystem::path& path);
 
 // While alive, files this process writes cannot grow beyond `bytes` (RLIMIT_FSIZE, with SIGXFSZ
@@ -70,6 +72,10 @@ struct CommandResult {
   std::string out;
   std::string err;
 };
+// Starts arguments[0] (searched in PATH) with stdin from /dev/null and stdout and stderr written to
+// `out` and `err`; returns posix_spawnp's error (0 when started, `child` set).
+int spawn_capturing(const std::vector<std::string>& arguments, const std::filesystem::path& out,
+                    const std::filesystem::path& err, pid_t& child);
 // Runs arguments[0] (searched in PATH) with the rest as its arguments, without a shell.
 CommandResult run_command(const std::vector<std::string>& arguments);
 // Runs the nightstack binary that was built with the tests.
