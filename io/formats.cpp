@@ -96,6 +96,20 @@ const std::vector<InputFormat>& input_formats() {
   return formats;
 }
 
+ImageReader& reader_for(const InputFormat& format, const ReadOptions& options) {
+  struct CachedReader {
+    const InputFormat* format;
+    ReadOptions options;
+    std::unique_ptr<ImageReader> reader;
+  };
+  thread_local std::vector<CachedReader> readers;
+  for (auto& cached : readers) {
+    if (cached.format == &format && cached.options == options) return *cached.reader;
+  }
+  readers.push_back({&format, options, format.make_reader(options)});
+  return *readers.back().reader;
+}
+
 const InputFormat* identify_format(const std::filesystem::path& path) {
   const std::vector<unsigned char> head = read_file_head(path, format_head_size);
   if (head.empty() && named_like_an_image(path)) {

@@ -29,6 +29,10 @@ inline constexpr std::size_t format_head_size = 80;
 
 const std::vector<InputFormat>& input_formats();
 
+// The reader of `format` with `options` for the calling thread, made on first use and kept, so
+// handles and buffers are reused from frame to frame.
+ImageReader& reader_for(const InputFormat& format, const ReadOptions& options);
+
 // Reads the first bytes (up to 80) of the file and returns the first entry of input_formats() whose
 // `matches` (and `confirm`, if it has one) accepts it; nullptr when none does.
 // Throws InputError if the file cannot be opened (naming the OS reason) or is a directory, and

@@ -35,22 +35,6 @@ std::string readable_formats() {
   return names;
 }
 
-// One reader per format and read options per decoding thread, so handles and buffers are reused
-// from frame to frame.
-ImageReader& reader_for(const InputFormat& format, const ReadOptions& options) {
-  struct CachedReader {
-    const InputFormat* format;
-    ReadOptions options;
-    std::unique_ptr<ImageReader> reader;
-  };
-  thread_local std::vector<CachedReader> readers;
-  for (auto& cached : readers) {
-    if (cached.format == &format && cached.options == options) return *cached.reader;
-  }
-  readers.push_back({&format, options, format.make_reader(options)});
-  return *readers.back().reader;
-}
-
 class Ingest : public FrameSource {
  public:
   Ingest(std::string id, IngestSettings settings)

@@ -70,23 +70,14 @@ void check_consistent(const Frame& frame, const Frame& first, const MasterRecipe
                      std::nullopt, recipe.stage_id);
 }
 
-class FrameReading {
- public:
-  explicit FrameReading(ReadOptions options) : options_(std::move(options)) {}
-  Frame read(const std::filesystem::path& path, const std::string& stage_id) {
-    const InputFormat* format = identify_format(path);
-    if (!format || !format->make_reader)
-      throw InputError(path, "is not an image nightstack can read, so it cannot be a calibration frame",
-                       std::nullopt, stage_id);
-    auto& reader = readers_[format->name];
-    if (!reader) reader = format->make_reader(options_);
-    return reader->read(path);
-  }
-
- private:
-  ReadOptions options_;
-  std::map<std::string, std::unique_ptr<ImageReader>> readers_;
-};
+Frame read_calibration_frame(const std::filesystem::path& path, const ReadOptions& options,
+                             const std::string& stage_id) {
+  const InputFormat* format = identify_format(path);
+  if (!format || !format->make_reader)
+    throw InputError(path, "is not an image nightstack can read, so it cannot be a calibration frame",
+                     std::nullopt, stage_id);
+  return reader_for(*format, options).read(path);
+}
 
 ImageD to_double(const ImageF& pixels) {
   ImageD result(pixels.width(), pixels.height(), pixels.channels());
@@ -199,13 +190,12 @@ Master obtain_master(const MasterRecipe& recipe, const ReadOptions& options, con
   const StackMethodInfo* method = find_stack_method(recipe.method);
   if (!method) throw std::logic_error("unknown master method " + recipe.method);
   auto combiner = method->make(recipe.stack);
-  FrameReading reading(options);
   FrameProvenance provenance;
   Frame first;
   std::string prepared_pattern;  // after trimming, the pattern may start elsewhere
   for (std::size_t index = 0; index < recipe.frames.size(); ++index) {
     throw_if_interrupted();  // a master of many RAW frames takes a while; Ctrl-C stops it cleanly
-    Frame frame = reading.read(recipe.frames[index], recipe.stage_id);
+    Frame frame = read_calibration_frame(recipe.frames[index], options, recipe.stage_id);
     frame.info.index = index;
     if (index == 0) first = frame;
     check_consistent(frame, first, recipe);
