@@ -69,12 +69,11 @@ class Ingest : public FrameSource {
         add_bad_frame(std::move(candidate), unreadable.detail());
         continue;
       }
-      if (!format && meant_as_frame) {
-        const bool empty = std::filesystem::file_size(candidate, error) == 0 && !error;
-        add_bad_frame(std::move(candidate), empty ? "the file is empty (0 bytes): an interrupted copy?"
-                                                  : "its name says image, but its first bytes are not "
-                                                    "those of any format nightstack reads (" +
-                                                        readable_formats() + ")");
+      if (!format && meant_as_frame) {  // (identify_format already refused an empty one)
+        add_bad_frame(std::move(candidate),
+                      "its name says image, but its first bytes are not those of any "
+                      "format nightstack reads (" +
+                          readable_formats() + ")");
         continue;
       }
       if (!format) {
