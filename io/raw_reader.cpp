@@ -362,7 +362,7 @@ void RawReader::record_data_error(void* context, const char*, int offset) {
   if (offset < 0) errors->end_of_file = true;
 }
 
-void RawReader::open(const std::filesystem::path& path) {
+void RawReader::open_file(const std::filesystem::path& path) {
   LibRaw& processor = *processor_;
   configure(processor, options_);
   data_errors_ = {};
@@ -376,7 +376,7 @@ void RawReader::open(const std::filesystem::path& path) {
 FrameInfo RawReader::read_info(const std::filesystem::path& path) {
   LibRaw& processor = *processor_;
   RecycleOnExit recycle(processor);
-  open(path);
+  open_file(path);
   FrameInfo info;
   info.path = path;
   fill_metadata(processor, info);
@@ -393,7 +393,7 @@ FrameInfo RawReader::read_info(const std::filesystem::path& path) {
 
 Frame RawReader::read(const std::filesystem::path& path) {
   RecycleOnExit recycle(*processor_);
-  open(path);
+  open_file(path);
   std::error_code error;
   const std::uint64_t file_size = std::filesystem::file_size(path, error);
   if (error) throw InputError(path, "cannot read the file: " + error.message());

@@ -39,7 +39,7 @@ class RawReader : public ImageReader {
 
  private:
   // Applies the options and opens the file; throws InputError naming the file.
-  void open(const std::filesystem::path& path);
+  void open_file(const std::filesystem::path& path);
   // After open: unpacks and converts the current file as the options ask.
   Frame unpack(const std::filesystem::path& path, std::uint64_t file_size);
 

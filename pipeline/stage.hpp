@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "pipeline/frame.hpp"
+#include "pipeline/frame_bands.hpp"
 #include "pipeline/image.hpp"
 #include "pipeline/log.hpp"
 #include "pipeline/parameters.hpp"
@@ -72,6 +73,11 @@ class FrameSource : public Stage {
   virtual std::size_t frame_count() const = 0;
   virtual const std::filesystem::path& frame_path(std::size_t index) const = 0;
   virtual Frame read_frame(std::size_t index) const = 0;
+  // The same frame opened for reading band by band in its stored type (the banded frame pass).
+  // The default reads the whole frame and cuts bands from it.
+  virtual std::unique_ptr<OpenFrame> open_frame(std::size_t index) const {
+    return std::make_unique<WholeFrameBands>(read_frame(index));
+  }
   // Files found but left out (not images, unsupported, excluded), each already warned about.
   virtual std::vector<SkippedFile> skipped_files() const { return {}; }
   // When set, frames whose background or noise lies further than this many robust standard

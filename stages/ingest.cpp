@@ -168,6 +168,14 @@ class Ingest : public FrameSource {
     return frame;
   }
 
+  std::unique_ptr<OpenFrame> open_frame(std::size_t index) const override {
+    const Entry& entry = frames_.at(index);
+    if (!entry.format) throw InputError(entry.path, entry.problem);
+    auto frame = reader_for(*entry.format, settings_.read_options).open(entry.path);
+    frame->info().index = index;
+    return frame;
+  }
+
  private:
   struct Entry {
     std::filesystem::path path;

@@ -1,0 +1,125 @@
+// Band delivery bookkeeping, the whole-frame read built on it, and the whole-frame adapter.
+#include "pipeline/frame_bands.hpp"
+
+#include <algorithm>
+#include <stdexcept>
+
+#include "pipeline/frame_storage.hpp"
+
+namespace nightstack {
+
+namespace {
+
+// Enough rows that per-band overhead vanishes, few enough that a band stays in L2.
+constexpr int whole_frame_band_rows = 16;
+
+template <class Sample>
+void store_rows(const Sample* source, const StoredShape& shape, int first_row, int rows, ImageF& pixels) {
+  const auto width = static_cast<std::size_t>(shape.width);
+  const int channels = shape.channels;
+  for (int channel = 0; channel < channels; ++channel) {
+    float* plane = pixels.plane(channel).data() + static_cast<std::size_t>(first_row) * width;
+    const Sample* from = source + channel;
+    const std::size_t count = width * static_cast<std::size_t>(rows);
+    for (std::size_t index = 0; index < count; ++index) plane[index] = static_cast<float>(from[index * channels]);
+  }
+}
+
+}  // namespace
+
+std::size_t sample_size(SampleType type) {
+  switch (type) {
+    case SampleType::uint8:
+      return 1;
+    case SampleType::uint16:
+      return 2;
+    case SampleType::float32:
+      break;
+  }
+  return 4;
+}
+
+std::string to_string(SampleType type) {
+  switch (type) {
+    case SampleType::uint8:
+      return "8-bit codes";
+    case SampleType::uint16:
+      return "16-bit codes";
+    case SampleType::float32:
+      break;
+  }
+  return "32-bit float";
+}
+
+std::string describe(const StoredShape& shape) {
+  return std::to_string(shape.width) + "x" + std::to_string(shape.height) + " with " +
+         std::to_string(shape.channels) + (shape.channels == 1 ? " channel" : " channels") + " of " +
+         to_string(shape.type);
+}
+
+OpenFrame::~OpenFrame() = default;
+
+FrameBand OpenFrame::next_band(int max_rows) {
+  FrameBand band;
+  band.shape = shape_;
+  band.first_row = rows_read_;
+  if (finished()) return band;
+  const int wanted = std::clamp(max_rows, 1, shape_.height - rows_read_);
+  int delivered = wanted;
+  band.samples = decode_rows(wanted, delivered);
+  if (delivered < 1 || delivered > wanted)
+    throw std::logic_error("a reader delivered " + std::to_string(delivered) + " rows when asked for " +
+                           std::to_string(wanted));
+  band.rows = delivered;
+  rows_read_ += delivered;
+  return band;
+}
+
+void store_band(const FrameBand& band, ImageF& pixels) {
+  switch (band.shape.type) {
+    case SampleType::uint8:
+      store_rows(band.as<std::uint8_t>(), band.shape, band.first_row, band.rows, pixels);
+      break;
+    case SampleType::uint16:
+      store_rows(band.as<std::uint16_t>(), band.shape, band.first_row, band.rows, pixels);
+      break;
+    case SampleType::float32:
+      store_rows(band.as<float>(), band.shape, band.first_row, band.rows, pixels);
+      break;
+  }
+}
+
+Frame read_whole_frame(OpenFrame& frame) {
+  const StoredShape& shape = frame.shape();
+  Frame whole;
+  whole.info = frame.info();
+  whole.pixels = take_frame_pixels(shape.width, shape.height, shape.channels);
+  while (true) {
+    const FrameBand band = frame.next_band(whole_frame_band_rows);
+    if (band.rows == 0) break;
+    store_band(band, whole.pixels);
+  }
+  return whole;
+}
+
+WholeFrameBands::WholeFrameBands(Frame frame)
+    : OpenFrame(frame.info,
+                StoredShape{frame.pixels.width(), frame.pixels.height(), frame.pixels.channels(),
+                            SampleType::float32}),
+      frame_(std::move(frame)) {}
+
+const void* WholeFrameBands::decode_rows(int rows, int& delivered) {
+  const StoredShape& stored = shape();
+  const std::size_t width = static_cast<std::size_t>(stored.width);
+  const int channels = stored.channels;
+  band_.resize(width * static_cast<std::size_t>(rows) * channels);
+  for (int channel = 0; channel < channels; ++channel) {
+    const float* plane = frame_.pixels.plane(channel).data() + static_cast<std::size_t>(rows_read()) * width;
+    for (std::size_t index = 0; index < width * static_cast<std::size_t>(rows); ++index)
+      band_[index * channels + channel] = plane[index];
+  }
+  delivered = rows;
+  return band_.data();
+}
+
+}  // namespace nightstack
