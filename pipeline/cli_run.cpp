@@ -73,7 +73,10 @@ po::options_description config_options(bool with_run_options) {
         "resume",
         "continue an interrupted run from the checkpoints its stacks saved (stack parameter checkpoint: N); "
         "the output is the same as that of an uninterrupted run. Without checkpoints, starts from the "
-        "first frame");
+        "first frame")(
+        "whole-frames",
+        "decode every frame whole even where the banded pass could run (to compare the two, or to "
+        "measure); the results are the same");
   }
   return options;
 }
@@ -202,6 +205,7 @@ int command_run(const Arguments& arguments, const StageRegistry& registry) {
   options.progress = parse_progress_style(parsed->values["progress"].as<std::string>(), quiet);
   options.report = parsed->values["report"].as<std::string>();
   options.resume = parsed->values.count("resume") != 0;
+  options.whole_frames = parsed->values.count("whole-frames") != 0;
   return execute_config(config, options, quiet);
 }
 

@@ -32,17 +32,6 @@ std::string describe_shape(const ImageF& pixels) {
          std::to_string(pixels.channels()) + (pixels.channels() == 1 ? " channel" : " channels");
 }
 
-// Reader errors name the file; here they also get the frame index and the stage.
-std::exception_ptr with_frame_context(std::size_t index, const std::string& stage) {
-  try {
-    throw;
-  } catch (const InputError& error) {
-    return std::make_exception_ptr(InputError(error.path(), error.detail(), index, stage));
-  } catch (...) {
-    return std::current_exception();
-  }
-}
-
 unsigned worker_count(unsigned threads, std::size_t frames) {
   return std::max(1u, std::min<unsigned>(threads, static_cast<unsigned>(frames)));
 }
@@ -243,6 +232,16 @@ std::size_t run_frame_pass(Graph& graph, const FramePass& pass, const std::vecto
                            unsigned threads, Progress& progress, std::vector<FrameRecord>& records,
                            std::vector<double>& node_seconds, Log& log) {
   return FramePassRunner(graph, pass, indices, progress, records, node_seconds).run(threads, log);
+}
+
+std::exception_ptr with_frame_context(std::size_t index, const std::string& stage) {
+  try {
+    throw;
+  } catch (const InputError& error) {
+    return std::make_exception_ptr(InputError(error.path(), error.detail(), index, stage));
+  } catch (...) {
+    return std::current_exception();
+  }
 }
 
 std::optional<InputError> skippable_error(const std::exception_ptr& error) {

@@ -56,6 +56,10 @@ void record_skipped_frame(FrameRecord& record, std::size_t index, const InputErr
                           const std::string& source_id, Log& log);
 void warn_skipped_frame(const FrameRecord& record, std::size_t index, const std::string& source_id, Log& log);
 
+// Within a catch block: the exception being handled, an InputError given the frame index and the
+// stage (reader errors name only the file).
+std::exception_ptr with_frame_context(std::size_t index, const std::string& stage);
+
 // The InputError in `error`, which on_error: skip may skip; nothing for any other error.
 std::optional<InputError> skippable_error(const std::exception_ptr& error);
 

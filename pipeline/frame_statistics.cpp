@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <array>
 #include <cmath>
+#include <limits>
 
 namespace nightstack {
 
@@ -30,6 +31,23 @@ std::size_t nearest_bin(double scaled) {
   if (scaled >= bins - 1) return bins - 1;
   const auto whole = static_cast<std::size_t>(scaled);
   return whole + (scaled - static_cast<double>(whole) >= 0.5 ? 1 : 0);
+}
+
+// Background (median) and noise (1.4826 x MAD) of one channel from its histogram.
+void add_robust_levels(const std::vector<std::size_t>& histogram, std::size_t counted,
+                       std::vector<std::size_t>& deviations, FrameStatistics& statistics) {
+  if (counted == 0) {
+    statistics.background.push_back(0);
+    statistics.noise.push_back(0);
+    return;
+  }
+  const int median = median_bin(histogram, counted);
+  std::fill(deviations.begin(), deviations.end(), 0);
+  for (int bin = 0; bin < bins; ++bin)
+    deviations[static_cast<std::size_t>(std::abs(bin - median))] += histogram[static_cast<std::size_t>(bin)];
+  const int mad = median_bin(deviations, counted);
+  statistics.background.push_back(static_cast<double>(median) / (bins - 1));
+  statistics.noise.push_back(1.4826 * static_cast<double>(mad) / (bins - 1));
 }
 
 }  // namespace
@@ -91,20 +109,128 @@ FrameStatistics measure_frame(const Frame& frame) {
       if (code_counts[code] != 0)
         histogram[nearest_bin(static_cast<double>(static_cast<float>(code)) / white * (bins - 1))] +=
             code_counts[code];
-    if (counted == 0) {
-      statistics.background.push_back(0);
-      statistics.noise.push_back(0);
-      continue;
+    add_robust_levels(histogram, counted, deviations, statistics);
+  }
+  return statistics;
+}
+
+
+BandStatistics::BandStatistics(const StoredShape& shape, double white_level)
+    : shape_(shape), white_(white_level > 0 ? white_level : 1.0) {
+  const auto channels = static_cast<std::size_t>(shape.channels);
+  if (shape.type == SampleType::float32) {
+    float_sums_.assign(channels, 0.0);
+    histograms_.assign(channels, std::vector<std::size_t>(bins));
+    const bool integer_white = white_ == std::floor(white_) && white_ <= 65535;
+    code_counts_.assign(channels, std::vector<std::uint32_t>(integer_white ? static_cast<std::size_t>(white_) + 1 : 0));
+  } else {
+    column_sums_.assign(shape.row_samples(), 0);
+    column_saturated_.assign(shape.row_samples(), 0);
+    code_sums_.assign(channels, 0);
+    code_counts_.assign(channels, std::vector<std::uint32_t>(shape.type == SampleType::uint8 ? 256 : 65536));
+  }
+  counted_.assign(channels, 0);
+}
+
+void BandStatistics::add(const FrameBand& band) {
+  switch (band.shape.type) {
+    case SampleType::uint8:
+      add_codes<std::uint8_t>(band);
+      break;
+    case SampleType::uint16:
+      add_codes<std::uint16_t>(band);
+      break;
+    case SampleType::float32:
+      add_floats(band);
+      break;
+  }
+}
+
+// Sums and saturation per sample position of a row (vectorized, no overflow within a band of fewer
+// than 65537 rows), folded into the channels once per band; histograms of codes on measured rows.
+template <class Code>
+void BandStatistics::add_codes(const FrameBand& band) {
+  const std::size_t row_samples = shape_.row_samples();
+  const auto channels = static_cast<std::size_t>(shape_.channels);
+  const double top = std::min(white_, static_cast<double>(std::numeric_limits<Code>::max()) + 1);
+  const Code saturation_code = static_cast<Code>(std::ceil(top));  // codes >= white_ are saturated
+  const bool any_saturation_possible = white_ <= std::numeric_limits<Code>::max();
+  std::uint32_t* sums = column_sums_.data();
+  std::uint32_t* saturated = column_saturated_.data();
+  for (int row = 0; row < band.rows; ++row) {
+    const Code* values = band.as<Code>() + static_cast<std::size_t>(row) * row_samples;
+    for (std::size_t i = 0; i < row_samples; ++i) sums[i] += values[i];
+    if (any_saturation_possible)
+      for (std::size_t i = 0; i < row_samples; ++i) saturated[i] += values[i] >= saturation_code;
+    if ((band.first_row + row) % row_step != 0) continue;
+    for (std::size_t channel = 0; channel < channels; ++channel) {
+      std::uint32_t* counts = code_counts_[channel].data();
+      for (std::size_t i = channel; i < row_samples; i += channels) ++counts[values[i]];
+      counted_[channel] += static_cast<std::size_t>(shape_.width);
     }
-    const int median = median_bin(histogram, counted);
-    std::fill(deviations.begin(), deviations.end(), 0);
-    for (int bin = 0; bin < bins; ++bin) {
-      deviations[static_cast<std::size_t>(std::abs(bin - median))] +=
-          histogram[static_cast<std::size_t>(bin)];
+  }
+  for (std::size_t i = 0; i < row_samples; ++i) {
+    code_sums_[i % channels] += sums[i];
+    saturated_ += saturated[i];
+    sums[i] = 0;
+    saturated[i] = 0;
+  }
+}
+
+void BandStatistics::add_floats(const FrameBand& band) {
+  const std::size_t row_samples = shape_.row_samples();
+  const auto channels = static_cast<std::size_t>(shape_.channels);
+  const auto white_sample = static_cast<float>(white_);
+  const float top_code = code_counts_.front().empty() ? -1.0f : white_sample;
+  for (int row = 0; row < band.rows; ++row) {
+    const float* values = band.as<float>() + static_cast<std::size_t>(row) * row_samples;
+    const bool measured = (band.first_row + row) % row_step == 0;
+    for (std::size_t channel = 0; channel < channels; ++channel) {
+      double sum = float_sums_[channel];
+      std::uint32_t* counts = code_counts_[channel].data();
+      auto& histogram = histograms_[channel];
+      for (std::size_t i = channel; i < row_samples; i += channels) {
+        const float value = values[i];
+        sum += value;
+        saturated_ += value >= white_sample;
+        if (!measured) continue;
+        if (value >= 0.0f && value <= top_code) {
+          const int code = static_cast<int>(value);
+          if (static_cast<float>(code) == value) {
+            ++counts[code];
+            ++counted_[channel];
+            continue;
+          }
+        }
+        const double scaled = static_cast<double>(value) / white_ * (bins - 1);
+        if (std::isnan(scaled)) continue;
+        ++histogram[nearest_bin(scaled)];
+        ++counted_[channel];
+      }
+      float_sums_[channel] = sum;
     }
-    const int mad = median_bin(deviations, counted);
-    statistics.background.push_back(static_cast<double>(median) / (bins - 1));
-    statistics.noise.push_back(1.4826 * static_cast<double>(mad) / (bins - 1));
+  }
+}
+
+FrameStatistics BandStatistics::finish() const {
+  FrameStatistics statistics;
+  statistics.saturated = saturated_;
+  const double samples_per_channel = static_cast<double>(shape_.width) * shape_.height;
+  std::vector<std::size_t> histogram(bins), deviations(bins);
+  for (std::size_t channel = 0; channel < static_cast<std::size_t>(shape_.channels); ++channel) {
+    const double sum =
+        shape_.type == SampleType::float32 ? float_sums_[channel] : static_cast<double>(code_sums_[channel]);
+    statistics.mean.push_back(samples_per_channel == 0 ? 0.0 : sum / samples_per_channel / white_);
+    if (shape_.type == SampleType::float32) {
+      histogram = histograms_[channel];
+    } else {
+      std::fill(histogram.begin(), histogram.end(), 0);
+    }
+    const auto& counts = code_counts_[channel];
+    for (std::size_t code = 0; code < counts.size(); ++code)
+      if (counts[code] != 0)
+        histogram[nearest_bin(static_cast<double>(static_cast<float>(code)) / white_ * (bins - 1))] += counts[code];
+    add_robust_levels(histogram, counted_[channel], deviations, statistics);
   }
   return statistics;
 }

@@ -3,9 +3,11 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <vector>
 
 #include "pipeline/frame.hpp"
+#include "pipeline/frame_bands.hpp"
 
 namespace nightstack {
 
@@ -22,5 +24,32 @@ struct FrameStatistics {
 // fourth row: exact for 8- and 16-bit codes on those rows, within 1/65535 of full scale otherwise.
 // That keeps the cost near one pass over a quarter of the frame, small beside decoding.
 FrameStatistics measure_frame(const Frame& frame);
+
+// The same measurements taken band by band from a frame's stored values (the banded pass): equal
+// to measure_frame of the whole frame for 8- and 16-bit codes; for float frames the mean may differ
+// in its last bits (the sums run in another order).
+class BandStatistics {
+ public:
+  BandStatistics(const StoredShape& shape, double white_level);
+  void add(const FrameBand& band);
+  FrameStatistics finish() const;
+
+ private:
+  template <class Code>
+  void add_codes(const FrameBand& band);
+  void add_floats(const FrameBand& band);
+
+  StoredShape shape_;
+  double white_;
+  std::vector<std::uint32_t> column_sums_, column_saturated_;  // per sample of a row, within a band
+  std::vector<std::uint64_t> code_sums_;                        // per channel, codes
+  std::vector<double> float_sums_;                              // per channel, float frames
+  std::size_t saturated_ = 0;
+  // Per channel: how often each code occurs on the measured rows, and the values that are no codes
+  // already in bins.
+  std::vector<std::vector<std::uint32_t>> code_counts_;
+  std::vector<std::vector<std::size_t>> histograms_;
+  std::vector<std::size_t> counted_;
+};
 
 }  // namespace nightstack

@@ -8,6 +8,7 @@
 #include <optional>
 #include <thread>
 
+#include "pipeline/band_pass.hpp"
 #include "pipeline/errors.hpp"
 #include "pipeline/frame_pass.hpp"
 #include "pipeline/frame_screening.hpp"
@@ -159,8 +160,16 @@ RunSummary run_graph(Graph& graph, const RunOptions& options, Log& log, std::ost
     pass.first_position = *std::min_element(pass.held.begin(), pass.held.end());
     Progress progress(progress_stream, options.progress, source->id(), indices.size());
     progress.start_at(pass.first_position);
-    run_frame_pass(graph, pass, indices, summary.threads, progress, source_summary.records, node_seconds,
-                   log);
+    std::optional<BandPlan> band_plan;
+    if (!options.whole_frames) band_plan = plan_band_pass(graph, pass, indices);
+    if (band_plan) {
+      run_band_pass(graph, pass, *band_plan, indices, summary.threads, progress, source_summary.records,
+                    node_seconds, log);
+    } else {
+      run_frame_pass(graph, pass, indices, summary.threads, progress, source_summary.records, node_seconds,
+                     log);
+    }
+    source_summary.banded = band_plan.has_value();
     // Counted from the records, which checkpoints carry, so a resumed run counts the frames
     // stacked before the interruption too.
     source_summary.frames =

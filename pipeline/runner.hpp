@@ -27,6 +27,9 @@ struct RunOptions {
   // must have been made with.
   bool resume = false;
   std::string resolved_config;
+  // Diagnostics and benchmarks: decode every frame whole (the pass that stages other than point
+  // transforms need) even where the banded pass could run.
+  bool whole_frames = false;
 };
 
 // One frame a source found: its measurements and whether it went into the stacks.
@@ -45,6 +48,7 @@ struct SourceSummary {
   std::size_t frames = 0;  // frames stacked
   std::vector<FrameRecord> records;
   std::vector<SkippedFile> skipped;
+  bool banded = false;  // decoded by the banded pass (else whole frames)
   // Frames left out by `on_error: skip` (records with a failure).
   std::size_t failed_frames() const;
 };

@@ -5,6 +5,7 @@
 #include <functional>
 #include <sstream>
 
+#include "pipeline/band_stage.hpp"
 #include "pipeline/transfer_curve.hpp"
 #include "stages/registry.hpp"
 
@@ -23,9 +24,9 @@ std::string format_number(double value) {
   return stream.str();
 }
 
-class Linearize : public FrameTransform {
+class Linearize : public PointTransform {
  public:
-  Linearize(std::string id, LinearizeSettings settings) : FrameTransform(std::move(id)), settings_(settings) {
+  Linearize(std::string id, LinearizeSettings settings) : PointTransform(std::move(id)), settings_(settings) {
     // Tables for the common integer depths, built once; frames of other depths use the formula.
     for (int white_level : {255, 65535}) {
       for (Encoding encoding : {Encoding::srgb, Encoding::gamma, Encoding::linear}) {
@@ -39,10 +40,10 @@ class Linearize : public FrameTransform {
     }
   }
 
-  Frame transform(Frame frame) const override {
-    Encoding encoding = effective_encoding(frame.info.encoding);
-    double white_level = frame.info.white_level;
-    auto& samples = frame.pixels.samples();
+  // Every value alone, as a monotone curve: the banded pass runs it once over a table of codes.
+  FrameInfo map_values(std::span<float> samples, const FrameInfo& frame_info) const override {
+    Encoding encoding = effective_encoding(frame_info.encoding);
+    double white_level = frame_info.white_level;
     const std::vector<float>* table = nullptr;
     if (white_level == 255 || white_level == 65535)
       table = &tables_[table_slot(encoding, static_cast<int>(white_level))];
@@ -52,10 +53,11 @@ class Linearize : public FrameTransform {
       auto curve = curve_for(encoding);
       for (float& value : samples) value = static_cast<float>(curve(value / white_level));
     }
-    frame.info.linearization = describe(encoding);
-    frame.info.encoding = Encoding::linear;
-    frame.info.white_level = 1.0;
-    return frame;
+    FrameInfo info = frame_info;
+    info.linearization = describe(encoding);
+    info.encoding = Encoding::linear;
+    info.white_level = 1.0;
+    return info;
   }
 
  private:
@@ -88,7 +90,7 @@ class Linearize : public FrameTransform {
   // Works in chunks that stay in the L1 cache: first a branch-free check (it vectorizes) that every
   // value of the chunk is an integer code, then a plain lookup loop over the same chunk; a chunk
   // with any other value (rare: a scaled FITS value, NaN) goes value by value.
-  void apply_table(std::vector<float>& samples, const std::vector<float>& table, Encoding encoding,
+  void apply_table(std::span<float> samples, const std::vector<float>& table, Encoding encoding,
                    double white_level) const {
     constexpr std::size_t chunk = 2048;
     auto curve = curve_for(encoding);

@@ -4,10 +4,14 @@
 // checkpoint every `checkpoint` frames so that `nightstack run --resume` can carry on after a crash.
 #include <unistd.h>
 
+#include <algorithm>
+#include <mutex>
 #include <stdexcept>
 
 #include "io/fits_writer.hpp"
+#include "pipeline/band_stage.hpp"
 #include "pipeline/memory_info.hpp"
+#include "stages/band_stack_methods.hpp"
 #include "stages/frame_provenance.hpp"
 #include "stages/registry.hpp"
 #include "stages/stack_checkpoint.hpp"
@@ -17,13 +21,14 @@ namespace nightstack {
 
 namespace {
 
-class Stack : public FrameReducer {
+class Stack : public FrameReducer, public BandReducer {
  public:
   Stack(std::string id, const StackMethodInfo& method, const StackSettings& settings,
         std::optional<std::string> rejection_maps, StackCheckpoints checkpoints, const RunInfo& run)
       : FrameReducer(std::move(id)),
         method_info_(method),
         method_(method.make(settings)),
+        band_method_(band_method_of(method.name, settings)),
         rejection_maps_(std::move(rejection_maps)),
         checkpoints_(std::move(checkpoints)),
         run_(run) {}
@@ -46,6 +51,26 @@ class Stack : public FrameReducer {
     last_frame_index_ = frame.info.index;
     if (checkpoints_.due(frames_)) save_checkpoint();
   }
+
+  bool takes_bands(SampleType type) const override {
+    return band_method_ && !checkpoints_.enabled() && band_method_takes(*band_method_, type);
+  }
+
+  void start_bands(const StoredShape& shape, const ValueMap& map) override {
+    band_stack_.emplace(*band_method_, shape, map);
+  }
+
+  std::unique_ptr<BandPartial> make_partial() const override { return band_stack_->make_partial(); }
+
+  void frame_taken(const FrameInfo& info) override {
+    std::lock_guard lock(band_infos_mutex_);
+    band_infos_.push_back(info);
+    if (band_infos_.size() > max_fixed_point_frames)
+      throw InputError(info.path, "more than " + std::to_string(max_fixed_point_frames) +
+                                      " frames in one stack; split the run into several stacks", info.index, id());
+  }
+
+  void finish_bands(std::unique_ptr<BandPartial> total) override { band_total_ = std::move(total); }
 
   bool start_checkpoints(const CheckpointRequest& request, Log& log) override {
     if (!checkpoints_.enabled()) return false;
@@ -70,8 +95,10 @@ class Stack : public FrameReducer {
   void remove_checkpoint() override { checkpoints_.remove(); }
 
   Image finish() override {
+    if (band_total_) take_band_frames();
     if (frames_ == 0) throw std::logic_error("stack '" + id() + "' finished without frames");
-    Image image{method_->result(), {}};
+    Image image{band_total_ ? band_stack_->result(*band_total_, frames_) : method_->result(), {}};
+    band_total_.reset();
     auto& provenance = image.provenance;
     frames_provenance_.record(provenance, method_info_.name == "sum");
     provenance.set("STACKMTH", method_info_.name, "stacking method");
@@ -86,6 +113,29 @@ class Stack : public FrameReducer {
   }
 
  private:
+  // The frames the banded pass gave, in index order, as accept() would have seen them.
+  void take_band_frames() {
+    std::sort(band_infos_.begin(), band_infos_.end(),
+              [](const FrameInfo& a, const FrameInfo& b) { return a.index < b.index; });
+    for (const FrameInfo& info : band_infos_) {
+      if (frames_ == 0) first_ = info;
+      frames_provenance_.add(info);
+      ++frames_;
+      last_frame_index_ = info.index;
+    }
+    band_infos_.clear();
+  }
+
+  static std::optional<BandMethod> band_method_of(const std::string& name, const StackSettings& settings) {
+    if (name == "max") return BandMethod::max;
+    if (name == "min") return BandMethod::min;
+    if (name == "sum") return BandMethod::sum;
+    if (name == "mean" && settings.normalization == FrameNormalization::none &&
+        settings.weights == FrameWeights::equal)
+      return BandMethod::mean;
+    return std::nullopt;
+  }
+
   void write_rejection_maps(const Provenance& stack_provenance) {
     auto maps = method_->take_rejection_maps();
     if (!maps) return;
@@ -132,6 +182,11 @@ class Stack : public FrameReducer {
 
   const StackMethodInfo& method_info_;
   std::unique_ptr<StackMethod> method_;
+  std::optional<BandMethod> band_method_;  // when the method can take bands
+  std::optional<BandStackMethod> band_stack_;
+  std::unique_ptr<BandPartial> band_total_;
+  std::mutex band_infos_mutex_;
+  std::vector<FrameInfo> band_infos_;
   std::optional<std::string> rejection_maps_;
   StackCheckpoints checkpoints_;
   CheckpointRequest request_;
