@@ -39,8 +39,9 @@ std::optional<std::vector<const PointTransform*>> point_chain(const Graph& graph
 
 class BandPassRunner {
  public:
-  BandPassRunner(Graph& graph, const FramePass& pass, const BandPlan& plan, const std::vector<std::size_t>& indices,
-                 Progress& progress, std::vector<FrameRecord>& records, std::vector<double>& node_seconds, Log& log)
+  BandPassRunner(Graph& graph, const FramePass& pass, const BandPlan& plan,
+                 const std::vector<std::size_t>& indices, Progress& progress,
+                 std::vector<FrameRecord>& records, std::vector<double>& node_seconds, Log& log)
       : graph_(graph),
         pass_(pass),
         plan_(plan),
@@ -54,7 +55,8 @@ class BandPassRunner {
   }
 
   std::size_t run(unsigned threads) {
-    const unsigned workers = std::max(1u, std::min<unsigned>(threads, static_cast<unsigned>(indices_.size())));
+    const unsigned workers =
+        std::max(1u, std::min<unsigned>(threads, static_cast<unsigned>(indices_.size())));
     worker_partials_.resize(workers);
     std::vector<std::thread> pool;
     for (unsigned worker = 0; worker < workers; ++worker) pool.emplace_back([this, worker] { work(worker); });
@@ -123,11 +125,13 @@ class BandPassRunner {
     }
     std::lock_guard lock(mutex_);
     worker_partials_[index] = std::move(worker.partials);
-    for (std::size_t node = 0; node < worker.seconds.size(); ++node) node_seconds_[node] += worker.seconds[node];
+    for (std::size_t node = 0; node < worker.seconds.size(); ++node)
+      node_seconds_[node] += worker.seconds[node];
   }
 
   // Decodes the frame at `position` band by band into the worker's partials.
-  void stack_frame(std::size_t position, Worker& worker, bool& partials_touched, std::vector<FrameInfo>& infos) {
+  void stack_frame(std::size_t position, Worker& worker, bool& partials_touched,
+                   std::vector<FrameInfo>& infos) {
     throw_if_interrupted();
     const std::size_t index = indices_[position];
     auto start = Clock::now();
@@ -176,8 +180,8 @@ class BandPassRunner {
   void check_shape(std::size_t index, const StoredShape& shape) const {
     if (shape == plan_.shape) return;
     throw InputError(source_.frame_path(index),
-                     "frame is " + describe(shape) + ", but the first frame " + first_path_.string() + " is " +
-                         describe(plan_.shape) +
+                     "frame is " + describe(shape) + ", but the first frame " + first_path_.string() +
+                         " is " + describe(plan_.shape) +
                          "; all frames of a stack must have the same size, channels and sample type",
                      index, source_.id());
   }
@@ -247,7 +251,8 @@ class BandPassRunner {
 
 }  // namespace
 
-std::optional<BandPlan> plan_band_pass(Graph& graph, const FramePass& pass, const std::vector<std::size_t>& indices) {
+std::optional<BandPlan> plan_band_pass(Graph& graph, const FramePass& pass,
+                                       const std::vector<std::size_t>& indices) {
   if (pass.first_position != 0 || indices.empty()) return std::nullopt;
   for (std::size_t held : pass.held)
     if (held != 0) return std::nullopt;

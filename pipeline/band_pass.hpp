@@ -24,7 +24,8 @@ struct BandPlan {
 // The plan when the pass can run band by band: no reducer resuming from a checkpoint, every reducer a
 // BandReducer taking the stored type of the first frame that opens, every stage between the source
 // and a reducer a PointTransform. Opens frames of `indices` until one opens, to learn the stored type.
-std::optional<BandPlan> plan_band_pass(Graph& graph, const FramePass& pass, const std::vector<std::size_t>& indices);
+std::optional<BandPlan> plan_band_pass(Graph& graph, const FramePass& pass,
+                                       const std::vector<std::size_t>& indices);
 
 // Runs the pass as planned; the same contract as run_frame_pass (records, node seconds, skip policy,
 // errors). With on_error: skip, a frame that fails after some of its bands went into a worker's

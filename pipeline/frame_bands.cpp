@@ -21,7 +21,8 @@ void store_rows(const Sample* source, const StoredShape& shape, int first_row, i
     float* plane = pixels.plane(channel).data() + static_cast<std::size_t>(first_row) * width;
     const Sample* from = source + channel;
     const std::size_t count = width * static_cast<std::size_t>(rows);
-    for (std::size_t index = 0; index < count; ++index) plane[index] = static_cast<float>(from[index * channels]);
+    for (std::size_t index = 0; index < count; ++index)
+      plane[index] = static_cast<float>(from[index * channels]);
   }
 }
 
@@ -103,9 +104,8 @@ Frame read_whole_frame(OpenFrame& frame) {
 }
 
 WholeFrameBands::WholeFrameBands(Frame frame)
-    : OpenFrame(frame.info,
-                StoredShape{frame.pixels.width(), frame.pixels.height(), frame.pixels.channels(),
-                            SampleType::float32}),
+    : OpenFrame(frame.info, StoredShape{frame.pixels.width(), frame.pixels.height(), frame.pixels.channels(),
+                                        SampleType::float32}),
       frame_(std::move(frame)) {}
 
 const void* WholeFrameBands::decode_rows(int rows, int& delivered) {

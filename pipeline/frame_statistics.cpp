@@ -114,7 +114,6 @@ FrameStatistics measure_frame(const Frame& frame) {
   return statistics;
 }
 
-
 BandStatistics::BandStatistics(const StoredShape& shape, double white_level)
     : shape_(shape), white_(white_level > 0 ? white_level : 1.0) {
   const auto channels = static_cast<std::size_t>(shape.channels);
@@ -122,7 +121,8 @@ BandStatistics::BandStatistics(const StoredShape& shape, double white_level)
     float_sums_.assign(channels, 0.0);
     histograms_.assign(channels, std::vector<std::size_t>(bins));
     const bool integer_white = white_ == std::floor(white_) && white_ <= 65535;
-    code_counts_.assign(channels, std::vector<std::uint32_t>(integer_white ? static_cast<std::size_t>(white_) + 1 : 0));
+    code_counts_.assign(channels,
+                        std::vector<std::uint32_t>(integer_white ? static_cast<std::size_t>(white_) + 1 : 0));
   } else {
     column_sums_.assign(shape.row_samples(), 0);
     column_saturated_.assign(shape.row_samples(), 0);
@@ -229,7 +229,8 @@ FrameStatistics BandStatistics::finish() const {
     const auto& counts = code_counts_[channel];
     for (std::size_t code = 0; code < counts.size(); ++code)
       if (counts[code] != 0)
-        histogram[nearest_bin(static_cast<double>(static_cast<float>(code)) / white_ * (bins - 1))] += counts[code];
+        histogram[nearest_bin(static_cast<double>(static_cast<float>(code)) / white_ * (bins - 1))] +=
+            counts[code];
     add_robust_levels(histogram, counted_[channel], deviations, statistics);
   }
   return statistics;

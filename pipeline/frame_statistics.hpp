@@ -42,8 +42,8 @@ class BandStatistics {
   StoredShape shape_;
   double white_;
   std::vector<std::uint32_t> column_sums_, column_saturated_;  // per sample of a row, within a band
-  std::vector<std::uint64_t> code_sums_;                        // per channel, codes
-  std::vector<double> float_sums_;                              // per channel, float frames
+  std::vector<std::uint64_t> code_sums_;                       // per channel, codes
+  std::vector<double> float_sums_;                             // per channel, float frames
   std::size_t saturated_ = 0;
   // Per channel: how often each code occurs on the measured rows, and the values that are no codes
   // already in bins.

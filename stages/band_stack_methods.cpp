@@ -14,7 +14,8 @@ template <class Sample, bool maximum>
 class ExtremePartial : public BandPartial {
  public:
   ExtremePartial(const StoredShape& shape)
-      : row_samples_(shape.row_samples()), values_(row_samples_ * static_cast<std::size_t>(shape.height), initial()) {}
+      : row_samples_(shape.row_samples()),
+        values_(row_samples_ * static_cast<std::size_t>(shape.height), initial()) {}
 
   // Where no frame had a value (float frames whose samples are all NaN there) the partial keeps this.
   static constexpr Sample initial() {
@@ -77,7 +78,8 @@ class FixedSumPartial : public BandPartial {
   }
   void save(StateWriter& writer) const override { writer.array(std::span<const std::uint64_t>(sums_)); }
   void load(StateReader& reader) override {
-    if (reader.count(sizeof(std::uint64_t)) != sums_.size()) reader.fail("the partial holds another frame size");
+    if (reader.count(sizeof(std::uint64_t)) != sums_.size())
+      reader.fail("the partial holds another frame size");
     reader.array_into(std::span<std::uint64_t>(sums_));
   }
   const std::vector<std::uint64_t>& sums() const { return sums_; }
@@ -142,7 +144,8 @@ FixedPoint fixed_point_for(const std::vector<float>& values) {
   FixedPoint fixed;
   fixed.scale_bits = 40 - ceiling_log2;
   fixed.table.reserve(values.size());
-  for (float value : values) fixed.table.push_back(std::llround(std::ldexp(static_cast<double>(value), fixed.scale_bits)));
+  for (float value : values)
+    fixed.table.push_back(std::llround(std::ldexp(static_cast<double>(value), fixed.scale_bits)));
   return fixed;
 }
 
@@ -180,7 +183,8 @@ std::unique_ptr<BandPartial> BandStackMethod::make_partial() const {
     case BandMethod::mean:
       break;
   }
-  if (shape_.type == SampleType::uint8) return std::make_unique<FixedSumPartial<std::uint8_t>>(shape_, fixed_);
+  if (shape_.type == SampleType::uint8)
+    return std::make_unique<FixedSumPartial<std::uint8_t>>(shape_, fixed_);
   return std::make_unique<FixedSumPartial<std::uint16_t>>(shape_, fixed_);
 }
 
@@ -207,7 +211,8 @@ ImageD BandStackMethod::result(const BandPartial& total, std::size_t frames) con
       break;
   }
   const double divisor = method_ == BandMethod::mean ? static_cast<double>(frames) : 1.0;
-  if (shape_.type == SampleType::uint8) return sum_result<std::uint8_t>(total, shape_, fixed_.scale_bits, divisor);
+  if (shape_.type == SampleType::uint8)
+    return sum_result<std::uint8_t>(total, shape_, fixed_.scale_bits, divisor);
   return sum_result<std::uint16_t>(total, shape_, fixed_.scale_bits, divisor);
 }
 

@@ -66,8 +66,10 @@ class Stack : public FrameReducer, public BandReducer {
     std::lock_guard lock(band_infos_mutex_);
     band_infos_.push_back(info);
     if (band_infos_.size() > max_fixed_point_frames)
-      throw InputError(info.path, "more than " + std::to_string(max_fixed_point_frames) +
-                                      " frames in one stack; split the run into several stacks", info.index, id());
+      throw InputError(info.path,
+                       "more than " + std::to_string(max_fixed_point_frames) +
+                           " frames in one stack; split the run into several stacks",
+                       info.index, id());
   }
 
   void finish_bands(std::unique_ptr<BandPartial> total) override { band_total_ = std::move(total); }
