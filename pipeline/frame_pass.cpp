@@ -116,23 +116,32 @@ class FramePassRunner {
       if (records_[index].statistics.mean.empty())
         records_[index].statistics = measure_frame(*slots[pass_.source]);
       seconds[pass_.source] += seconds_since(start);
-      for (std::size_t transform : pass_.transforms) {
-        start = Clock::now();
-        std::size_t input = graph_.nodes[transform].inputs.front();
-        Frame frame = pass_.mover[input] == transform ? std::move(*slots[input]) : *slots[input];
-        slots[transform] = stage_as<FrameTransform>(graph_.nodes[transform]).transform(std::move(frame));
-        seconds[transform] += seconds_since(start);
-      }
+      for (std::size_t transform : pass_.transforms) run_transform(transform, slots, seconds);
       return nullptr;
     } catch (...) {
       return with_frame_context(index, source_.id());
     }
   }
 
+  void run_transform(std::size_t transform, std::vector<std::optional<Frame>>& slots,
+                     std::vector<double>& seconds) {
+    const auto start = Clock::now();
+    std::size_t input = graph_.nodes[transform].inputs.front();
+    Frame frame = pass_.mover[input] == transform ? std::move(*slots[input]) : *slots[input];
+    Stage& stage = *graph_.nodes[transform].stage;
+    if (auto* step = dynamic_cast<FrameSequenceStep*>(&stage)) {
+      slots[transform] = step->step(std::move(frame));
+    } else {
+      slots[transform] = dynamic_cast<FrameTransform&>(stage).transform(std::move(frame));
+    }
+    seconds[transform] += seconds_since(start);
+  }
+
   // Called in position order, one frame at a time.
   std::exception_ptr hand_to_reducers(std::size_t position, std::vector<std::optional<Frame>>& slots,
                                       std::vector<double>& seconds) {
     try {
+      for (std::size_t transform : pass_.ordered_transforms) run_transform(transform, slots, seconds);
       ++accepted_;
       for (std::size_t r = 0; r < pass_.reducers.size(); ++r) {
         if (r < pass_.held.size() && position < pass_.held[r]) continue;  // in its checkpoint already
@@ -201,14 +210,17 @@ FramePass plan_frame_pass(const Graph& graph, std::size_t source) {
   pass.source = source;
   pass.bad_frames = dynamic_cast<const FrameSource&>(*graph.nodes[source].stage).bad_frame_policy();
   pass.mover.resize(graph.nodes.size());
-  std::vector<bool> in_pass(graph.nodes.size(), false);
+  std::vector<bool> in_pass(graph.nodes.size(), false), ordered(graph.nodes.size(), false);
   in_pass[source] = true;
   for (std::size_t n = 0; n < graph.nodes.size(); ++n) {
     const auto& node = graph.nodes[n];
     if (node.inputs.size() != 1 || !in_pass[node.inputs.front()]) continue;
-    if (dynamic_cast<FrameTransform*>(node.stage.get())) {
+    const bool sequence_step = dynamic_cast<FrameSequenceStep*>(node.stage.get()) != nullptr;
+    if (dynamic_cast<FrameTransform*>(node.stage.get()) || sequence_step) {
       in_pass[n] = true;
-      pass.transforms.push_back(n);
+      ordered[n] = sequence_step || ordered[node.inputs.front()];
+      (ordered[n] ? pass.ordered_transforms : pass.transforms).push_back(n);
+      if (!ordered[n] && dynamic_cast<PreparedTransform*>(node.stage.get())) pass.prepared.push_back(n);
     } else if (dynamic_cast<FrameReducer*>(node.stage.get())) {
       pass.reducers.push_back(n);
     }
@@ -219,8 +231,11 @@ FramePass plan_frame_pass(const Graph& graph, std::size_t source) {
     std::optional<std::size_t> last_transform;
     for (std::size_t consumer : graph.nodes[producer].consumers) {
       if (dynamic_cast<FrameReducer*>(graph.nodes[consumer].stage.get())) read_by_reducer = true;
-      if (dynamic_cast<FrameTransform*>(graph.nodes[consumer].stage.get())) {
-        if (!last_transform || consumer > *last_transform) last_transform = consumer;
+      if (dynamic_cast<FrameTransform*>(graph.nodes[consumer].stage.get()) ||
+          dynamic_cast<FrameSequenceStep*>(graph.nodes[consumer].stage.get())) {
+        // Sequence steps run after the parallel transforms, whatever their place in the graph.
+        auto run_order = [&](std::size_t node) { return ordered[node] ? graph.nodes.size() + node : node; };
+        if (!last_transform || run_order(consumer) > run_order(*last_transform)) last_transform = consumer;
       }
     }
     if (!read_by_reducer) pass.mover[producer] = last_transform;
@@ -265,6 +280,57 @@ void warn_skipped_frame(const FrameRecord& record, std::size_t index, const std:
                         Log& log) {
   log.warn("skipping frame " + std::to_string(index) + " of stage '" + source_id + "', " +
            record.path.string() + ": " + record.failure + " (on_error: skip)");
+}
+
+void prepare_transforms(Graph& graph, const FramePass& pass, const std::vector<std::size_t>& indices,
+                        unsigned threads, ProgressStyle progress_style, std::ostream& progress_stream,
+                        Log& log) {
+  auto& source = stage_as<FrameSource>(graph.nodes[pass.source]);
+  for (std::size_t prepared : pass.prepared) {
+    // The transforms between the source and this one (all parallel, all prepared already).
+    std::vector<std::size_t> chain;
+    for (std::size_t node = graph.nodes[prepared].inputs.front(); node != pass.source;
+         node = graph.nodes[node].inputs.front())
+      chain.insert(chain.begin(), node);
+    auto& transform = stage_as<PreparedTransform>(graph.nodes[prepared]);
+    Progress progress(progress_stream, progress_style, transform.id() + " (first pass)", indices.size());
+    std::atomic<std::size_t> next{0};
+    std::mutex mutex;
+    std::size_t done = 0;
+    std::optional<std::size_t> failed_position;
+    std::exception_ptr failure;
+    auto work = [&] {
+      while (true) {
+        const std::size_t position = next.fetch_add(1);
+        if (position >= indices.size()) break;
+        try {
+          throw_if_interrupted();
+          Frame frame = source.read_frame(indices[position]);
+          for (std::size_t node : chain)
+            frame = stage_as<FrameTransform>(graph.nodes[node]).transform(std::move(frame));
+          transform.observe(frame);
+          recycle_frame_pixels(frame.pixels);
+        } catch (...) {
+          auto error = with_frame_context(indices[position], source.id());
+          const bool skippable = pass.bad_frames == BadFramePolicy::skip && skippable_error(error);
+          std::lock_guard lock(mutex);
+          if (!skippable && (!failed_position || position < *failed_position)) {
+            failed_position = position;
+            failure = error;
+          }
+        }
+        std::lock_guard lock(mutex);
+        if (failure) break;
+        progress.update(++done);
+      }
+    };
+    std::vector<std::thread> workers;
+    for (unsigned t = 0; t < worker_count(threads, indices.size()); ++t) workers.emplace_back(work);
+    for (auto& worker : workers) worker.join();
+    if (failure) std::rethrow_exception(failure);
+    progress.finish();
+    transform.conclude(log);
+  }
 }
 
 void measure_frames(FrameSource& source, unsigned threads, Progress& progress,

@@ -17,7 +17,10 @@ namespace nightstack {
 // What a pass over one source runs per frame.
 struct FramePass {
   std::size_t source = 0;
-  std::vector<std::size_t> transforms;  // in graph order
+  std::vector<std::size_t> transforms;  // in graph order, run by the decoding workers in parallel
+  // Sequence steps and every frame stage after one, in graph order: run in the ordered hand-off.
+  std::vector<std::size_t> ordered_transforms;
+  std::vector<std::size_t> prepared;  // the PreparedTransforms among `transforms`
   std::vector<std::size_t> reducers;
   // For each node, the transform that may take its frame instead of copying it: the last of its
   // frame consumers in graph order, when no reducer also reads it.
@@ -43,6 +46,13 @@ FramePass plan_frame_pass(const Graph& graph, std::size_t source);
 std::size_t run_frame_pass(Graph& graph, const FramePass& pass, const std::vector<std::size_t>& indices,
                            unsigned threads, Progress& progress, std::vector<FrameRecord>& records,
                            std::vector<double>& node_seconds, Log& log);
+
+// The first pass of each prepared transform, in graph order: decodes the frames `indices`, runs the
+// transforms before it and hands it every frame to observe, then lets it conclude. Frames that fail
+// are left to the stacking pass (which applies the policy), unless the policy is fail.
+void prepare_transforms(Graph& graph, const FramePass& pass, const std::vector<std::size_t>& indices,
+                        unsigned threads, ProgressStyle progress_style, std::ostream& progress_stream,
+                        Log& log);
 
 // Decodes the frames and measures them only (for screening before the stacking pass). With
 // `bad_frames` skip, a frame that throws an InputError gets its record's failure set (used = false)

@@ -30,7 +30,8 @@ bool is_of_declared_kind(const Stage& stage, const StageType& type) {
     return dynamic_cast<const FrameSource*>(&stage) != nullptr;
   }
   if (type.input == Kind::frames && type.output == Kind::frames) {
-    return dynamic_cast<const FrameTransform*>(&stage) != nullptr;
+    return dynamic_cast<const FrameTransform*>(&stage) != nullptr ||
+           dynamic_cast<const FrameSequenceStep*>(&stage) != nullptr;
   }
   if (type.input == Kind::frames && type.output == Kind::image) {
     return dynamic_cast<const FrameReducer*>(&stage) != nullptr;

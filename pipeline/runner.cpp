@@ -158,6 +158,13 @@ RunSummary run_graph(Graph& graph, const RunOptions& options, Log& log, std::ost
     }
     pass.held = start_pass_checkpoints(graph, pass, indices, source_summary.records, identity, log);
     pass.first_position = *std::min_element(pass.held.begin(), pass.held.end());
+    if (pass.first_position > 0 && !pass.ordered_transforms.empty()) {
+      throw UsageError("stage '" + graph.nodes[pass.ordered_transforms.front()].stage->id() +
+                       "' carries state from frame to frame, which checkpoints do not save yet; run without "
+                       "--resume (or remove the checkpoint folder) to start again from the first frame");
+    }
+    if (!pass.prepared.empty())
+      prepare_transforms(graph, pass, indices, summary.threads, options.progress, progress_stream, log);
     Progress progress(progress_stream, options.progress, source->id(), indices.size());
     progress.start_at(pass.first_position);
     std::optional<BandPlan> band_plan;

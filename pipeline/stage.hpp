@@ -95,6 +95,26 @@ class FrameTransform : public Stage {
   virtual Frame transform(Frame frame) const = 0;
 };
 
+// frames -> frames, prepared by a first pass over the frames: observe() sees every frame as its
+// input gives it (from several threads at once, in any order), then conclude() settles what
+// transform() will do to each frame, by FrameInfo::index (e.g. choose a reference frame and compute
+// one transform per frame, as registration does). The first pass decodes the frames once more.
+class PreparedTransform : public FrameTransform {
+ public:
+  using FrameTransform::FrameTransform;
+  virtual void observe(const Frame& frame) = 0;
+  virtual void conclude(Log& log) = 0;
+};
+
+// frames -> frames in sequence order: step() sees every frame the stacks take, in index order, one
+// call at a time, and may carry state from frame to frame (gap filling, fading trails). It runs in
+// the ordered hand-off to the stacks, as do the stages after it.
+class FrameSequenceStep : public Stage {
+ public:
+  using Stage::Stage;
+  virtual Frame step(Frame frame) = 0;
+};
+
 // What the runner gives a reducer that saves checkpoints (`nightstack run --resume`).
 struct CheckpointRequest {
   std::filesystem::path directory;  // the default: <first output's directory>/.nightstack-checkpoint/<id>

@@ -10,6 +10,8 @@ StageRegistry builtin_stage_registry() {
       calibrate_stage_type(),
       demosaic_stage_type(),
       linearize_stage_type(),
+      match_background_stage_type(),
+      fade_stage_type(),
       stack_stage_type(),
       normalize_stage_type(),
       write_stage_type(),

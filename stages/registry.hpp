@@ -9,6 +9,8 @@ StageType ingest_stage_type();
 StageType calibrate_stage_type();
 StageType demosaic_stage_type();
 StageType linearize_stage_type();
+StageType match_background_stage_type();
+StageType fade_stage_type();
 StageType stack_stage_type();
 StageType normalize_stage_type();
 StageType write_stage_type();
