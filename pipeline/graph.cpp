@@ -33,6 +33,9 @@ bool is_of_declared_kind(const Stage& stage, const StageType& type) {
     return dynamic_cast<const FrameTransform*>(&stage) != nullptr ||
            dynamic_cast<const FrameSequenceStep*>(&stage) != nullptr;
   }
+  if (type.input == Kind::frames && type.output == Kind::images) {
+    return dynamic_cast<const ImageSequenceReducer*>(&stage) != nullptr;
+  }
   if (type.input == Kind::frames && type.output == Kind::image) {
     return dynamic_cast<const FrameReducer*>(&stage) != nullptr;
   }
@@ -166,6 +169,8 @@ class GraphBuilder {
         const StageType& given = *stages_[input].type;
         const DataKind wanted = stage.type->input;
         if (given.output == wanted) continue;
+        // Image stages take a sequence of images one image at a time.
+        if (given.output == DataKind::images && wanted == DataKind::image) continue;
         std::string message = label(stage) + " needs " + to_string(wanted) + ", but its input '" +
                               stages_[input].id + "' (" + given.name + ") gives " + to_string(given.output);
         if (given.output == DataKind::frames && wanted == DataKind::image) {
@@ -265,6 +270,16 @@ class GraphBuilder {
     }
   }
 
+  // Whether stage i takes the images of a sequence (after a sequence reducer and image stages).
+  bool fed_a_sequence(std::size_t i) const {
+    for (std::size_t input : inputs_[i]) {
+      const StageType& type = *stages_[input].type;
+      if (type.output == DataKind::images) return true;
+      if (type.input == DataKind::image && fed_a_sequence(input)) return true;
+    }
+    return false;
+  }
+
   void check_outputs() {
     struct Writer {
       std::size_t stage;
@@ -282,7 +297,18 @@ class GraphBuilder {
         report(stage.location, label(stage) + ": " + error.what());
         continue;
       }
+      const bool sequence = fed_a_sequence(i);
       for (const auto& path : planned) {
+        const bool numbered = path.string().find(sequence_placeholder) != std::string::npos;
+        if (sequence && !numbered) {
+          report(location_of_path(stage, path), label(stage) + " is given a sequence of images: put " +
+                                                    sequence_placeholder + " in " + path.string() +
+                                                    " for the image's number (e.g. trails_{index}.jpg)");
+        } else if (!sequence && numbered) {
+          report(location_of_path(stage, path), label(stage) + ": " + sequence_placeholder +
+                                                    " numbers the images of a sequence, but its input gives "
+                                                    "one image");
+        }
         auto [earlier, inserted] = writers.emplace(comparable_path(path), Writer{i, path});
         if (inserted) continue;
         const StageConfig& first = stages_[earlier->second.stage];

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <map>
 #include <optional>
 #include <thread>
 
@@ -82,6 +83,61 @@ void record_skipped_frames(const SourceSummary& source, Provenance& provenance) 
   }
 }
 
+// The image stages after sequence reducers: each emitted image runs through them at once, and their
+// sinks' files are gathered for the summary (with a preview of the last image).
+class SequenceOutputs {
+ public:
+  SequenceOutputs(Graph& graph, unsigned threads)
+      : graph_(graph), threads_(threads), in_sequence_(graph.nodes.size()) {
+    files_.resize(graph.nodes.size());
+    last_.resize(graph.nodes.size());
+    for (std::size_t n = 0; n < graph.nodes.size(); ++n) {
+      for (std::size_t input : graph.nodes[n].inputs) {
+        if (in_sequence_[input] || dynamic_cast<ImageSequenceReducer*>(graph.nodes[input].stage.get()))
+          in_sequence_[n] = true;
+      }
+      if (auto* reducer = dynamic_cast<ImageSequenceReducer*>(graph.nodes[n].stage.get()))
+        reducer->set_emit([this, n](Image image) { run(n, std::move(image)); });
+    }
+  }
+
+  bool in_sequence(std::size_t node) const { return in_sequence_[node]; }
+
+  std::optional<OutputRecord> summary_of(std::size_t node) {
+    auto* sink = dynamic_cast<ImageSink*>(graph_.nodes[node].stage.get());
+    if (!sink || !last_[node]) return std::nullopt;
+    const ImageD& pixels = last_[node]->pixels;
+    return OutputRecord{sink->id(), files_[node], make_preview(pixels, preview_width),
+                        compute_image_statistics(pixels, {0.1, 1, 50, 99, 99.9}, threads_)};
+  }
+
+ private:
+  void run(std::size_t reducer, Image image) {
+    const auto number = static_cast<std::int64_t>(++emitted_[reducer]);
+    image.provenance.set("SEQINDEX", number, "number of this image in its sequence");
+    std::vector<std::optional<Image>> images(graph_.nodes.size());
+    images[reducer] = std::move(image);
+    for (std::size_t n = reducer + 1; n < graph_.nodes.size(); ++n) {
+      const auto& node = graph_.nodes[n];
+      if (node.inputs.empty() || !images[node.inputs.front()]) continue;
+      const Image& input = *images[node.inputs.front()];
+      if (auto* transform = dynamic_cast<ImageTransform*>(node.stage.get())) {
+        images[n] = transform->transform(input);
+      } else if (auto* sink = dynamic_cast<ImageSink*>(node.stage.get())) {
+        for (auto& file : sink->write(input)) files_[n].push_back(std::move(file));
+        last_[n] = input;
+      }
+    }
+  }
+
+  Graph& graph_;
+  unsigned threads_;
+  std::vector<bool> in_sequence_;
+  std::map<std::size_t, std::size_t> emitted_;
+  std::vector<std::vector<std::filesystem::path>> files_;
+  std::vector<std::optional<Image>> last_;
+};
+
 }  // namespace
 
 std::size_t SourceSummary::failed_frames() const {
@@ -136,6 +192,8 @@ RunSummary run_graph(Graph& graph, const RunOptions& options, Log& log, std::ost
   std::vector<std::optional<std::size_t>> source_of_reducer(graph.nodes.size());
   const RunIdentity identity{sha256_hex(options.resolved_config), inputs_fingerprint(graph),
                              default_checkpoint_root(graph), options.resume};
+
+  SequenceOutputs sequences(graph, summary.threads);
 
   std::size_t source_number = 0;
   for (std::size_t n = 0; n < graph.nodes.size(); ++n) {
@@ -193,7 +251,12 @@ RunSummary run_graph(Graph& graph, const RunOptions& options, Log& log, std::ost
     auto& node = graph.nodes[n];
     throw_if_interrupted();
     auto stage_start = Clock::now();
-    if (auto* reducer = dynamic_cast<FrameReducer*>(node.stage.get())) {
+    if (sequences.in_sequence(n)) {
+      // Ran once per image of its sequence during the pass; the summary lists what its sinks wrote.
+      if (auto entry = sequences.summary_of(n)) summary.outputs.push_back(std::move(*entry));
+    } else if (auto* sequence = dynamic_cast<ImageSequenceReducer*>(node.stage.get())) {
+      sequence->finish();  // emits the last images
+    } else if (auto* reducer = dynamic_cast<FrameReducer*>(node.stage.get())) {
       images[n] = reducer->finish();
       if (source_of_reducer[n])
         record_skipped_frames(summary.sources[*source_of_reducer[n]], images[n]->provenance);

@@ -13,8 +13,23 @@ std::string to_string(DataKind kind) {
       return "a frame stream";
     case DataKind::image:
       return "an image";
+    case DataKind::images:
+      return "a sequence of images";
   }
   return "?";
+}
+
+std::filesystem::path sequence_path(const std::filesystem::path& path, const Provenance& provenance) {
+  const HeaderCard* card = provenance.find("SEQINDEX");
+  std::string text = path.string();
+  if (!card) return path;
+  std::string number = std::to_string(std::get<std::int64_t>(card->value));
+  if (number.size() < 4) number.insert(0, 4 - number.size(), '0');
+  const std::string placeholder = sequence_placeholder;
+  for (auto at = text.find(placeholder); at != std::string::npos;
+       at = text.find(placeholder, at + number.size()))
+    text.replace(at, placeholder.size(), number);
+  return text;
 }
 
 const ParameterSpec* StageType::find_parameter(const std::string& parameter_name) const {

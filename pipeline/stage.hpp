@@ -23,6 +23,7 @@ enum class DataKind {
   nothing,  // a source has no input; a sink has no output
   frames,   // a stream of frames, one at a time
   image,    // one finished image
+  images,   // a sequence of images, emitted during the pass (e.g. a time-lapse of a growing stack)
 };
 
 std::string to_string(DataKind kind);
@@ -143,6 +144,36 @@ class FrameReducer : public Stage {
   // Once the run's outputs are written: the checkpoint is no longer needed.
   virtual void remove_checkpoint() {}
 };
+
+// frames -> images: a reducer that emits images while it takes frames (accept(), in index order,
+// one call at a time) and the rest when the pass ends. Each emitted image runs at once through the
+// image stages after it (they run once per image; sinks put {index} in their file names), so memory
+// holds one image of the sequence at a time.
+class ImageSequenceReducer : public FrameReducer {
+ public:
+  using FrameReducer::FrameReducer;
+  using Emit = std::function<void(Image)>;
+  // The runner's, before the pass.
+  void set_emit(Emit emit) { emit_ = std::move(emit); }
+  // Emits what is left; the sequence has no single result.
+  Image finish() final {
+    finish_sequence();
+    return {};
+  }
+
+ protected:
+  virtual void finish_sequence() = 0;
+  void emit(Image image) { emit_(std::move(image)); }
+
+ private:
+  Emit emit_;
+};
+
+// The name of an image of a sequence: every "{index}" in `path` replaced by `index` (from 1) padded
+// to four digits (trails_{index}.jpg -> trails_0001.jpg). The runner sets the index in the image's
+// provenance (SEQINDEX); paths of images outside a sequence are returned as they are.
+inline constexpr const char* sequence_placeholder = "{index}";
+std::filesystem::path sequence_path(const std::filesystem::path& path, const Provenance& provenance);
 
 // image -> image.
 class ImageTransform : public Stage {

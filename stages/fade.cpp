@@ -50,7 +50,7 @@ StageType fade_stage_type() {
        .minimum = 0.0,
        .maximum = 1.0,
        .help = "How much of the previous result survives each frame: 0 keeps only the current frame, 1 never "
-               "fades (a running maximum). A tail fades to 1/e after 1/(1 - decay) frames."},
+               "fades (a running maximum). A tail fades to 1/e after about 1/(1 - decay) frames."},
   };
   type.make = [](const StageContext& context) -> std::unique_ptr<Stage> {
     return std::make_unique<Fade>(context.id, context.parameters.number("decay"));

@@ -13,6 +13,7 @@ StageRegistry builtin_stage_registry() {
       match_background_stage_type(),
       fade_stage_type(),
       stack_stage_type(),
+      timelapse_stage_type(),
       normalize_stage_type(),
       write_stage_type(),
       statistics_stage_type(),

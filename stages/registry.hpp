@@ -12,6 +12,7 @@ StageType linearize_stage_type();
 StageType match_background_stage_type();
 StageType fade_stage_type();
 StageType stack_stage_type();
+StageType timelapse_stage_type();
 StageType normalize_stage_type();
 StageType write_stage_type();
 StageType statistics_stage_type();

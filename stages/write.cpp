@@ -54,30 +54,41 @@ class Write : public ImageSink {
   }
 
   std::vector<std::filesystem::path> write(const Image& image) override {
+    const WriteSettings settings = numbered(settings_, image.provenance);
     Provenance provenance = image.provenance;
     provenance.set("CREATOR", run_.software, "software that made this file");
     provenance.set("CFGHASH", sha256_hex(run_.resolved_config), "SHA-256 of the resolved config (HISTORY)");
-    if (settings_.fits) {
-      write_fits(*settings_.fits, image.pixels, provenance, history(provenance),
-                 FitsWriteOptions{settings_.fits_bitpix});
+    if (settings.fits) {
+      write_fits(*settings.fits, image.pixels, provenance, history(provenance),
+                 FitsWriteOptions{settings.fits_bitpix});
     }
-    provenance.set("DISPENC", settings_.encoding, "curve applied to the display output");
-    const bool linear_profile = settings_.encoding == "linear";
-    if (settings_.tiff && settings_.tiff_bits == 32) {
-      write_tiff_float(*settings_.tiff, encode_display_float(image.pixels, settings_.encoding),
+    provenance.set("DISPENC", settings.encoding, "curve applied to the display output");
+    const bool linear_profile = settings.encoding == "linear";
+    if (settings.tiff && settings.tiff_bits == 32) {
+      write_tiff_float(*settings.tiff, encode_display_float(image.pixels, settings.encoding),
                        description(provenance), run_.software, linear_profile);
-    } else if (settings_.tiff) {
-      write_tiff16(*settings_.tiff, encode_display_16(image.pixels, settings_.encoding),
+    } else if (settings.tiff) {
+      write_tiff16(*settings.tiff, encode_display_16(image.pixels, settings.encoding),
                    description(provenance), run_.software, linear_profile);
     }
-    if (settings_.png) write_png(*settings_.png, encode_display_8(image.pixels, settings_.encoding));
-    if (settings_.jpeg) {
-      write_jpeg(*settings_.jpeg, encode_display_8(image.pixels, settings_.encoding), settings_.jpeg_quality);
+    if (settings.png) write_png(*settings.png, encode_display_8(image.pixels, settings.encoding));
+    if (settings.jpeg) {
+      write_jpeg(*settings.jpeg, encode_display_8(image.pixels, settings.encoding), settings.jpeg_quality);
     }
-    return planned_outputs();
+    std::vector<std::filesystem::path> written;
+    for (const auto* path : {&settings.fits, &settings.tiff, &settings.jpeg, &settings.png})
+      if (*path) written.push_back(**path);
+    return written;
   }
 
  private:
+  // The settings with the file names of one image of a sequence ({index} replaced).
+  static WriteSettings numbered(WriteSettings settings, const Provenance& provenance) {
+    for (auto* path : {&settings.fits, &settings.tiff, &settings.jpeg, &settings.png})
+      if (*path) *path = sequence_path(**path, provenance);
+    return settings;
+  }
+
   std::vector<std::string> history(const Provenance& provenance) const {
     std::vector<std::string> lines = provenance.notes();
     lines.push_back("Made by " + run_.software + " from the config below (after --set).");

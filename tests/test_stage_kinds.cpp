@@ -130,3 +130,56 @@ BOOST_AUTO_TEST_CASE(match_background_measures_every_frame_before_stacking) {
 }
 
 BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_SUITE(sequence_reducer)
+
+BOOST_AUTO_TEST_CASE(timelapse_emits_numbered_images_of_the_growing_stack) {
+  TemporaryDirectory directory;
+  const fs::path frames = directory.path() / "frames";
+  fs::create_directories(frames);
+  std::vector<ImageD> inputs;
+  for (int frame = 0; frame < 5; ++frame) {
+    ImageD image(width, height, 1, 100.0 + frame);
+    image.at(0, 1, frame) = 50000.0;
+    write_reference_fits(frames / ("f" + std::to_string(frame) + ".fits"), image, 16);
+    inputs.push_back(image);
+  }
+  const fs::path config = directory.path() / "timelapse.yaml";
+  auto write_timelapse_config = [&](const std::string& output_line) {
+    std::ofstream file(config);
+    file << "stages:\n  - id: lights\n    type: ingest\n    paths: [" << frames.string()
+         << "/]\n  - id: growing\n    type: timelapse\n    input: lights\n    every: 2\n"
+            "  - id: stretched\n    type: normalize\n    input: growing\n    method: max\n"
+            "  - id: raw\n    type: write\n    input: growing\n"
+         << output_line << "  - id: display\n    type: write\n    input: stretched\n    png: "
+         << (directory.path() / "tl_{index}.png").string() << "\n";
+  };
+  write_timelapse_config("    fits: " + (directory.path() / "tl_{index}.fits").string() + "\n");
+  for (unsigned threads : {1u, 3u}) {
+    const auto result = run_nightstack(
+        {"run", config.string(), "--quiet", "--report", "none", "--threads", std::to_string(threads)});
+    BOOST_TEST_REQUIRE(result.exit_code == 0, result.err);
+    // Every 2 frames and after the last: after frames 2, 4 and 5.
+    for (int image = 1; image <= 3; ++image) {
+      const std::string number = "000" + std::to_string(image);
+      const ImageD stacked = read_reference_fits(directory.path() / ("tl_" + number + ".fits"));
+      BOOST_TEST(fs::exists(directory.path() / ("tl_" + number + ".png")));
+      const int frames_so_far = std::min(2 * image, 5);
+      for (std::size_t i = 0; i < stacked.samples().size(); ++i) {
+        double expected = -1;
+        for (int frame = 0; frame < frames_so_far; ++frame)
+          expected = std::max(expected, inputs[static_cast<std::size_t>(frame)].samples()[i]);
+        BOOST_TEST(stacked.samples()[i] == expected);
+      }
+    }
+    BOOST_TEST(!fs::exists(directory.path() / "tl_0004.fits"));
+    BOOST_TEST(contains(result.out, "tl_0003.fits"), result.out);
+  }
+  // A sink given a sequence must number its files; a single image must not.
+  write_timelapse_config("    fits: " + (directory.path() / "tl.fits").string() + "\n");
+  const auto unnumbered = run_nightstack({"validate", config.string()});
+  BOOST_TEST(unnumbered.exit_code == 3);
+  BOOST_TEST(contains(unnumbered.err, "put {index} in"), unnumbered.err);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
