@@ -138,6 +138,9 @@ void print_summary(const RunSummary& summary) {
        << (summary.threads == 1 ? " thread" : " threads");
   std::cout << line.str() << '\n';
   if (summary.sources.size() > 1) std::cout << "  " << per_source << '\n';
+  for (const auto& source : summary.sources)
+    if (!source.frame_pass.empty())
+      std::cout << "  " << source.id << ": decoded as " << source.frame_pass << '\n';
   for (const auto& source : summary.sources) {
     for (std::size_t index = 0; index < source.records.size(); ++index) {
       const auto& record = source.records[index];

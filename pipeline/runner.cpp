@@ -170,7 +170,7 @@ std::vector<SourceSummary> prepare_sources(Graph& graph, Log& log) {
       throw InputError(error.path(), error.detail() + " (named at " + to_string(location) +
                                          "; paths are relative to the directory nightstack runs in)");
     }
-    SourceSummary summary{source->id(), source->frame_count(), {}, source->skipped_files()};
+    SourceSummary summary{source->id(), source->frame_count(), {}, source->skipped_files(), ""};
     for (std::size_t index = 0; index < source->frame_count(); ++index) {
       summary.records.push_back({source->frame_path(index), {}, true, "", ""});
     }
@@ -234,7 +234,7 @@ RunSummary run_graph(Graph& graph, const RunOptions& options, Log& log, std::ost
       run_frame_pass(graph, pass, indices, summary.threads, progress, source_summary.records, node_seconds,
                      log);
     }
-    source_summary.banded = band_plan.has_value();
+    source_summary.frame_pass = band_plan ? "bands of " + to_string(band_plan->shape.type) : "whole frames";
     // Counted from the records, which checkpoints carry, so a resumed run counts the frames
     // stacked before the interruption too.
     source_summary.frames =

@@ -48,7 +48,9 @@ struct SourceSummary {
   std::size_t frames = 0;  // frames stacked
   std::vector<FrameRecord> records;
   std::vector<SkippedFile> skipped;
-  bool banded = false;  // decoded by the banded pass (else whole frames)
+  // How the frames were decoded: "bands of 8-bit codes" (or 16-bit codes, 32-bit float) by the
+  // banded pass, or "whole frames".
+  std::string frame_pass;
   // Frames left out by `on_error: skip` (records with a failure).
   std::size_t failed_frames() const;
 };
