@@ -6,8 +6,8 @@
 
 #include "imaging/transfer_curve.hpp"
 #include "io/jpeg_writer.hpp"
-#include "io/run_report.hpp"
 #include "pipeline/percentile.hpp"
+#include "report/run_report.hpp"
 
 namespace nightstack {
 
