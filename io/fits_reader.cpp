@@ -11,9 +11,9 @@
 #include <optional>
 #include <string>
 
+#include "imaging/bayer.hpp"
 #include "io/fits_file.hpp"
 #include "io/input_bytes.hpp"
-#include "pipeline/bayer.hpp"
 #include "pipeline/errors.hpp"
 #include "pipeline/frame_storage.hpp"
 #include "pipeline/timestamp.hpp"

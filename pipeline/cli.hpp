@@ -5,7 +5,7 @@
 #include <functional>
 
 #include "pipeline/frame.hpp"
-#include "pipeline/runner.hpp"
+#include "pipeline/run_summary.hpp"
 #include "pipeline/stage.hpp"
 
 namespace nightstack {
@@ -14,7 +14,8 @@ namespace nightstack {
 // which knows the file formats; pipeline/ does not.
 using FileInspector = std::function<Frame(const std::filesystem::path&)>;
 
-// Writes PREFIX.json and PREFIX.html for a finished run. Supplied by main (io/ renders them).
+// Writes PREFIX.json and PREFIX.html for a finished run. Supplied by main (report/ renders them), so
+// pipeline/ neither includes nor links the report.
 using ReportWriter =
     std::function<void(const std::filesystem::path& prefix, const RunSummary&, const RunInfo&)>;
 

@@ -4,8 +4,10 @@
 
 #include <boost/program_options.hpp>
 #include <iostream>
+#include <stdexcept>
 
 #include "pipeline/cli_commands.hpp"
+#include "pipeline/parameter_options.hpp"
 
 namespace nightstack {
 
@@ -46,46 +48,15 @@ Examples:
                       --fits sky.fits night/
   see the config: nightstack stack --method mean --fits m.fits --print-config night/
 
-Options)";
+)";
 
-// The stack stage's parameters offered as options: --sigma-low is the YAML key sigma_low.
-enum class ValueKind { number, integer, text };
-
-struct StackOption {
-  const char* name;
-  ValueKind kind;
-  const char* value_name;
-  const char* help;
-};
-
-const StackOption stack_options[] = {
-    {"sigma-low", ValueKind::number, "S", "reject below centre - S x spread (clipping methods; default 3)"},
-    {"sigma-high", ValueKind::number, "S", "reject above centre + S x spread (clipping methods; default 3)"},
-    {"max-iters", ValueKind::integer, "N", "clipping iterations at most (default 5)"},
-    {"min-max-count", ValueKind::integer, "N", "min_max: values dropped at each end (default 1)"},
-    {"percentile-low", ValueKind::number, "F",
-     "percentile_clip: reject below median x (1 - F) (default 0.2)"},
-    {"percentile-high", ValueKind::number, "F",
-     "percentile_clip: reject above median x (1 + F) (default 0.1)"},
-    {"gesd-alpha", ValueKind::number, "A", "gesd: significance of each test (default 0.05)"},
-    {"gesd-max-outliers", ValueKind::number, "F", "gesd: largest fraction of outliers (default 0.3)"},
-    {"normalize-frames", ValueKind::text, "HOW",
-     "none, additive, multiplicative or additive_scale: frames brought to the first one's level"},
-    {"weights", ValueKind::text, "HOW", "equal, exposure or noise: weights of the mean"},
-    {"memory-limit", ValueKind::text, "SIZE",
-     "memory for median/rejection blocks, e.g. 1GiB (default: half the free RAM)"},
-    {"cache-directory", ValueKind::text, "DIR",
-     "where median/rejection cache the frames (default $TMPDIR or /tmp)"},
-    {"cache-format", ValueKind::text, "FORMAT", "float32 (exact) or uint16 (half the space)"},
-    {"rejection-maps", ValueKind::text, "PREFIX",
-     "also write PREFIX_low.fits and PREFIX_high.fits (rejection counts)"},
-};
-
-std::string yaml_key(const char* option) {
-  std::string key = option;
-  for (char& character : key)
-    if (character == '-') character = '_';
-  return key;
+// The stack stage's parameters are offered as options generated from its schema in the registry
+// (names, types, defaults, help), so the quick form cannot drift from the stage: --sigma-low is the
+// YAML key sigma_low. --method is one of them, listed with the main options and required here.
+const StageType& stack_stage_type(const StageRegistry& registry) {
+  const StageType* type = registry.find("stack");
+  if (!type) throw std::logic_error("the stage registry has no stack stage");
+  return *type;
 }
 
 YAML::Node stage(const std::string& id, const std::string& type, const std::string& input) {
@@ -96,7 +67,7 @@ YAML::Node stage(const std::string& id, const std::string& type, const std::stri
   return node;
 }
 
-YAML::Node build_stack_config(const po::variables_map& values) {
+YAML::Node build_stack_config(const po::variables_map& values, const StageType& stack_type) {
   YAML::Node ingest = stage("frames", "ingest", "");
   for (const auto& path : values["input"].as<std::vector<std::string>>()) ingest["paths"].push_back(path);
   if (values.count("on-error")) ingest["on_error"] = values["on-error"].as<std::string>();
@@ -106,22 +77,7 @@ YAML::Node build_stack_config(const po::variables_map& values) {
   if (values.count("gamma")) linearize["gamma"] = values["gamma"].as<double>();
 
   YAML::Node stack = stage("stack", "stack", "linear");
-  stack["method"] = values["method"].as<std::string>();
-  for (const auto& option : stack_options) {
-    if (!values.count(option.name)) continue;
-    const auto& value = values[option.name];
-    switch (option.kind) {
-      case ValueKind::number:
-        stack[yaml_key(option.name)] = value.as<double>();
-        break;
-      case ValueKind::integer:
-        stack[yaml_key(option.name)] = value.as<long long>();
-        break;
-      case ValueKind::text:
-        stack[yaml_key(option.name)] = value.as<std::string>();
-        break;
-    }
-  }
+  for (const auto& parameter : stack_type.parameters) set_parameter_from_option(stack, parameter, values);
 
   YAML::Node fits = stage("fits", "write", "stack");
   fits["fits"] = values["fits"].as<std::string>();
@@ -147,22 +103,10 @@ YAML::Node build_stack_config(const po::variables_map& values) {
   return config;
 }
 
-po::options_description stacking_options() {
+po::options_description stacking_options(const StageType& stack_type) {
   po::options_description options("Stacking options (YAML keys of the stack stage, '-' written '_')");
-  for (const auto& option : stack_options) {
-    switch (option.kind) {
-      case ValueKind::number:
-        options.add_options()(option.name, po::value<double>()->value_name(option.value_name), option.help);
-        break;
-      case ValueKind::integer:
-        options.add_options()(option.name, po::value<long long>()->value_name(option.value_name),
-                              option.help);
-        break;
-      case ValueKind::text:
-        options.add_options()(option.name, po::value<std::string>()->value_name(option.value_name),
-                              option.help);
-        break;
-    }
+  for (const auto& parameter : stack_type.parameters) {
+    if (parameter.name != "method") add_parameter_option(options, parameter);
   }
   return options;
 }
@@ -170,10 +114,14 @@ po::options_description stacking_options() {
 }  // namespace
 
 int command_stack(const Arguments& arguments, const StageRegistry& registry) {
-  po::options_description options;
-  options.add_options()("help,h", "show this help")("method,m", po::value<std::string>()->value_name("NAME"),
-                                                    "stacking method (required; see above)")(
-      "fits,o", po::value<std::string>()->value_name("OUT.fits"), "32-bit float FITS output (required)")(
+  const StageType& stack_type = stack_stage_type(registry);
+  po::options_description options("Options");
+  options.add_options()("help,h", "show this help");
+  ParameterSpec method = *stack_type.find_parameter("method");
+  method.required = true;  // the quick form names its method rather than taking the config's default
+  add_parameter_option(options, method, "m");
+  options.add_options()("fits,o", po::value<std::string>()->value_name("OUT.fits"),
+                        "32-bit float FITS output (required)")(
       "tiff", po::value<std::string>()->value_name("OUT.tif"),
       "16-bit TIFF output, normalized and sRGB-encoded")("jpeg",
                                                          po::value<std::string>()->value_name("OUT.jpg"),
@@ -195,7 +143,7 @@ int command_stack(const Arguments& arguments, const StageRegistry& registry) {
       "report", po::value<std::string>()->default_value("auto")->value_name("PREFIX"),
       "run report PREFIX.json and PREFIX.html; auto: beside the FITS; none: no report")(
       "print-config", "print the equivalent YAML config for `nightstack run` and exit");
-  options.add(stacking_options());
+  options.add(stacking_options(stack_type));
   po::options_description hidden;
   hidden.add_options()("input", po::value<std::vector<std::string>>());
   po::options_description all;
@@ -215,7 +163,7 @@ int command_stack(const Arguments& arguments, const StageRegistry& registry) {
   if (!values.count("input")) throw UsageError("no INPUT given: name frames, directories or globs");
 
   YAML::Emitter emitter;
-  emitter << build_stack_config(values);
+  emitter << build_stack_config(values, stack_type);
   std::string yaml_text = emitter.c_str();
   if (values.count("print-config")) {
     std::cout << yaml_text << '\n';

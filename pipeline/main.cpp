@@ -1,9 +1,9 @@
-// The one place that wires the rooms together: the CLI from pipeline/, the stage table of stages/
-// and the file formats of io/.
+// The one place that wires the rooms together: the CLI from pipeline/, the stage table of stages/,
+// the file formats of io/ and the run report of report/.
 #include "io/formats.hpp"
-#include "io/run_report.hpp"
 #include "pipeline/cli.hpp"
 #include "pipeline/errors.hpp"
+#include "report/run_report.hpp"
 #include "stages/registry.hpp"
 
 namespace {

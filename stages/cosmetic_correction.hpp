@@ -6,7 +6,7 @@
 #include <optional>
 #include <vector>
 
-#include "pipeline/bayer.hpp"
+#include "imaging/bayer.hpp"
 #include "pipeline/image.hpp"
 
 namespace nightstack {

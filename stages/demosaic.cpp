@@ -1,7 +1,7 @@
 // demosaic: turns one-plane CFA frames (calibrated mosaics) into RGB, with gradient-corrected
 // interpolation (Malvar-He-Cutler) by default or plain bilinear.
-#include "pipeline/bayer.hpp"
-#include "pipeline/demosaic_gradient.hpp"
+#include "imaging/bayer.hpp"
+#include "imaging/demosaic_gradient.hpp"
 #include "pipeline/errors.hpp"
 #include "stages/registry.hpp"
 

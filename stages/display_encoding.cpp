@@ -4,7 +4,7 @@
 #include <algorithm>
 #include <cmath>
 
-#include "pipeline/transfer_curve.hpp"
+#include "imaging/transfer_curve.hpp"
 
 namespace nightstack {
 

@@ -5,8 +5,8 @@
 #include <functional>
 #include <sstream>
 
+#include "imaging/transfer_curve.hpp"
 #include "pipeline/band_stage.hpp"
-#include "pipeline/transfer_curve.hpp"
 #include "stages/registry.hpp"
 
 namespace nightstack {

@@ -4,7 +4,7 @@
 #include <algorithm>
 #include <vector>
 
-#include "pipeline/bayer.hpp"
+#include "imaging/bayer.hpp"
 
 namespace nightstack {
 

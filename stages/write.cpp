@@ -3,12 +3,12 @@
 // into place when complete.
 #include <sstream>
 
+#include "imaging/transfer_curve.hpp"
 #include "io/fits_writer.hpp"
 #include "io/jpeg_writer.hpp"
 #include "io/png_writer.hpp"
 #include "io/tiff_writer.hpp"
 #include "pipeline/sha256.hpp"
-#include "pipeline/transfer_curve.hpp"
 #include "stages/display_encoding.hpp"
 #include "stages/registry.hpp"
 

@@ -2,7 +2,7 @@
 #define BOOST_TEST_DYN_LINK
 #include <boost/test/unit_test.hpp>
 
-#include "pipeline/bayer.hpp"
+#include "imaging/bayer.hpp"
 
 using namespace nightstack;
 

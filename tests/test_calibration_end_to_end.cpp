@@ -9,7 +9,7 @@
 #include <fstream>
 #include <random>
 
-#include "pipeline/bayer.hpp"
+#include "imaging/bayer.hpp"
 #include "tests/support/dng_writer.hpp"
 #include "tests/support/fixtures.hpp"
 

@@ -4,8 +4,8 @@
 #include <boost/test/unit_test.hpp>
 #include <cmath>
 
-#include "pipeline/bayer.hpp"
-#include "pipeline/demosaic_gradient.hpp"
+#include "imaging/bayer.hpp"
+#include "imaging/demosaic_gradient.hpp"
 #include "pipeline/errors.hpp"
 #include "tests/support/stage_builder.hpp"
 

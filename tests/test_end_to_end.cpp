@@ -7,7 +7,7 @@
 #include <fstream>
 #include <random>
 
-#include "pipeline/transfer_curve.hpp"
+#include "imaging/transfer_curve.hpp"
 #include "tests/support/fixtures.hpp"
 
 using namespace nightstack;

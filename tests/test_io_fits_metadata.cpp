@@ -6,8 +6,8 @@
 #include <boost/test/unit_test.hpp>
 #include <functional>
 
+#include "imaging/bayer.hpp"
 #include "io/fits_reader.hpp"
-#include "pipeline/bayer.hpp"
 #include "pipeline/errors.hpp"
 #include "pipeline/timestamp.hpp"
 #include "tests/support/fixtures.hpp"

@@ -5,7 +5,7 @@
 #include <boost/test/unit_test.hpp>
 #include <cmath>
 
-#include "pipeline/transfer_curve.hpp"
+#include "imaging/transfer_curve.hpp"
 #include "tests/support/fixtures.hpp"
 
 using namespace nightstack;

@@ -4,9 +4,9 @@
 #include <boost/test/unit_test.hpp>
 #include <cmath>
 
+#include "imaging/transfer_curve.hpp"
 #include "pipeline/errors.hpp"
 #include "pipeline/image_statistics.hpp"
-#include "pipeline/transfer_curve.hpp"
 #include "stages/registry.hpp"
 #include "stages/stretch_curves.hpp"
 #include "tests/support/stage_builder.hpp"

@@ -3,7 +3,7 @@
 #include <boost/test/unit_test.hpp>
 #include <cmath>
 
-#include "pipeline/transfer_curve.hpp"
+#include "imaging/transfer_curve.hpp"
 
 using namespace nightstack;
 

@@ -1,5 +1,5 @@
 // Writes the two report files atomically.
-#include "io/run_report.hpp"
+#include "report/run_report.hpp"
 
 #include <cerrno>
 #include <fstream>

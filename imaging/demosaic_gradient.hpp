@@ -3,7 +3,7 @@
 // correction from the pixel's own colour, which keeps edges sharper than bilinear alone.
 #pragma once
 
-#include "pipeline/bayer.hpp"
+#include "imaging/bayer.hpp"
 #include "pipeline/image.hpp"
 
 namespace nightstack {

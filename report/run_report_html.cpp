@@ -4,10 +4,10 @@
 #include <cstdio>
 #include <sstream>
 
+#include "imaging/transfer_curve.hpp"
 #include "io/jpeg_writer.hpp"
-#include "io/run_report.hpp"
 #include "pipeline/percentile.hpp"
-#include "pipeline/transfer_curve.hpp"
+#include "report/run_report.hpp"
 
 namespace nightstack {
 

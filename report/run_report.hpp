@@ -1,12 +1,15 @@
 // The run report beside the outputs: report.json for machines (resolved config, inputs with their
 // per-frame measurements, what was skipped or rejected and why, timings, output statistics) and
 // report.html, one self-contained page (no network) with previews, histograms and per-frame plots.
+// It renders a finished run's results (RunSummary, plain data) and facts (RunInfo), never the
+// runner itself; the executable's main hands write_run_report to the CLI.
 #pragma once
 
 #include <filesystem>
+#include <string>
 
-#include "pipeline/runner.hpp"
-#include "pipeline/stage.hpp"
+#include "pipeline/run_summary.hpp"
+#include "pipeline/stage.hpp"  // RunInfo
 
 namespace nightstack {
 

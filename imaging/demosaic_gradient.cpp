@@ -1,6 +1,6 @@
 // Malvar-He-Cutler demosaicing. Each missing colour is a weighted sum over a 5x5 neighbourhood;
 // the weights (in eighths) are the paper's, written out below as the sums they stand for.
-#include "pipeline/demosaic_gradient.hpp"
+#include "imaging/demosaic_gradient.hpp"
 
 namespace nightstack {
 

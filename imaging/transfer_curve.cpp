@@ -1,5 +1,5 @@
 // The exact piecewise sRGB curve and a pure power-law gamma.
-#include "pipeline/transfer_curve.hpp"
+#include "imaging/transfer_curve.hpp"
 
 #include <cmath>
 

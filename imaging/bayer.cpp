@@ -1,5 +1,5 @@
 // Bayer pattern arithmetic and bilinear demosaicing.
-#include "pipeline/bayer.hpp"
+#include "imaging/bayer.hpp"
 
 #include <algorithm>
 #include <cctype>

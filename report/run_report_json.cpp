@@ -1,8 +1,8 @@
 // report.json: everything the run did, as data.
 #include <sstream>
 
-#include "io/run_report.hpp"
 #include "pipeline/json_text.hpp"
+#include "report/run_report.hpp"
 
 namespace nightstack {
 
