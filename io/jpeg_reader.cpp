@@ -76,6 +76,8 @@ class JpegFrame : public OpenFrame {
 
 Frame JpegReader::read(const std::filesystem::path& path) { return read_whole_frame(*open(path)); }
 
+FrameInfo JpegReader::read_info(const std::filesystem::path& path) { return open(path)->info(); }
+
 std::unique_ptr<OpenFrame> JpegReader::open(const std::filesystem::path& path) {
   auto state = lender_.lend();
   read_whole_file(path, state->file_bytes);

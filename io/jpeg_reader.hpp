@@ -19,7 +19,10 @@ class JpegReader : public ImageReader {
   std::unique_ptr<OpenFrame> open(const std::filesystem::path& path) override;
   // The same from bytes already in memory (the fuzz target's entry); `name` is only for messages.
   Frame decode(const std::filesystem::path& name, std::span<const unsigned char> bytes);
+  // `bytes` must outlive the frame.
   std::unique_ptr<OpenFrame> open_bytes(const std::filesystem::path& name, std::span<const unsigned char> bytes);
+  // The header and EXIF alone: no row is decoded.
+  FrameInfo read_info(const std::filesystem::path& path) override;
 
   // What a frame being decoded holds; reused by the next frame once that one is closed.
   struct State {
