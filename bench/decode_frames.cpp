@@ -5,9 +5,9 @@
 //
 //   decode_frames DIRECTORY THREADS
 #include <algorithm>
+#include <atomic>
 #include <cstdint>
 #include <cstdlib>
-#include <atomic>
 #include <filesystem>
 #include <iostream>
 #include <memory>

@@ -50,7 +50,10 @@ class FitsFrame : public OpenFrame {
  public:
   FitsFrame(FrameInfo info, StoredShape shape, bool bottom_up, StateLender<FitsReader::Buffers>::Loan buffers,
             std::unique_ptr<FitsFile> file)
-      : OpenFrame(std::move(info), shape), bottom_up_(bottom_up), buffers_(std::move(buffers)), file_(std::move(file)) {}
+      : OpenFrame(std::move(info), shape),
+        bottom_up_(bottom_up),
+        buffers_(std::move(buffers)),
+        file_(std::move(file)) {}
 
  protected:
   const void* decode_rows(int rows, int& delivered) override {
@@ -66,8 +69,10 @@ class FitsFrame : public OpenFrame {
       read_plane_rows(channel, first_file_row, rows);
       const unsigned char* plane = buffers_->plane.data();
       for (int row = 0; row < rows; ++row) {
-        const unsigned char* from = plane + row_bytes * static_cast<std::size_t>(bottom_up_ ? rows - 1 - row : row);
-        unsigned char* to = buffers_->band.data() + row_bytes * stored.channels * static_cast<std::size_t>(row);
+        const unsigned char* from =
+            plane + row_bytes * static_cast<std::size_t>(bottom_up_ ? rows - 1 - row : row);
+        unsigned char* to =
+            buffers_->band.data() + row_bytes * stored.channels * static_cast<std::size_t>(row);
         if (stored.channels == 1) {
           std::memcpy(to, from, row_bytes);
           continue;
@@ -107,8 +112,9 @@ class FitsFrame : public OpenFrame {
 // stored pixel, moved by XBAYROFF/YBAYROFF; after the rows are put top to bottom it is re-expressed
 // from the top-left pixel, then the mosaic is demosaiced or kept as CFA as the ingest asks.
 // Returns the pattern to demosaic with, or nothing when the frame is not a mosaic or stays CFA.
-std::optional<BayerPattern> bayer_pattern(const std::filesystem::path& path, fitsfile* file, bool stored_bottom_up,
-                                          const StoredShape& shape, const ReadOptions& options, FrameInfo& info) {
+std::optional<BayerPattern> bayer_pattern(const std::filesystem::path& path, fitsfile* file,
+                                          bool stored_bottom_up, const StoredShape& shape,
+                                          const ReadOptions& options, FrameInfo& info) {
   std::string pattern_text = read_text_key(file, "BAYERPAT");
   if (pattern_text.empty() || shape.channels != 1) return std::nullopt;
   auto pattern = BayerPattern::parse(pattern_text);

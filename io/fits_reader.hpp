@@ -35,7 +35,8 @@ class FitsReader : public ImageReader {
 
  private:
   // Opens the file held in buffers->file_bytes.
-  std::unique_ptr<OpenFrame> open_loaned(const std::filesystem::path& path, StateLender<Buffers>::Loan buffers);
+  std::unique_ptr<OpenFrame> open_loaned(const std::filesystem::path& path,
+                                         StateLender<Buffers>::Loan buffers);
 
   ReadOptions options_;
   StateLender<Buffers> lender_;

@@ -65,7 +65,8 @@ void on_progress(j_common_ptr common) {
     auto& context = context_of(common);
     if (context.message[0] == '\0') {
       std::snprintf(context.message, sizeof context.message,
-                    "the progressive JPEG has more than %d scans, more than any camera writes", maximum_scans);
+                    "the progressive JPEG has more than %d scans, more than any camera writes",
+                    maximum_scans);
     }
     std::longjmp(context.jump, 1);
   }
@@ -80,7 +81,8 @@ JpegDecompressor::JpegDecompressor() : context_(std::make_unique<Context>()) {
   context.error.error_exit = on_error;
   context.error.emit_message = on_message;
   context.progress.progress_monitor = on_progress;
-  if (setjmp(context.jump) != 0) throw std::runtime_error(std::string("cannot start libjpeg: ") + context.message);
+  if (setjmp(context.jump) != 0)
+    throw std::runtime_error(std::string("cannot start libjpeg: ") + context.message);
   jpeg_create_decompress(&context.decompress);
   context.decompress.client_data = &context;
   context.created = true;

@@ -39,14 +39,16 @@ void check_dimensions(const std::filesystem::path& path, std::uint64_t width, st
     throw InputError(path, "the JPEG header claims " + size + ", more than nightstack reads (" +
                                std::to_string(maximum_samples) + " samples)");
   }
-  check_header_claim(path, "the JPEG header claims " + size, width * height, maximum_pixels_per_byte, file_bytes);
+  check_header_claim(path, "the JPEG header claims " + size, width * height, maximum_pixels_per_byte,
+                     file_bytes);
 }
 
 [[noreturn]] void fail_decoding(const std::filesystem::path& path, const JpegDecompressor& decompressor) {
   // A truncated or damaged file comes back as a warning; the missing rows would be gray.
-  throw InputError(path, std::string(decompressor.warned() ? "damaged JPEG data: " : "cannot decode the JPEG: ") +
-                             decompressor.message() +
-                             "; the file is probably truncated or corrupt, re-copy or exclude it");
+  throw InputError(path,
+                   std::string(decompressor.warned() ? "damaged JPEG data: " : "cannot decode the JPEG: ") +
+                       decompressor.message() +
+                       "; the file is probably truncated or corrupt, re-copy or exclude it");
 }
 
 class JpegFrame : public OpenFrame {
@@ -123,8 +125,8 @@ std::unique_ptr<OpenFrame> JpegReader::open_loaned(const std::filesystem::path& 
   info.white_level = 255.0;
   info.bits_per_sample = 8;
   read_exif_capture(bytes.data(), bytes.size(), info.capture);
-  const StoredShape shape{static_cast<int>(header.output_width), static_cast<int>(header.output_height), channels,
-                          SampleType::uint8};
+  const StoredShape shape{static_cast<int>(header.output_width), static_cast<int>(header.output_height),
+                          channels, SampleType::uint8};
   return std::make_unique<JpegFrame>(std::move(info), shape, std::move(state));
 }
 

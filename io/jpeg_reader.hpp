@@ -20,7 +20,8 @@ class JpegReader : public ImageReader {
   // The same from bytes already in memory (the fuzz target's entry); `name` is only for messages.
   Frame decode(const std::filesystem::path& name, std::span<const unsigned char> bytes);
   // `bytes` must outlive the frame.
-  std::unique_ptr<OpenFrame> open_bytes(const std::filesystem::path& name, std::span<const unsigned char> bytes);
+  std::unique_ptr<OpenFrame> open_bytes(const std::filesystem::path& name,
+                                        std::span<const unsigned char> bytes);
   // The header and EXIF alone: no row is decoded.
   FrameInfo read_info(const std::filesystem::path& path) override;
 
@@ -32,7 +33,8 @@ class JpegReader : public ImageReader {
   };
 
  private:
-  std::unique_ptr<OpenFrame> open_loaned(const std::filesystem::path& name, std::span<const unsigned char> bytes,
+  std::unique_ptr<OpenFrame> open_loaned(const std::filesystem::path& name,
+                                         std::span<const unsigned char> bytes,
                                          StateLender<State>::Loan state);
 
   StateLender<State> lender_;

@@ -38,7 +38,9 @@ png_infop info_of(PngDecoding& decoding) { return static_cast<png_infop>(decodin
 
 }  // namespace
 
-bool is_png(const unsigned char* bytes, std::size_t size) { return size >= 8 && png_sig_cmp(bytes, 0, 8) == 0; }
+bool is_png(const unsigned char* bytes, std::size_t size) {
+  return size >= 8 && png_sig_cmp(bytes, 0, 8) == 0;
+}
 
 bool open_png(PngDecoding& decoding) {
   png_structp png = png_create_read_struct(PNG_LIBPNG_VER_STRING, &decoding, on_png_error, on_png_warning);
@@ -63,7 +65,8 @@ bool open_png(PngDecoding& decoding) {
   decoding.colour = (png_get_color_type(png, info) & PNG_COLOR_MASK_COLOR) != 0;
   decoding.interlaced = png_get_interlace_type(png, info) != PNG_INTERLACE_NONE;
   png_fixed_point file_gamma = 0;
-  decoding.linear = png_get_valid(png, info, PNG_INFO_sRGB) == 0 && png_get_valid(png, info, PNG_INFO_iCCP) == 0 &&
+  decoding.linear = png_get_valid(png, info, PNG_INFO_sRGB) == 0 &&
+                    png_get_valid(png, info, PNG_INFO_iCCP) == 0 &&
                     png_get_gAMA_fixed(png, info, &file_gamma) != 0 && file_gamma == PNG_FP_1;
   return true;
 }

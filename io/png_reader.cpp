@@ -24,7 +24,8 @@ constexpr std::uint64_t maximum_deflate_ratio = 1032;
 }
 
 void check_header(const std::filesystem::path& path, const PngDecoding& decoding) {
-  const std::string size = std::to_string(decoding.width) + " x " + std::to_string(decoding.height) + " pixels";
+  const std::string size =
+      std::to_string(decoding.width) + " x " + std::to_string(decoding.height) + " pixels";
   // A non-interlaced file's filtered rows are the least its compressed data must inflate to.
   const std::uint64_t least_inflated =
       (((std::uint64_t{decoding.width} * decoding.file_channels * decoding.file_bit_depth) + 7) / 8 + 1) *
@@ -152,7 +153,8 @@ std::unique_ptr<OpenFrame> PngReader::open_loaned(const std::filesystem::path& p
   const StoredShape shape{static_cast<int>(decoding.width), static_cast<int>(decoding.height),
                           decoding.samples_per_pixel >= 3 ? 3 : 1,
                           decoding.bit_depth == 16 ? SampleType::uint16 : SampleType::uint8};
-  auto frame = std::make_unique<PngFrame>(std::move(info), shape, std::move(owned_decoding), std::move(buffers));
+  auto frame =
+      std::make_unique<PngFrame>(std::move(info), shape, std::move(owned_decoding), std::move(buffers));
   closer.decoding = nullptr;
   return frame;
 }

@@ -28,7 +28,8 @@ class PngReader : public ImageReader {
   // The same from bytes already in memory (the fuzz target's entry); `name` is only for messages.
   Frame decode(const std::filesystem::path& name, std::span<const unsigned char> bytes);
   // `bytes` must outlive the frame.
-  std::unique_ptr<OpenFrame> open_bytes(const std::filesystem::path& name, std::span<const unsigned char> bytes);
+  std::unique_ptr<OpenFrame> open_bytes(const std::filesystem::path& name,
+                                        std::span<const unsigned char> bytes);
   // The header alone (format, encoding, white level, bit depth): PNG carries no capture data that
   // nightstack reads.
   FrameInfo read_info(const std::filesystem::path& path) override;
@@ -41,7 +42,8 @@ class PngReader : public ImageReader {
   };
 
  private:
-  std::unique_ptr<OpenFrame> open_loaned(const std::filesystem::path& name, std::span<const unsigned char> bytes,
+  std::unique_ptr<OpenFrame> open_loaned(const std::filesystem::path& name,
+                                         std::span<const unsigned char> bytes,
                                          StateLender<Buffers>::Loan buffers);
 
   StateLender<Buffers> lender_;

@@ -34,7 +34,8 @@ class RawReader : public ImageReader {
   std::unique_ptr<OpenFrame> open(const std::filesystem::path& path) override;
   // The same from bytes already in memory (the fuzz target's entry); `name` is only for messages.
   Frame decode(const std::filesystem::path& name, std::span<const unsigned char> bytes);
-  std::unique_ptr<OpenFrame> open_bytes(const std::filesystem::path& name, std::span<const unsigned char> bytes);
+  std::unique_ptr<OpenFrame> open_bytes(const std::filesystem::path& name,
+                                        std::span<const unsigned char> bytes);
   // The header alone (LibRaw's open, no unpacking): capture metadata for sorting by time, and the
   // levels and pattern read() will report. For the few cameras whose black level LibRaw measures
   // from masked sensor pixels while unpacking, black_level (and the cfa white_level) are the

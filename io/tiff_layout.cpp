@@ -207,7 +207,8 @@ void check_data_locations(const TiffReadFailure& failure, TIFF* tiff, const Tiff
   const std::string store = "its " + std::to_string(count) + " " + kind + (count == 1 ? "" : "s") + " of " +
                             std::to_string(stored_bytes) + " bytes (compression " +
                             std::to_string(compression) + ")";
-  check_header_claim(failure.path(), claim, decoded_bytes, maximum_expansion(compression), stored_bytes, store);
+  check_header_claim(failure.path(), claim, decoded_bytes, maximum_expansion(compression), stored_bytes,
+                     store);
 }
 
 FrameInfo info_for(const std::filesystem::path& path, const TiffLayout& layout) {

@@ -57,7 +57,8 @@ void interleave_block(const TiffLayout& layout, const unsigned char* source, std
   if (layout.is_float) {
     interleave<float>(layout, source, source_row_bytes, rows, first_column, columns, plane, block_row);
   } else if (layout.bits == 16) {
-    interleave<std::uint16_t>(layout, source, source_row_bytes, rows, first_column, columns, plane, block_row);
+    interleave<std::uint16_t>(layout, source, source_row_bytes, rows, first_column, columns, plane,
+                              block_row);
   } else {
     interleave<std::uint8_t>(layout, source, source_row_bytes, rows, first_column, columns, plane, block_row);
   }
@@ -71,8 +72,9 @@ class TiffFrame : public OpenFrame {
  public:
   TiffFrame(FrameInfo info, std::unique_ptr<TiffFile> file, const TiffLayout& layout,
             StateLender<TiffReader::Buffers>::Loan buffers)
-      : OpenFrame(std::move(info), StoredShape{static_cast<int>(layout.width), static_cast<int>(layout.height),
-                                               layout.colours, sample_type_of(layout)}),
+      : OpenFrame(std::move(info),
+                  StoredShape{static_cast<int>(layout.width), static_cast<int>(layout.height), layout.colours,
+                              sample_type_of(layout)}),
         file_(std::move(file)),
         layout_(layout),
         buffers_(std::move(buffers)),
@@ -100,7 +102,8 @@ class TiffFrame : public OpenFrame {
     const TiffReadFailure failure(info().path, *file_);
     const std::uint32_t first_row = block_row * block_rows_;
     const std::uint32_t rows = std::min(block_rows_, layout_.height - first_row);
-    const std::size_t pixel_bytes = std::size_t{static_cast<unsigned>(layout_.colours)} * layout_.bytes_per_sample();
+    const std::size_t pixel_bytes =
+        std::size_t{static_cast<unsigned>(layout_.colours)} * layout_.bytes_per_sample();
     buffers_->block_row.resize(std::size_t{layout_.width} * block_rows_ * pixel_bytes);
     const std::size_t block_pixel_bytes =
         std::size_t{static_cast<unsigned>(layout_.samples_per_block_pixel())} * layout_.bytes_per_sample();
@@ -142,7 +145,8 @@ class TiffFrame : public OpenFrame {
 };
 
 std::unique_ptr<OpenFrame> open_file(const std::filesystem::path& path, std::unique_ptr<TiffFile> file,
-                                     std::uint64_t file_size, StateLender<TiffReader::Buffers>::Loan buffers) {
+                                     std::uint64_t file_size,
+                                     StateLender<TiffReader::Buffers>::Loan buffers) {
   const TiffReadFailure failure(path, *file);
   if (file->get() == nullptr) failure.fail("not a readable TIFF: " + file->error());
   const TiffLayout layout = read_layout(failure, file->get());

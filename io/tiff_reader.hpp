@@ -29,7 +29,8 @@ class TiffReader : public ImageReader {
   // The same from bytes already in memory (the fuzz target's entry); `name` is only for messages.
   Frame decode(const std::filesystem::path& name, std::span<const unsigned char> bytes);
   // `bytes` must outlive the frame.
-  std::unique_ptr<OpenFrame> open_bytes(const std::filesystem::path& name, std::span<const unsigned char> bytes);
+  std::unique_ptr<OpenFrame> open_bytes(const std::filesystem::path& name,
+                                        std::span<const unsigned char> bytes);
   // The header alone: format, encoding, white level and bit depth (TIFF carries no capture data
   // that nightstack reads).
   FrameInfo read_info(const std::filesystem::path& path) override;

@@ -12,7 +12,8 @@ namespace {
 bool all_codes(const ImageF& pixels) {
   for (const float value : pixels.samples()) {
     // The comparison also refuses NaN.
-    if (!(value >= 0.0F && value <= 65535.0F) || value != static_cast<float>(static_cast<std::uint16_t>(value)))
+    if (!(value >= 0.0F && value <= 65535.0F) ||
+        value != static_cast<float>(static_cast<std::uint16_t>(value)))
       return false;
   }
   return true;

@@ -368,7 +368,10 @@ BOOST_AUTO_TEST_CASE(a_fits_file_without_its_final_padding_is_read_exactly) {
   // One byte short of the data is refused, naming the file.
   const auto short_data = write_bytes(directory.path() / "short.fits", bytes.substr(0, 2880 + 6 * 4 * 4 - 1));
   const std::string message = input_error([&] { FitsReader().read(short_data); }, short_data);
-  BOOST_TEST(contains(message, "claims 96 bytes of data after 2880 bytes of header, more than a file of 2975 bytes can hold"), message);
+  BOOST_TEST(
+      contains(message,
+               "claims 96 bytes of data after 2880 bytes of header, more than a file of 2975 bytes can hold"),
+      message);
 }
 
 // Every input a fuzz target ever reported, kept in tests/fixtures/fuzz/TARGET/: each reader must give

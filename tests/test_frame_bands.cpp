@@ -65,7 +65,8 @@ ImageF assemble(OpenFrame& frame, int max_rows) {
 bool identical(const ImageF& left, const ImageF& right) {
   return left.width() == right.width() && left.height() == right.height() &&
          left.channels() == right.channels() &&
-         std::memcmp(left.samples().data(), right.samples().data(), left.samples().size() * sizeof(float)) == 0;
+         std::memcmp(left.samples().data(), right.samples().data(), left.samples().size() * sizeof(float)) ==
+             0;
 }
 
 // The bands of `path`, for several band heights, equal read() exactly, in the expected type.
@@ -114,13 +115,14 @@ void write_subsampled_jpeg(const fs::path& path, int width, int height, int subs
   for (int row = 0; row < height; ++row)
     for (int column = 0; column < width; ++column)
       for (int channel = 0; channel < 3; ++channel)
-        interleaved[(static_cast<std::size_t>(row) * width + column) * 3 + channel] = image.at(channel, row, column);
+        interleaved[(static_cast<std::size_t>(row) * width + column) * 3 + channel] =
+            image.at(channel, row, column);
   tjhandle handle = tjInitCompress();
   unsigned char* jpeg = nullptr;
   unsigned long size = 0;
   const int flags = progressive ? TJFLAG_PROGRESSIVE : 0;
-  BOOST_REQUIRE(tjCompress2(handle, interleaved.data(), width, 0, height, TJPF_RGB, &jpeg, &size, subsampling, 90,
-                            flags) == 0);
+  BOOST_REQUIRE(tjCompress2(handle, interleaved.data(), width, 0, height, TJPF_RGB, &jpeg, &size, subsampling,
+                            90, flags) == 0);
   write_bytes(path, std::string(reinterpret_cast<const char*>(jpeg), size));
   tjFree(jpeg);
   tjDestroy(handle);
@@ -142,7 +144,7 @@ struct TiffCase {
   int width = 21;
   int height = 19;
   int channels = 1;
-  int bits = 8;  // 8, 16 or 32 (float)
+  int bits = 8;                      // 8, 16 or 32 (float)
   std::uint32_t rows_per_strip = 0;  // 0: one strip
   std::uint32_t tile_size = 0;       // non-zero: tiles of that many pixels square
   bool separate_planes = false;
@@ -164,12 +166,12 @@ void put_sample(std::vector<unsigned char>& bytes, std::size_t index, double val
 
 // The samples of rows [first_row, first_row + rows) x columns [first_column, +columns) of one plane
 // (separate planes) or all channels, as libtiff expects them in a strip or tile of `block_width`.
-std::vector<unsigned char> tiff_block(const TiffCase& test, int plane, int first_row, int rows, int first_column,
-                                      int columns, int block_width, int block_height) {
+std::vector<unsigned char> tiff_block(const TiffCase& test, int plane, int first_row, int rows,
+                                      int first_column, int columns, int block_width, int block_height) {
   const int per_pixel = test.separate_planes ? 1 : test.channels;
   const int sample_bytes = test.bits / 8;
-  std::vector<unsigned char> bytes(static_cast<std::size_t>(block_width) * block_height * per_pixel * sample_bytes,
-                                   0);
+  std::vector<unsigned char> bytes(
+      static_cast<std::size_t>(block_width) * block_height * per_pixel * sample_bytes, 0);
   for (int row = 0; row < rows; ++row) {
     for (int column = 0; column < columns; ++column) {
       for (int sample = 0; sample < per_pixel; ++sample) {
@@ -196,7 +198,8 @@ void write_tiff(const fs::path& path, const TiffCase& test) {
   TIFFSetField(tiff, TIFFTAG_PHOTOMETRIC,
                test.channels == 3 ? PHOTOMETRIC_RGB
                                   : (test.min_is_white ? PHOTOMETRIC_MINISWHITE : PHOTOMETRIC_MINISBLACK));
-  TIFFSetField(tiff, TIFFTAG_PLANARCONFIG, test.separate_planes ? PLANARCONFIG_SEPARATE : PLANARCONFIG_CONTIG);
+  TIFFSetField(tiff, TIFFTAG_PLANARCONFIG,
+               test.separate_planes ? PLANARCONFIG_SEPARATE : PLANARCONFIG_CONTIG);
   TIFFSetField(tiff, TIFFTAG_COMPRESSION, COMPRESSION_LZW);
   if (test.bottom_up) TIFFSetField(tiff, TIFFTAG_ORIENTATION, ORIENTATION_BOTLEFT);
   const int planes = test.separate_planes ? test.channels : 1;
@@ -207,10 +210,11 @@ void write_tiff(const fs::path& path, const TiffCase& test) {
     for (int plane = 0; plane < planes; ++plane) {
       for (int y = 0; y < test.height; y += size) {
         for (int x = 0; x < test.width; x += size) {
-          auto block = tiff_block(test, plane, y, std::min(size, test.height - y), x, std::min(size, test.width - x),
-                                  size, size);
+          auto block = tiff_block(test, plane, y, std::min(size, test.height - y), x,
+                                  std::min(size, test.width - x), size, size);
           const auto tile = TIFFComputeTile(tiff, x, y, 0, static_cast<std::uint16_t>(plane));
-          BOOST_REQUIRE(TIFFWriteEncodedTile(tiff, tile, block.data(), static_cast<tmsize_t>(block.size())) >= 0);
+          BOOST_REQUIRE(TIFFWriteEncodedTile(tiff, tile, block.data(), static_cast<tmsize_t>(block.size())) >=
+                        0);
         }
       }
     }
@@ -222,7 +226,8 @@ void write_tiff(const fs::path& path, const TiffCase& test) {
         const int rows = std::min(rows_per_strip, test.height - row);
         auto block = tiff_block(test, plane, row, rows, 0, test.width, test.width, rows);
         const auto strip = TIFFComputeStrip(tiff, row, static_cast<std::uint16_t>(plane));
-        BOOST_REQUIRE(TIFFWriteEncodedStrip(tiff, strip, block.data(), static_cast<tmsize_t>(block.size())) >= 0);
+        BOOST_REQUIRE(TIFFWriteEncodedStrip(tiff, strip, block.data(), static_cast<tmsize_t>(block.size())) >=
+                      0);
       }
     }
   }
@@ -233,7 +238,8 @@ void write_tiff(const fs::path& path, const TiffCase& test) {
 
 // BITPIX 8, 16 (with BZERO 32768 when `unsigned_16`) or -32; rows stored bottom-up unless
 // `top_down`, which writes ROWORDER = 'TOP-DOWN'.
-void write_fits(const fs::path& path, int bitpix, int channels, bool top_down, const std::string& bayer = "") {
+void write_fits(const fs::path& path, int bitpix, int channels, bool top_down,
+                const std::string& bayer = "") {
   const long width = 13;
   const long height = 11;
   fitsfile* file = nullptr;
@@ -243,7 +249,8 @@ void write_fits(const fs::path& path, int bitpix, int channels, bool top_down, c
   const int image_type = bitpix == 16 ? USHORT_IMG : bitpix;
   fits_create_img(file, image_type, channels == 1 ? 2 : 3, axes, &status);
   if (top_down) fits_write_key(file, TSTRING, "ROWORDER", const_cast<char*>("TOP-DOWN"), nullptr, &status);
-  if (!bayer.empty()) fits_write_key(file, TSTRING, "BAYERPAT", const_cast<char*>(bayer.c_str()), nullptr, &status);
+  if (!bayer.empty())
+    fits_write_key(file, TSTRING, "BAYERPAT", const_cast<char*>(bayer.c_str()), nullptr, &status);
   std::vector<double> values(static_cast<std::size_t>(width * height * channels));
   for (std::size_t index = 0; index < values.size(); ++index) {
     const int modulus = bitpix == 8 ? 256 : 65536;
@@ -271,8 +278,8 @@ BOOST_AUTO_TEST_CASE(jpeg_bands_are_8_bit_codes_equal_to_read_and_to_turbojpeg) 
   // Subsampled chroma goes through fancy upsampling, which must match TurboJPEG's to the byte.
   for (const int subsampling : {TJSAMP_420, TJSAMP_422}) {
     for (const bool progressive : {false, true}) {
-      const auto path = directory.path() / ("sub" + std::to_string(subsampling) +
-                                            (progressive ? "-progressive" : "") + ".jpg");
+      const auto path = directory.path() /
+                        ("sub" + std::to_string(subsampling) + (progressive ? "-progressive" : "") + ".jpg");
       write_subsampled_jpeg(path, 53, 41, subsampling, progressive);
       check_bands(reader, path, SampleType::uint8, 3);
       check_equal_to_turbojpeg(reader, path);
@@ -301,8 +308,9 @@ BOOST_AUTO_TEST_CASE(a_jpeg_truncated_in_its_last_rows_delivers_its_first_bands_
       for (int row = 0; row < band.rows; ++row)
         for (int column = 0; column < 64; ++column)
           for (int channel = 0; channel < 3; ++channel)
-            BOOST_REQUIRE(band.as<std::uint8_t>()[(static_cast<std::size_t>(row) * 64 + column) * 3 + channel] ==
-                          reference.pixels.at(channel, band.first_row + row, column));
+            BOOST_REQUIRE(
+                band.as<std::uint8_t>()[(static_cast<std::size_t>(row) * 64 + column) * 3 + channel] ==
+                reference.pixels.at(channel, band.first_row + row, column));
       rows += band.rows;
     }
   } catch (const InputError& error) {
@@ -356,12 +364,16 @@ BOOST_AUTO_TEST_CASE(tiff_bands_keep_the_stored_type_for_strips_tiles_and_planes
       {"strips-16", {.channels = 3, .bits = 16, .rows_per_strip = 4}, SampleType::uint16},
       {"float", {.channels = 1, .bits = 32, .rows_per_strip = 5}, SampleType::float32},
       {"tiled-8", {.channels = 3, .bits = 8, .tile_size = 16}, SampleType::uint8},
-      {"tiled-16-separate", {.channels = 3, .bits = 16, .tile_size = 16, .separate_planes = true},
+      {"tiled-16-separate",
+       {.channels = 3, .bits = 16, .tile_size = 16, .separate_planes = true},
        SampleType::uint16},
-      {"separate-planes", {.channels = 3, .bits = 8, .rows_per_strip = 6, .separate_planes = true},
+      {"separate-planes",
+       {.channels = 3, .bits = 8, .rows_per_strip = 6, .separate_planes = true},
        SampleType::uint8},
       {"bottom-up", {.channels = 3, .bits = 16, .rows_per_strip = 4, .bottom_up = true}, SampleType::uint16},
-      {"min-is-white", {.channels = 1, .bits = 16, .rows_per_strip = 7, .min_is_white = true}, SampleType::uint16},
+      {"min-is-white",
+       {.channels = 1, .bits = 16, .rows_per_strip = 7, .min_is_white = true},
+       SampleType::uint16},
   };
   for (const auto& [name, test, type] : cases) {
     const auto path = directory.path() / (name + ".tif");
@@ -387,7 +399,8 @@ BOOST_AUTO_TEST_CASE(png_bands_are_8_or_16_bit_codes) {
     for (int channel = 0; channel < channels; ++channel) {
       for (int row = 0; row < 17; ++row) {
         for (int column = 0; column < 23; ++column) {
-          eight.at(channel, row, column) = static_cast<std::uint8_t>(pattern_value(channel, row, column, 256));
+          eight.at(channel, row, column) =
+              static_cast<std::uint8_t>(pattern_value(channel, row, column, 256));
           sixteen.at(channel, row, column) =
               static_cast<std::uint16_t>(pattern_value(channel, row, column, 65536) * 263 % 65536);
         }
@@ -458,7 +471,8 @@ BOOST_AUTO_TEST_CASE(raw_bands_are_16_bit_codes_unless_black_is_subtracted) {
   settings.mosaic = PlanarImage<std::uint16_t>(32, 24, 1);
   for (int row = 0; row < 24; ++row)
     for (int column = 0; column < 32; ++column)
-      settings.mosaic.at(0, row, column) = static_cast<std::uint16_t>(200 + pattern_value(0, row, column, 3000));
+      settings.mosaic.at(0, row, column) =
+          static_cast<std::uint16_t>(200 + pattern_value(0, row, column, 3000));
   const auto no_black = directory.path() / "no-black.dng";
   nightstack::testing::write_test_dng(no_black, settings);
   settings.black_level = {256.0F};
@@ -489,7 +503,8 @@ BOOST_AUTO_TEST_CASE(in_memory_decoding_equals_reading_the_file) {
   const auto path = directory.path() / "colour.jpg";
   write_subsampled_jpeg(path, 30, 20, TJSAMP_420, false);
   const std::string bytes = file_bytes(path);
-  const std::span<const unsigned char> memory(reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size());
+  const std::span<const unsigned char> memory(reinterpret_cast<const unsigned char*>(bytes.data()),
+                                              bytes.size());
   JpegReader jpeg;
   BOOST_TEST(identical(jpeg.decode(path, memory).pixels, jpeg.read(path).pixels));
 
@@ -498,7 +513,8 @@ BOOST_AUTO_TEST_CASE(in_memory_decoding_equals_reading_the_file) {
   const std::string tiff_bytes = file_bytes(tiff_path);
   TiffReader tiff;
   BOOST_TEST(identical(
-      tiff.decode(tiff_path, {reinterpret_cast<const unsigned char*>(tiff_bytes.data()), tiff_bytes.size()}).pixels,
+      tiff.decode(tiff_path, {reinterpret_cast<const unsigned char*>(tiff_bytes.data()), tiff_bytes.size()})
+          .pixels,
       tiff.read(tiff_path).pixels));
 }
 
