@@ -26,7 +26,8 @@ namespace {
 // float can show (as NaN).
 SampleType sample_type_for(fitsfile* file, int bitpix) {
   if (bitpix != BYTE_IMG && bitpix != SHORT_IMG) return SampleType::float32;
-  if (has_key(file, "BLANK")) return SampleType::float32;
+  // ZBLANK: the same for a tile-compressed image.
+  if (has_key(file, "BLANK") || has_key(file, "ZBLANK")) return SampleType::float32;
   const double scale = read_optional_key(file, "BSCALE", 1.0);
   const double zero = read_optional_key(file, "BZERO", 0.0);
   if (bitpix == BYTE_IMG && scale == 1.0 && zero == 0.0) return SampleType::uint8;
@@ -44,6 +45,15 @@ int cfitsio_type(SampleType type) {
       break;
   }
   return TFLOAT;
+}
+
+// Puts one plane's row into its channel of an interleaved row.
+template <class Sample>
+void interleave_row(const unsigned char* plane_row, std::size_t width, int channel, int channels,
+                    unsigned char* band_row) {
+  const auto* from = reinterpret_cast<const Sample*>(plane_row);
+  auto* to = reinterpret_cast<Sample*>(band_row) + channel;
+  for (std::size_t column = 0; column < width; ++column) to[column * channels] = from[column];
 }
 
 class FitsFrame : public OpenFrame {
@@ -77,9 +87,16 @@ class FitsFrame : public OpenFrame {
           std::memcpy(to, from, row_bytes);
           continue;
         }
-        for (std::size_t column = 0; column < row_samples; ++column) {
-          std::memcpy(to + (column * stored.channels + channel) * sample_bytes, from + column * sample_bytes,
-                      sample_bytes);
+        switch (stored.type) {
+          case SampleType::uint8:
+            interleave_row<std::uint8_t>(from, row_samples, channel, stored.channels, to);
+            break;
+          case SampleType::uint16:
+            interleave_row<std::uint16_t>(from, row_samples, channel, stored.channels, to);
+            break;
+          case SampleType::float32:
+            interleave_row<float>(from, row_samples, channel, stored.channels, to);
+            break;
         }
       }
     }

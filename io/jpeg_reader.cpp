@@ -102,6 +102,7 @@ std::unique_ptr<OpenFrame> JpegReader::open_loaned(const std::filesystem::path& 
   if (bytes.empty()) throw InputError(path, "the file is empty; it is not a JPEG image");
   JpegDecompressor& decompressor = state->decompressor;
   if (!decompressor.read_header(bytes.data(), bytes.size())) {
+    if (decompressor.warned()) fail_decoding(path, decompressor);
     throw InputError(path, std::string("not a readable JPEG: ") + decompressor.message());
   }
   const jpeg_decompress_struct& header = decompressor.header();

@@ -78,7 +78,8 @@ class TiffFrame : public OpenFrame {
         file_(std::move(file)),
         layout_(layout),
         buffers_(std::move(buffers)),
-        block_rows_(layout.tiled ? layout.tile_length : layout.rows_per_strip) {}
+        // A tile may be longer than the image: only the image's rows are kept.
+        block_rows_(layout.tiled ? std::min(layout.tile_length, layout.height) : layout.rows_per_strip) {}
 
  protected:
   const void* decode_rows(int rows, int& delivered) override {

@@ -364,6 +364,7 @@ BOOST_AUTO_TEST_CASE(tiff_bands_keep_the_stored_type_for_strips_tiles_and_planes
       {"strips-16", {.channels = 3, .bits = 16, .rows_per_strip = 4}, SampleType::uint16},
       {"float", {.channels = 1, .bits = 32, .rows_per_strip = 5}, SampleType::float32},
       {"tiled-8", {.channels = 3, .bits = 8, .tile_size = 16}, SampleType::uint8},
+      {"one-tile-longer-than-the-image", {.channels = 1, .bits = 16, .tile_size = 32}, SampleType::uint16},
       {"tiled-16-separate",
        {.channels = 3, .bits = 16, .tile_size = 16, .separate_planes = true},
        SampleType::uint16},
