@@ -4,10 +4,12 @@
 #include <boost/test/unit_test.hpp>
 
 #include <fitsio.h>
+#include <png.h>
 #include <tiffio.h>
 #include <turbojpeg.h>
 
 #include <cstdint>
+#include <cstdio>
 #include <cstring>
 #include <fstream>
 #include <iterator>
@@ -234,6 +236,48 @@ void write_tiff(const fs::path& path, const TiffCase& test) {
   TIFFClose(tiff);
 }
 
+// ---- PNG
+
+// 8- or 16-bit samples of `colour_type` (alpha included when it has one), optionally Adam7
+// interlaced, written straight through libpng.
+void write_png_directly(const fs::path& path, int colour_type, int bit_depth, bool interlaced) {
+  const int width = 19;
+  const int height = 13;
+  FILE* file = std::fopen(path.c_str(), "wb");
+  BOOST_REQUIRE(file != nullptr);
+  png_structp png = png_create_write_struct(PNG_LIBPNG_VER_STRING, nullptr, nullptr, nullptr);
+  png_infop info = png_create_info_struct(png);
+  png_init_io(png, file);
+  png_set_IHDR(png, info, width, height, bit_depth, colour_type,
+               interlaced ? PNG_INTERLACE_ADAM7 : PNG_INTERLACE_NONE, PNG_COMPRESSION_TYPE_DEFAULT,
+               PNG_FILTER_TYPE_DEFAULT);
+  png_write_info(png, info);
+  const int samples = png_get_channels(png, info);
+  const int sample_bytes = bit_depth / 8;
+  std::vector<unsigned char> image(static_cast<std::size_t>(width) * height * samples * sample_bytes);
+  std::vector<png_bytep> rows(height);
+  for (int row = 0; row < height; ++row) {
+    rows[row] = image.data() + static_cast<std::size_t>(row) * width * samples * sample_bytes;
+    for (int column = 0; column < width; ++column) {
+      for (int sample = 0; sample < samples; ++sample) {
+        const int value = pattern_value(sample, row, column, bit_depth == 16 ? 65536 : 256) *
+                          (bit_depth == 16 ? 29 : 1) % (bit_depth == 16 ? 65536 : 256);
+        unsigned char* at = rows[row] + (static_cast<std::size_t>(column) * samples + sample) * sample_bytes;
+        if (sample_bytes == 2) {
+          at[0] = static_cast<unsigned char>(value >> 8);  // PNG is big-endian
+          at[1] = static_cast<unsigned char>(value & 0xFF);
+        } else {
+          at[0] = static_cast<unsigned char>(value);
+        }
+      }
+    }
+  }
+  png_write_image(png, rows.data());
+  png_write_end(png, nullptr);
+  png_destroy_write_struct(&png, &info);
+  std::fclose(file);
+}
+
 // ---- FITS
 
 // BITPIX 8, 16 (with BZERO 32768 when `unsigned_16`) or -32; rows stored bottom-up unless
@@ -418,6 +462,17 @@ BOOST_AUTO_TEST_CASE(png_bands_are_8_or_16_bit_codes) {
     const FrameBand band = frame->next_band(1);
     BOOST_TEST(band.as<std::uint16_t>()[channels * 5] == sixteen.at(0, 0, 5));
   }
+  // Interlaced (decoded whole at the first band) and with an alpha that is dropped.
+  const auto interlaced = directory.path() / "interlaced.png";
+  write_png_directly(interlaced, PNG_COLOR_TYPE_RGB, 16, true);
+  check_bands(reader, interlaced, SampleType::uint16, 3);
+  const auto gray_alpha = directory.path() / "gray-alpha.png";
+  write_png_directly(gray_alpha, PNG_COLOR_TYPE_GRAY_ALPHA, 8, false);
+  check_bands(reader, gray_alpha, SampleType::uint8, 1);
+  const auto rgba = directory.path() / "rgba-interlaced.png";
+  write_png_directly(rgba, PNG_COLOR_TYPE_RGB_ALPHA, 8, true);
+  check_bands(reader, rgba, SampleType::uint8, 3);
+  BOOST_TEST(reader.read(rgba).pixels.at(2, 4, 7) == static_cast<float>(pattern_value(2, 4, 7, 256)));
 }
 
 BOOST_AUTO_TEST_CASE(fits_bands_are_codes_where_exact_and_float_otherwise) {
