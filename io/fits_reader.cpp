@@ -1,10 +1,8 @@
-// FITS input through CFITSIO. The header is checked (dimensions, and that the file really holds
-// the data it claims) before the pixel buffer is allocated; rows are flipped because FITS stores
-// the bottom row first and frames are top to bottom.
+// FITS input through CFITSIO, band by band: each band's rows are read plane by plane with
+// fits_read_pix in the stored type where that is exact (8-bit, unsigned 16-bit) and as scaled float
+// otherwise, and put top to bottom (FITS stores the bottom row first unless ROWORDER says not).
 #include "io/fits_reader.hpp"
 
-#include <algorithm>
-#include <cmath>
 #include <cstdint>
 #include <cstring>
 #include <limits>
@@ -13,224 +11,129 @@
 
 #include "imaging/bayer.hpp"
 #include "io/fits_file.hpp"
+#include "io/fits_image_header.hpp"
 #include "io/input_bytes.hpp"
 #include "pipeline/errors.hpp"
-#include "pipeline/frame_storage.hpp"
-#include "pipeline/timestamp.hpp"
 
 namespace nightstack {
 
+using namespace fits;
+
 namespace {
 
-constexpr int maximum_axes = 9;
-constexpr std::size_t fits_record_size = 2880;
-constexpr std::uint64_t maximum_samples = std::uint64_t{1} << 31;
+// The stored type that gives today's physical values exactly: codes when the header's scaling is
+// the identity (or the unsigned-16 convention) and no BLANK marks undefined pixels, which only
+// float can show (as NaN).
+SampleType sample_type_for(fitsfile* file, int bitpix) {
+  if (bitpix != BYTE_IMG && bitpix != SHORT_IMG) return SampleType::float32;
+  // ZBLANK: the same for a tile-compressed image.
+  if (has_key(file, "BLANK") || has_key(file, "ZBLANK")) return SampleType::float32;
+  const double scale = read_optional_key(file, "BSCALE", 1.0);
+  const double zero = read_optional_key(file, "BZERO", 0.0);
+  if (bitpix == BYTE_IMG && scale == 1.0 && zero == 0.0) return SampleType::uint8;
+  if (bitpix == SHORT_IMG && scale == 1.0 && zero == 32768.0) return SampleType::uint16;
+  return SampleType::float32;
+}
 
-struct ImageShape {
-  int bitpix = 0;
-  int axis_count = 0;
-  LONGLONG axes[maximum_axes] = {};
+int cfitsio_type(SampleType type) {
+  switch (type) {
+    case SampleType::uint8:
+      return TBYTE;
+    case SampleType::uint16:
+      return TUSHORT;
+    case SampleType::float32:
+      break;
+  }
+  return TFLOAT;
+}
+
+// Puts one plane's row into its channel of an interleaved row.
+template <class Sample>
+void interleave_row(const unsigned char* plane_row, std::size_t width, int channel, int channels,
+                    unsigned char* band_row) {
+  const auto* from = reinterpret_cast<const Sample*>(plane_row);
+  auto* to = reinterpret_cast<Sample*>(band_row) + channel;
+  for (std::size_t column = 0; column < width; ++column) to[column * channels] = from[column];
+}
+
+class FitsFrame : public OpenFrame {
+ public:
+  FitsFrame(FrameInfo info, StoredShape shape, bool bottom_up, StateLender<FitsReader::Buffers>::Loan buffers,
+            std::unique_ptr<FitsFile> file)
+      : OpenFrame(std::move(info), shape),
+        bottom_up_(bottom_up),
+        buffers_(std::move(buffers)),
+        file_(std::move(file)) {}
+
+ protected:
+  const void* decode_rows(int rows, int& delivered) override {
+    const StoredShape& stored = shape();
+    const std::size_t sample_bytes = sample_size(stored.type);
+    const std::size_t row_samples = static_cast<std::size_t>(stored.width);
+    const std::size_t row_bytes = row_samples * sample_bytes;
+    buffers_->plane.resize(row_bytes * static_cast<std::size_t>(rows));
+    buffers_->band.resize(row_bytes * stored.channels * static_cast<std::size_t>(rows));
+    // The band's file rows are contiguous: from the bottom of the band when stored bottom-up.
+    const int first_file_row = bottom_up_ ? stored.height - rows_read() - rows : rows_read();
+    for (int channel = 0; channel < stored.channels; ++channel) {
+      read_plane_rows(channel, first_file_row, rows);
+      const unsigned char* plane = buffers_->plane.data();
+      for (int row = 0; row < rows; ++row) {
+        const unsigned char* from =
+            plane + row_bytes * static_cast<std::size_t>(bottom_up_ ? rows - 1 - row : row);
+        unsigned char* to =
+            buffers_->band.data() + row_bytes * stored.channels * static_cast<std::size_t>(row);
+        if (stored.channels == 1) {
+          std::memcpy(to, from, row_bytes);
+          continue;
+        }
+        switch (stored.type) {
+          case SampleType::uint8:
+            interleave_row<std::uint8_t>(from, row_samples, channel, stored.channels, to);
+            break;
+          case SampleType::uint16:
+            interleave_row<std::uint16_t>(from, row_samples, channel, stored.channels, to);
+            break;
+          case SampleType::float32:
+            interleave_row<float>(from, row_samples, channel, stored.channels, to);
+            break;
+        }
+      }
+    }
+    delivered = rows;
+    return buffers_->band.data();
+  }
+
+ private:
+  void read_plane_rows(int channel, int first_file_row, int rows) {
+    const StoredShape& stored = shape();
+    LONGLONG first_pixel[3] = {1, first_file_row + 1, channel + 1};
+    // Pixels marked undefined by BLANK become NaN, which the stacks can recognise as missing.
+    float undefined = std::numeric_limits<float>::quiet_NaN();
+    const bool floating = stored.type == SampleType::float32;
+    int any_undefined = 0;
+    int status = 0;
+    if (fits_read_pixll(file_->get(), cfitsio_type(stored.type), first_pixel,
+                        static_cast<LONGLONG>(stored.width) * rows, floating ? &undefined : nullptr,
+                        buffers_->plane.data(), &any_undefined, &status) != 0) {
+      fail(info().path, "cannot read the pixels", status);
+    }
+  }
+
+  bool bottom_up_;
+  StateLender<FitsReader::Buffers>::Loan buffers_;
+  std::unique_ptr<FitsFile> file_;  // closed before the buffers it reads from are given back
 };
-
-[[noreturn]] void fail(const std::filesystem::path& path, const std::string& what, int status) {
-  throw InputError(path, what + ": " + fits_status_text(status));
-}
-
-std::string describe_axes(const ImageShape& shape) {
-  std::string text = "NAXIS = " + std::to_string(shape.axis_count);
-  for (int axis = 0; axis < std::min(shape.axis_count, maximum_axes); ++axis) {
-    text += ", NAXIS" + std::to_string(axis + 1) + " = " + std::to_string(shape.axes[axis]);
-  }
-  return text;
-}
-
-ImageShape read_shape(const std::filesystem::path& path, fitsfile* file) {
-  ImageShape shape;
-  int status = 0;
-  if (fits_get_img_paramll(file, maximum_axes, &shape.bitpix, &shape.axis_count, shape.axes, &status) != 0) {
-    fail(path, "cannot read the image header", status);
-  }
-  return shape;
-}
-
-// A primary HDU without pixels (NAXIS = 0) is common when the image sits in an extension.
-ImageShape move_to_first_image(const std::filesystem::path& path, fitsfile* file) {
-  ImageShape shape = read_shape(path, file);
-  if (shape.axis_count != 0) return shape;
-  int status = 0;
-  int hdu_count = 0;
-  if (fits_get_num_hdus(file, &hdu_count, &status) != 0) fail(path, "cannot count the HDUs", status);
-  for (int hdu = 2; hdu <= hdu_count; ++hdu) {
-    int hdu_type = 0;
-    if (fits_movabs_hdu(file, hdu, &hdu_type, &status) != 0) {
-      fail(path, "cannot move to HDU " + std::to_string(hdu), status);
-    }
-    if (hdu_type != IMAGE_HDU) continue;
-    shape = read_shape(path, file);
-    if (shape.axis_count != 0) return shape;
-  }
-  throw InputError(path,
-                   "holds no image: the primary HDU has NAXIS = 0 and no image extension "
-                   "follows");
-}
-
-int channel_count(const std::filesystem::path& path, const ImageShape& shape) {
-  if (shape.axis_count == 2) return 1;
-  if (shape.axis_count == 3 && shape.axes[2] == 3) return 3;
-  throw InputError(path, "unsupported image shape (" + describe_axes(shape) +
-                             "); nightstack reads NAXIS = 2 (mono) or NAXIS = 3 with NAXIS3 = 3 "
-                             "(colour planes)");
-}
-
-void check_sizes(const std::filesystem::path& path, fitsfile* file, const ImageShape& shape, int channels,
-                 std::uint64_t file_size) {
-  const LONGLONG width = shape.axes[0];
-  const LONGLONG height = shape.axes[1];
-  if (width <= 0 || height <= 0 || width > std::numeric_limits<int>::max() ||
-      height > std::numeric_limits<int>::max() ||
-      static_cast<std::uint64_t>(width) * static_cast<std::uint64_t>(height) * channels > maximum_samples) {
-    throw InputError(path, "the header claims an image of " + describe_axes(shape) +
-                               ", which is empty or larger than nightstack reads (" +
-                               std::to_string(maximum_samples) + " samples); the header is corrupt");
-  }
-  const auto data_bytes = static_cast<std::uint64_t>(width) * static_cast<std::uint64_t>(height) *
-                          static_cast<std::uint64_t>(channels) *
-                          static_cast<std::uint64_t>(std::abs(shape.bitpix) / 8);
-  int status = 0;
-  // Tile-compressed images keep their pixels in a table CFITSIO checks itself while reading; the
-  // frame is allocated first, though, so the claim must at least be possible for a file this size:
-  // 32768 decoded bytes per stored byte at most (GZIP's own limit is 1032; only a nearly constant
-  // image could beat this bound with RICE or HCOMPRESS).
-  if (fits_is_compressed_image(file, &status)) {
-    constexpr std::uint64_t maximum_expansion = 32768;
-    if (data_bytes > file_size * maximum_expansion) {
-      throw InputError(path, "the compressed image's header (" + describe_axes(shape) +
-                                 ") claims more pixels than a file of " + std::to_string(file_size) +
-                                 " bytes can hold; the file is truncated or corrupt");
-    }
-    return;
-  }
-  LONGLONG header_start = 0;
-  LONGLONG data_start = 0;
-  LONGLONG data_end = 0;
-  if (fits_get_hduaddrll(file, &header_start, &data_start, &data_end, &status) != 0) {
-    fail(path, "cannot locate the image data", status);
-  }
-  if (static_cast<std::uint64_t>(data_start) + data_bytes > file_size) {
-    throw InputError(path, "the header (" + describe_axes(shape) +
-                               ", BITPIX = " + std::to_string(shape.bitpix) + ") claims " +
-                               std::to_string(data_bytes) + " bytes of data but the file holds only " +
-                               std::to_string(file_size) + " bytes; the file is truncated or corrupt");
-  }
-}
-
-// Whether the current HDU has `key`, found by reading its records. Asking CFITSIO for a missing
-// key would put a message on its process-wide error stack; that stack is shared by every decoding
-// thread, and concurrent mark/clear traffic on it from several threads deadlocked CFITSIO 4.2 in
-// testing, so optional keys are looked up first and the stack is left alone.
-bool has_key(fitsfile* file, const char* key) {
-  int status = 0, count = 0, more = 0;
-  if (fits_get_hdrspace(file, &count, &more, &status) != 0) return false;
-  const std::size_t length = std::strlen(key);
-  char card[FLEN_CARD];
-  for (int record = 1; record <= count; ++record) {
-    if (fits_read_record(file, record, card, &status) != 0) return false;
-    if (std::strncmp(card, key, length) == 0 && (card[length] == ' ' || card[length] == '=')) return true;
-  }
-  return false;
-}
-
-double read_optional_key(fitsfile* file, const char* key, double fallback) {
-  double value = fallback;
-  int status = 0;
-  if (!has_key(file, key) || fits_read_key(file, TDOUBLE, key, &value, nullptr, &status) != 0)
-    return fallback;
-  return value;
-}
-
-std::optional<double> read_number_key(fitsfile* file, const char* key) {
-  double value = 0;
-  int status = 0;
-  if (!has_key(file, key) || fits_read_key(file, TDOUBLE, key, &value, nullptr, &status) != 0)
-    return std::nullopt;
-  return value;
-}
-
-std::string read_text_key(fitsfile* file, const char* key) {
-  char value[FLEN_VALUE] = {};
-  int status = 0;
-  if (!has_key(file, key) || fits_read_key(file, TSTRING, key, value, nullptr, &status) != 0) return "";
-  std::string text(value);
-  while (!text.empty() && text.back() == ' ') text.pop_back();
-  return text;
-}
-
-// What astro cameras and their capture software write about the exposure.
-CaptureInfo read_capture_info(fitsfile* file) {
-  CaptureInfo capture;
-  capture.exposure_seconds = read_number_key(file, "EXPTIME");
-  if (!capture.exposure_seconds) capture.exposure_seconds = read_number_key(file, "EXPOSURE");
-  capture.gain = read_number_key(file, "GAIN");
-  capture.iso = read_number_key(file, "ISOSPEED");
-  if (!capture.iso) capture.iso = read_number_key(file, "ISO");
-  std::string date = read_text_key(file, "DATE-OBS");
-  // Old files give the date alone in DATE-OBS and the time in TIME-OBS (or UT).
-  if (date.size() == 10) {
-    std::string time = read_text_key(file, "TIME-OBS");
-    if (time.empty()) time = read_text_key(file, "UT");
-    if (!time.empty()) date += "T" + time;
-  }
-  capture.start_time = parse_timestamp(date);
-  capture.start_time_is_utc = capture.start_time.has_value();  // FITS DATE-OBS is UTC by the standard
-  capture.instrument = read_text_key(file, "INSTRUME");
-  capture.telescope = read_text_key(file, "TELESCOP");
-  capture.filter = read_text_key(file, "FILTER");
-  capture.object = read_text_key(file, "OBJECT");
-  return capture;
-}
-
-// The physical value of the largest stored integer, so 16-bit data with BZERO = 32768 (unsigned)
-// has white level 65535 and signed 16-bit has 32767; floating-point data is scaled to 1.
-double white_level_for(const std::filesystem::path& path, fitsfile* file, int bitpix) {
-  double largest_code = 0;
-  switch (bitpix) {
-    case BYTE_IMG:
-      largest_code = 255;
-      break;
-    case SHORT_IMG:
-      largest_code = 32767;
-      break;
-    case LONG_IMG:
-      largest_code = 2147483647.0;
-      break;
-    case FLOAT_IMG:
-    case DOUBLE_IMG:
-      return 1.0;
-    default:
-      throw InputError(path, "BITPIX = " + std::to_string(bitpix) +
-                                 " is not supported; nightstack reads BITPIX 8, 16, 32, -32 and -64");
-  }
-  return largest_code * read_optional_key(file, "BSCALE", 1.0) + read_optional_key(file, "BZERO", 0.0);
-}
-
-void flip_rows(ImageF& pixels) {
-  const auto width = static_cast<std::size_t>(pixels.width());
-  for (int channel = 0; channel < pixels.channels(); ++channel) {
-    auto plane = pixels.plane(channel);
-    for (int top = 0, bottom = pixels.height() - 1; top < bottom; ++top, --bottom) {
-      std::swap_ranges(plane.begin() + top * width, plane.begin() + (top + 1) * width,
-                       plane.begin() + bottom * width);
-    }
-  }
-}
 
 // A one-plane frame with BAYERPAT is a colour mosaic. BAYERPAT names the pattern at the first
 // stored pixel, moved by XBAYROFF/YBAYROFF; after the rows are put top to bottom it is re-expressed
 // from the top-left pixel, then the mosaic is demosaiced or kept as CFA as the ingest asks.
-void apply_bayer_pattern(const std::filesystem::path& path, fitsfile* file, bool stored_bottom_up,
-                         const ReadOptions& options, Frame& frame) {
+// Returns the pattern to demosaic with, or nothing when the frame is not a mosaic or stays CFA.
+std::optional<BayerPattern> bayer_pattern(const std::filesystem::path& path, fitsfile* file,
+                                          bool stored_bottom_up, const StoredShape& shape,
+                                          const ReadOptions& options, FrameInfo& info) {
   std::string pattern_text = read_text_key(file, "BAYERPAT");
-  if (pattern_text.empty() || frame.pixels.channels() != 1) return;
+  if (pattern_text.empty() || shape.channels != 1) return std::nullopt;
   auto pattern = BayerPattern::parse(pattern_text);
   if (!pattern) {
     throw InputError(path, "BAYERPAT = '" + pattern_text +
@@ -239,13 +142,13 @@ void apply_bayer_pattern(const std::filesystem::path& path, fitsfile* file, bool
   auto column_offset = static_cast<long long>(read_number_key(file, "XBAYROFF").value_or(0));
   auto row_offset = static_cast<long long>(read_number_key(file, "YBAYROFF").value_or(0));
   BayerPattern stored = pattern->shifted(row_offset, column_offset);
-  BayerPattern top_left = stored_bottom_up ? stored.flipped_vertically(frame.pixels.height()) : stored;
+  BayerPattern top_left = stored_bottom_up ? stored.flipped_vertically(shape.height) : stored;
   if (options.bayer == "cfa") {
-    frame.info.cfa_pattern = top_left.name();
-    return;
+    info.cfa_pattern = top_left.name();
+    return std::nullopt;
   }
-  frame.pixels = demosaic_bilinear(frame.pixels, top_left);
-  frame.info.colour_processing = "bilinear demosaic, BAYERPAT " + pattern->name() + " as stored";
+  info.colour_processing = "bilinear demosaic, BAYERPAT " + pattern->name() + " as stored";
+  return top_left;
 }
 
 }  // namespace
@@ -265,61 +168,65 @@ FrameInfo FitsReader::read_info(const std::filesystem::path& path) {
   return info;
 }
 
-Frame FitsReader::read(const std::filesystem::path& path) {
+Frame FitsReader::read(const std::filesystem::path& path) { return read_whole_frame(*open(path)); }
+
+std::unique_ptr<OpenFrame> FitsReader::open(const std::filesystem::path& path) {
   // The file is read once into a reused buffer and CFITSIO parses it in memory: opening by name,
   // CFITSIO opens every file twice (once to look for compression), and each input should be read
   // once. The memory variant also takes no "[1]" or "!" syntax from the name.
-  read_whole_file(path, file_bytes_);
-  return decode_file_bytes(path);
+  auto buffers = lender_.lend();
+  read_whole_file(path, buffers->file_bytes);
+  return open_loaned(path, std::move(buffers));
 }
 
 Frame FitsReader::decode(const std::filesystem::path& name, std::span<const unsigned char> bytes) {
-  file_bytes_.assign(bytes.begin(), bytes.end());
-  return decode_file_bytes(name);
+  auto buffers = lender_.lend();
+  buffers->file_bytes.assign(bytes.begin(), bytes.end());
+  return read_whole_frame(*open_loaned(name, std::move(buffers)));
 }
 
-Frame FitsReader::decode_file_bytes(const std::filesystem::path& path) {
+std::unique_ptr<OpenFrame> FitsReader::open_loaned(const std::filesystem::path& path,
+                                                   StateLender<Buffers>::Loan buffers) {
   // CFITSIO reads memory files in whole 2880-byte records and, for a file whose size is not a
   // multiple of 2880 (a truncated one), read past the end of the buffer (found by fuzz_fits). The
   // buffer is padded with zeros to whole records; the checks below use the true size.
-  const std::size_t file_size = file_bytes_.size();
-  file_bytes_.resize((file_size + fits_record_size - 1) / fits_record_size * fits_record_size, 0);
-  void* memory = file_bytes_.data();
-  std::size_t size = file_bytes_.size();
-  FitsFile file;
+  std::vector<unsigned char>& bytes = buffers->file_bytes;
+  const std::size_t file_size = bytes.size();
+  bytes.resize((file_size + record_size - 1) / record_size * record_size, 0);
+  buffers->memory = bytes.data();
+  buffers->size = bytes.size();
+  auto file = std::make_unique<FitsFile>();
   int status = 0;
-  if (fits_open_memfile(file.receive(), path.c_str(), READONLY, &memory, &size, 0, nullptr, &status) != 0) {
+  if (fits_open_memfile(file->receive(), path.c_str(), READONLY, &buffers->memory, &buffers->size, 0, nullptr,
+                        &status) != 0) {
     fail(path, "cannot open as FITS", status);
   }
-  const ImageShape shape = move_to_first_image(path, file.get());
+  const ImageShape shape = move_to_first_image(path, file->get());
   const int channels = channel_count(path, shape);
-  const double white_level = white_level_for(path, file.get(), shape.bitpix);
-  check_sizes(path, file.get(), shape, channels, file_size);
+  const double white_level = white_level_for(path, file->get(), shape.bitpix);
+  check_sizes(path, file->get(), shape, channels, file_size);
 
-  Frame frame;
-  frame.info.path = path;
-  frame.info.format = "FITS";
-  frame.info.encoding = Encoding::linear;
-  frame.info.white_level = white_level;
-  frame.pixels =
-      take_frame_pixels(static_cast<int>(shape.axes[0]), static_cast<int>(shape.axes[1]), channels);
-
-  // Pixels marked undefined by BLANK become NaN, which the stacks can recognise as missing.
-  float undefined = std::numeric_limits<float>::quiet_NaN();
-  int any_undefined = 0;
-  auto& samples = frame.pixels.samples();
-  if (fits_read_img(file.get(), TFLOAT, 1, static_cast<LONGLONG>(samples.size()), &undefined, samples.data(),
-                    &any_undefined, &status) != 0) {
-    fail(path, "cannot read the pixels", status);
-  }
+  FrameInfo info;
+  info.path = path;
+  info.format = "FITS";
+  info.encoding = Encoding::linear;
+  info.white_level = white_level;
+  info.bits_per_sample = shape.bitpix;
+  info.capture = read_capture_info(file->get());
   // FITS stores the bottom row first unless the writer says otherwise (some camera software writes
   // ROWORDER = 'TOP-DOWN'); frames are top to bottom.
-  const bool stored_bottom_up = read_text_key(file.get(), "ROWORDER") != "TOP-DOWN";
-  if (stored_bottom_up) flip_rows(frame.pixels);
-  frame.info.bits_per_sample = shape.bitpix;
-  frame.info.capture = read_capture_info(file.get());
-  apply_bayer_pattern(path, file.get(), stored_bottom_up, options_, frame);
-  return frame;
+  const bool stored_bottom_up = read_text_key(file->get(), "ROWORDER") != "TOP-DOWN";
+  const StoredShape stored{static_cast<int>(shape.axes[0]), static_cast<int>(shape.axes[1]), channels,
+                           sample_type_for(file->get(), shape.bitpix)};
+  const std::optional<BayerPattern> demosaic_with =
+      bayer_pattern(path, file->get(), stored_bottom_up, stored, options_, info);
+  auto frame = std::make_unique<FitsFrame>(std::move(info), stored, stored_bottom_up, std::move(buffers),
+                                           std::move(file));
+  if (!demosaic_with) return frame;
+  // Demosaicing needs the neighbouring rows of every row: the whole mosaic, then bands cut from it.
+  Frame whole = read_whole_frame(*frame);
+  whole.pixels = demosaic_bilinear(whole.pixels, *demosaic_with);
+  return std::make_unique<WholeFrameBands>(std::move(whole));
 }
 
 }  // namespace nightstack

@@ -24,8 +24,11 @@
 #include <string>
 #include <system_error>
 
+#include "io/header_checks.hpp"
 #include "io/input_bytes.hpp"
+#include "io/whole_frame_codes.hpp"
 #include "pipeline/errors.hpp"
+#include "pipeline/frame_storage.hpp"
 #include "pipeline/timestamp.hpp"
 
 namespace nightstack {
@@ -198,12 +201,10 @@ void check_raw_size_against_file(LibRaw& processor, const std::filesystem::path&
                                  std::uint64_t file_size) {
   const libraw_image_sizes_t& sizes = processor.imgdata.sizes;
   const std::uint64_t samples = std::uint64_t{sizes.raw_width} * sizes.raw_height;
-  if (samples > maximum_raw_samples_per_byte * file_size) {
-    throw InputError(path, "the RAW header claims " + std::to_string(sizes.raw_width) + " x " +
-                               std::to_string(sizes.raw_height) + " raw pixels, more than a file of " +
-                               std::to_string(file_size) +
-                               " bytes can hold; the file is truncated or corrupt");
-  }
+  check_header_claim(path,
+                     "the RAW header claims " + std::to_string(sizes.raw_width) + " x " +
+                         std::to_string(sizes.raw_height) + " raw pixels",
+                     samples, maximum_raw_samples_per_byte, file_size);
 }
 
 void fill_metadata(LibRaw& processor, FrameInfo& info) {
@@ -277,7 +278,9 @@ std::string rgb_processing(const ReadOptions& options, bool camera_balance_known
          ", white balance " + white_balance + ", colour " + options.colour_space;
 }
 
-void read_mosaic(LibRaw& processor, const std::filesystem::path& path, Frame& frame) {
+// Returns whether the values are 16-bit codes: true unless a black level was subtracted somewhere,
+// which can leave values below zero (kept, so averages of dark frames stay unbiased).
+bool read_mosaic(LibRaw& processor, const std::filesystem::path& path, Frame& frame) {
   const std::string pattern = bayer_pattern(processor, path, true);
   const libraw_image_sizes_t& sizes = processor.imgdata.sizes;
   const int width = sizes.width;
@@ -294,8 +297,9 @@ void read_mosaic(LibRaw& processor, const std::filesystem::path& path, Frame& fr
   frame.info.black_level = black.mean();
   frame.info.white_level = maximum - frame.info.black_level;
   frame.info.colour_processing = cfa_processing;
-  frame.pixels = ImageF(width, height, 1);
+  frame.pixels = take_frame_pixels(width, height, 1);
 
+  bool black_subtracted = false;
   const std::uint16_t* raw = processor.imgdata.rawdata.raw_image;
   const std::size_t pitch = sizes.raw_pitch / sizeof(std::uint16_t);
   for (int row = 0; row < height; ++row) {
@@ -303,9 +307,12 @@ void read_mosaic(LibRaw& processor, const std::filesystem::path& path, Frame& fr
     // The black level repeats every few pixels; looking it up per pixel keeps this simple and is
     // cheap next to LibRaw's unpacking.
     for (int column = 0; column < width; ++column) {
-      frame.pixels.at(0, row, column) = static_cast<float>(source[column] - black.at(row, column));
+      const double black_here = black.at(row, column);
+      black_subtracted = black_subtracted || black_here != 0.0;
+      frame.pixels.at(0, row, column) = static_cast<float>(source[column] - black_here);
     }
   }
+  return !black_subtracted;
 }
 
 void read_rgb(LibRaw& processor, const std::filesystem::path& path, const ReadOptions& options,
@@ -333,7 +340,7 @@ void read_rgb(LibRaw& processor, const std::filesystem::path& path, const ReadOp
 
   frame.info.white_level = 65535.0;
   frame.info.colour_processing = rgb_processing(options, camera_balance_known);
-  frame.pixels = ImageF(width, height, colours);
+  frame.pixels = take_frame_pixels(width, height, colours);
   const auto* image = processor.imgdata.image;
   for (int channel = 0; channel < colours; ++channel) {
     for (int row = 0; row < height; ++row) {
@@ -391,7 +398,9 @@ FrameInfo RawReader::read_info(const std::filesystem::path& path) {
   return info;
 }
 
-Frame RawReader::read(const std::filesystem::path& path) {
+Frame RawReader::read(const std::filesystem::path& path) { return read_whole_frame(*open(path)); }
+
+std::unique_ptr<OpenFrame> RawReader::open(const std::filesystem::path& path) {
   RecycleOnExit recycle(*processor_);
   open_file(path);
   std::error_code error;
@@ -401,6 +410,11 @@ Frame RawReader::read(const std::filesystem::path& path) {
 }
 
 Frame RawReader::decode(const std::filesystem::path& name, std::span<const unsigned char> bytes) {
+  return read_whole_frame(*open_bytes(name, bytes));
+}
+
+std::unique_ptr<OpenFrame> RawReader::open_bytes(const std::filesystem::path& name,
+                                                 std::span<const unsigned char> bytes) {
   LibRaw& processor = *processor_;
   RecycleOnExit recycle(processor);
   configure(processor, options_);
@@ -413,7 +427,7 @@ Frame RawReader::decode(const std::filesystem::path& name, std::span<const unsig
   return unpack(name, bytes.size());
 }
 
-Frame RawReader::unpack(const std::filesystem::path& path, std::uint64_t file_size) {
+std::unique_ptr<OpenFrame> RawReader::unpack(const std::filesystem::path& path, std::uint64_t file_size) {
   LibRaw& processor = *processor_;
   check_raw_size_against_file(processor, path, file_size);
   const int unpacked = processor.unpack();
@@ -430,12 +444,15 @@ Frame RawReader::unpack(const std::filesystem::path& path, std::uint64_t file_si
   Frame frame;
   frame.info.path = path;
   fill_metadata(processor, frame.info);
+  // LibRaw decodes whole frames only; bands are cut from them, as 16-bit codes where the values are.
+  bool codes = true;
   if (options_.raw_mode == "cfa") {
-    read_mosaic(processor, path, frame);
+    codes = read_mosaic(processor, path, frame);
   } else {
     read_rgb(processor, path, options_, frame);
   }
-  return frame;
+  if (codes) return std::make_unique<WholeFrameCodes>(std::move(frame));
+  return std::make_unique<WholeFrameBands>(std::move(frame));
 }
 
 bool is_camera_raw(const std::filesystem::path& path) {

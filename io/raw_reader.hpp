@@ -29,8 +29,13 @@ class RawReader : public ImageReader {
   // Both in the sensor's orientation (the file's rotation flag is ignored, so a sequence whose
   // orientation sensor flips at the zenith still stacks). Throws InputError naming the file.
   Frame read(const std::filesystem::path& path) override;
+  // LibRaw decodes whole frames: bands are cut from the decoded frame, as 16-bit codes (rgb mode,
+  // and cfa mode when no black level is subtracted) or as float (cfa values below black).
+  std::unique_ptr<OpenFrame> open(const std::filesystem::path& path) override;
   // The same from bytes already in memory (the fuzz target's entry); `name` is only for messages.
   Frame decode(const std::filesystem::path& name, std::span<const unsigned char> bytes);
+  std::unique_ptr<OpenFrame> open_bytes(const std::filesystem::path& name,
+                                        std::span<const unsigned char> bytes);
   // The header alone (LibRaw's open, no unpacking): capture metadata for sorting by time, and the
   // levels and pattern read() will report. For the few cameras whose black level LibRaw measures
   // from masked sensor pixels while unpacking, black_level (and the cfa white_level) are the
@@ -41,7 +46,7 @@ class RawReader : public ImageReader {
   // Applies the options and opens the file; throws InputError naming the file.
   void open_file(const std::filesystem::path& path);
   // After open: unpacks and converts the current file as the options ask.
-  Frame unpack(const std::filesystem::path& path, std::uint64_t file_size);
+  std::unique_ptr<OpenFrame> unpack(const std::filesystem::path& path, std::uint64_t file_size);
 
   // What LibRaw's data-error callback reported for the current file.
   struct DataErrors {

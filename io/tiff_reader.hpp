@@ -1,12 +1,13 @@
-// Reads TIFF images (8/16-bit unsigned integer and 32-bit float, gray or RGB) into frames.
+// Reads TIFF images (8/16-bit unsigned integer and 32-bit float, gray or RGB), band by band.
 #pragma once
 
+#include <memory>
 #include <span>
 #include <vector>
 
+#include "io/buffer_lending.hpp"
 #include "io/image_reader.hpp"
 #include "io/read_options.hpp"
-#include "io/tiff_handle.hpp"
 
 namespace nightstack {
 
@@ -22,16 +23,28 @@ class TiffReader : public ImageReader {
   // TIFF has no per-ingest choices yet; the options are taken so every reader is made alike.
   explicit TiffReader(const ReadOptions& options = {});
   Frame read(const std::filesystem::path& path) override;
+  // Bands in the stored type (8-bit, 16-bit codes or float), decoded a strip or a row of tiles at
+  // a time; separate planes are interleaved into the band.
+  std::unique_ptr<OpenFrame> open(const std::filesystem::path& path) override;
   // The same from bytes already in memory (the fuzz target's entry); `name` is only for messages.
   Frame decode(const std::filesystem::path& name, std::span<const unsigned char> bytes);
+  // `bytes` must outlive the frame.
+  std::unique_ptr<OpenFrame> open_bytes(const std::filesystem::path& name,
+                                        std::span<const unsigned char> bytes);
   // The header alone: format, encoding, white level and bit depth (TIFF carries no capture data
   // that nightstack reads).
   FrameInfo read_info(const std::filesystem::path& path) override;
 
- private:
-  Frame read_opened(const std::filesystem::path& path, const TiffFile& file, std::uint64_t file_size);
+  // Reused from frame to frame: one strip or tile as libtiff decodes it, one strip or row of tiles
+  // interleaved, and the band.
+  struct Buffers {
+    std::vector<unsigned char> block;
+    std::vector<unsigned char> block_row;
+    std::vector<unsigned char> band;
+  };
 
-  std::vector<unsigned char> buffer_;  // one decoded strip or tile, reused between files
+ private:
+  StateLender<Buffers> lender_;
 };
 
 }  // namespace nightstack

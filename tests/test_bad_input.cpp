@@ -240,7 +240,7 @@ BOOST_AUTO_TEST_CASE(a_compressed_fits_claiming_more_than_its_size_allows_is_ref
   bytes.replace(card + 10, 20, "           100000000");
   const auto huge = write_bytes(directory.path() / "huge.fits", bytes);
   const std::string message = input_error([&] { FitsReader().read(huge); }, huge);
-  BOOST_TEST(contains(message, "claims more pixels than a file of"), message);
+  BOOST_TEST(contains(message, "pixels, more than a file of"), message);
   binary_error({huge.string()}, directory.path(), huge);
 }
 
@@ -270,7 +270,7 @@ BOOST_AUTO_TEST_CASE(a_tiff_whose_strip_sizes_lie_is_refused) {
   const auto far_too_short =
       write_bytes(directory.path() / "far-too-short.tif", tiff_bytes({.strip_byte_count = 1}));
   const std::string far_message = input_error([&] { TiffReader().read(far_too_short); }, far_too_short);
-  BOOST_TEST(contains(far_message, "16 x 8 pixels of 1 sample, but its 1 strip holds only 1 bytes, too few"),
+  BOOST_TEST(contains(far_message, "16 x 8 pixels of 1 sample, more than its 1 strip of 1 bytes"),
              far_message);
 }
 
@@ -368,7 +368,10 @@ BOOST_AUTO_TEST_CASE(a_fits_file_without_its_final_padding_is_read_exactly) {
   // One byte short of the data is refused, naming the file.
   const auto short_data = write_bytes(directory.path() / "short.fits", bytes.substr(0, 2880 + 6 * 4 * 4 - 1));
   const std::string message = input_error([&] { FitsReader().read(short_data); }, short_data);
-  BOOST_TEST(contains(message, "claims 96 bytes of data but the file holds only 2975 bytes"), message);
+  BOOST_TEST(
+      contains(message,
+               "claims 96 bytes of data after 2880 bytes of header, more than a file of 2975 bytes can hold"),
+      message);
 }
 
 // Every input a fuzz target ever reported, kept in tests/fixtures/fuzz/TARGET/: each reader must give
@@ -402,7 +405,7 @@ BOOST_AUTO_TEST_CASE(every_fuzz_finding_gives_a_frame_or_an_input_error) {
   // was allocated before libtiff found the data missing.
   const auto samples = fixtures / "fuzz" / "tiff" / "extra-samples-4gb-strip.tif";
   const std::string message = input_error([&] { TiffReader().read(samples); }, samples);
-  BOOST_TEST(contains(message, "64268 x 1 pixels of 26727 samples, but its 1 strip holds only 279 bytes"),
+  BOOST_TEST(contains(message, "64268 x 1 pixels of 26727 samples, more than its 1 strip of 279 bytes"),
              message);
   // The FITS one holds a complete 10 x 8 x 3 image.
   const Frame frame = FitsReader().read(fixtures / "fuzz" / "fits" / "unpadded-last-record.fits");

@@ -335,7 +335,7 @@ BOOST_AUTO_TEST_CASE(header_claiming_more_than_the_file_holds_is_refused_before_
   put_big_endian(bytes.data() + 29, crc32(bytes.data() + 12, 17));
   put_file_bytes(path, bytes);
   PngReader reader;
-  BOOST_TEST(throws_input_error(reader, path, "more pixels than the file's size can hold"));
+  BOOST_TEST(throws_input_error(reader, path, "100000 x 100000 pixels, more than a file of"));
 }
 
 BOOST_AUTO_TEST_CASE(writer_round_trips_8_and_16_bits) {
