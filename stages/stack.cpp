@@ -1,7 +1,8 @@
 // stack: combines a frame stream into one image with a stacking method, and records what was
 // combined (frame count, method and its parameters, rejection totals, transfer curve) in the
-// image's provenance; optionally writes the per-pixel rejection counts as FITS maps, and saves a
-// checkpoint every `checkpoint` frames so that `nightstack run --resume` can carry on after a crash.
+// image's provenance; optionally writes the per-pixel rejection counts and valid-value counts as FITS
+// maps, and saves a checkpoint every `checkpoint` frames so that `nightstack run --resume` can carry
+// on after a crash.
 #include <unistd.h>
 
 #include <stdexcept>
@@ -20,11 +21,13 @@ namespace {
 class Stack : public FrameReducer {
  public:
   Stack(std::string id, const StackMethodInfo& method, const StackSettings& settings,
-        std::optional<std::string> rejection_maps, StackCheckpoints checkpoints, const RunInfo& run)
+        std::optional<std::string> rejection_maps, std::optional<std::string> coverage_map,
+        StackCheckpoints checkpoints, const RunInfo& run)
       : FrameReducer(std::move(id)),
         method_info_(method),
         method_(method.make(settings)),
         rejection_maps_(std::move(rejection_maps)),
+        coverage_map_(std::move(coverage_map)),
         checkpoints_(std::move(checkpoints)),
         run_(run) {}
 
@@ -81,18 +84,28 @@ class Stack : public FrameReducer {
     if (first_.encoding == Encoding::linear && first_.white_level == 1.0 && first_.linearization != "none") {
       provenance.set("BUNIT", std::string("full scale"), "1.0 = a saturated pixel of one frame");
     }
+    Coverage coverage = method_->take_coverage();
+    provenance.set("NBLANK", static_cast<std::int64_t>(coverage.blank_samples),
+                   "samples without a valid value in any frame (NaN)");
     if (rejection_maps_) write_rejection_maps(provenance);
+    if (coverage_map_) write_coverage_map(provenance, coverage.map);
     return image;
   }
 
  private:
-  void write_rejection_maps(const Provenance& stack_provenance) {
-    auto maps = method_->take_rejection_maps();
-    if (!maps) return;
+  // The number of valid values of each pixel, as 16-bit counts (BITPIX 16: FITS readers see the
+  // counts themselves; more than 65535 frames are written as 65535).
+  void write_coverage_map(const Provenance& stack_provenance, ImageD& counts) {
     Provenance provenance = stack_provenance;
-    provenance.set("BUNIT", std::string("frames"), "number of frames rejected at this pixel");
+    provenance.set("BUNIT", std::string("frames"), "number of frames with a valid value at this pixel");
     provenance.set("CREATOR", run_.software, "software that made this file");
-    std::vector<std::string> history{"Rejection counts of stack '" + id() + "', made by " + run_.software +
+    for (double& count : counts.samples()) count /= 65535.0;  // stored as round(value * 65535)
+    write_fits(*coverage_map_ + "_coverage.fits", counts, provenance, map_history("Coverage (valid values)"),
+               FitsWriteOptions{.bitpix = 16});
+  }
+
+  std::vector<std::string> map_history(const std::string& what) const {
+    std::vector<std::string> history{what + " of stack '" + id() + "', made by " + run_.software +
                                      " from the config below (after --set)."};
     std::string line;
     for (char character : run_.resolved_config) {
@@ -104,6 +117,16 @@ class Stack : public FrameReducer {
       }
     }
     if (!line.empty()) history.push_back(line);
+    return history;
+  }
+
+  void write_rejection_maps(const Provenance& stack_provenance) {
+    auto maps = method_->take_rejection_maps();
+    if (!maps) return;
+    Provenance provenance = stack_provenance;
+    provenance.set("BUNIT", std::string("frames"), "number of frames rejected at this pixel");
+    provenance.set("CREATOR", run_.software, "software that made this file");
+    const std::vector<std::string> history = map_history("Rejection counts");
     provenance.set("REJMAP", std::string("low"), "values rejected as too low, per pixel");
     write_fits(*rejection_maps_ + "_low.fits", maps->first, provenance, history);
     maps->first = ImageD();
@@ -133,6 +156,7 @@ class Stack : public FrameReducer {
   const StackMethodInfo& method_info_;
   std::unique_ptr<StackMethod> method_;
   std::optional<std::string> rejection_maps_;
+  std::optional<std::string> coverage_map_;
   StackCheckpoints checkpoints_;
   CheckpointRequest request_;
   const RunInfo& run_;
@@ -190,6 +214,7 @@ StackSettings settings_from(const StageContext& context, const StackMethodInfo& 
   settings.weights = choice_of<FrameWeights>(parameters, "weights", {"equal", "exposure", "noise"});
   settings.cache_format = choice_of<CacheFormat>(parameters, "cache_format", {"float32", "uint16"});
   settings.keep_rejection_maps = parameters.has("rejection_maps");
+  settings.keep_coverage_map = parameters.has("coverage_map");
 
   const bool single_pass = method.kind == StackKind::single_pass;
   if (single_pass && method.name != "mean") {
@@ -335,6 +360,11 @@ StageType stack_stage_type() {
        .type = ParameterType::path,
        .help = "With a rejection method: also writes PREFIX_low.fits and PREFIX_high.fits, the number of "
                "values rejected at each pixel."},
+      {.name = "coverage_map",
+       .type = ParameterType::path,
+       .help = "Also writes PREFIX_coverage.fits: per pixel, the number of frames whose value there was "
+               "valid (not NaN, not BLANK), as 16-bit counts. Every method combines only the valid values; "
+               "a pixel with none is NaN, counted in NBLANK."},
       {.name = "checkpoint",
        .type = ParameterType::integer,
        .default_value = std::int64_t{0},
@@ -352,12 +382,15 @@ StageType stack_stage_type() {
     StackSettings settings = settings_from(context, method);
     std::optional<std::string> maps;
     if (context.parameters.has("rejection_maps")) maps = context.parameters.text("rejection_maps");
+    std::optional<std::string> coverage;
+    if (context.parameters.has("coverage_map")) coverage = context.parameters.text("coverage_map");
     std::filesystem::path checkpoint_directory;
     if (context.parameters.has("checkpoint_directory"))
       checkpoint_directory = context.parameters.text("checkpoint_directory");
     StackCheckpoints checkpoints(
         context.id, static_cast<std::size_t>(context.parameters.integer("checkpoint")), checkpoint_directory);
-    return std::make_unique<Stack>(context.id, method, settings, maps, std::move(checkpoints), context.run);
+    return std::make_unique<Stack>(context.id, method, settings, maps, coverage, std::move(checkpoints),
+                                   context.run);
   };
   return type;
 }
