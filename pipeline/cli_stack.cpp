@@ -79,6 +79,8 @@ const StackOption stack_options[] = {
     {"cache-format", ValueKind::text, "FORMAT", "float32 (exact) or uint16 (half the space)"},
     {"rejection-maps", ValueKind::text, "PREFIX",
      "also write PREFIX_low.fits and PREFIX_high.fits (rejection counts)"},
+    {"coverage-map", ValueKind::text, "PREFIX",
+     "also write PREFIX_coverage.fits (valid, not NaN or BLANK, values per pixel)"},
 };
 
 std::string yaml_key(const char* option) {
