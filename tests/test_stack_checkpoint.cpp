@@ -98,7 +98,8 @@ BOOST_AUTO_TEST_CASE(every_method_resumes_to_the_same_bits) {
         auto uninterrupted = method.make(settings);
         for (const auto& frame : frames) uninterrupted->add(frame.pixels, frame.info);
         const ImageD expected = uninterrupted->result();
-        for (std::size_t saved : {std::size_t{1}, std::size_t{4}}) {
+        // Saved before and after frame 4 brought the first missing value (per-pixel counts and weights).
+        for (std::size_t saved : {std::size_t{1}, std::size_t{4}, std::size_t{6}}) {
           TemporaryDirectory directory;
           BOOST_TEST(
               same_bits(stack_with_a_restart(method, settings, frames, saved, directory.path()), expected));
