@@ -3,14 +3,11 @@
 
 namespace nightstack {
 
-bool MissingSamples::add(std::span<const float> samples) {
+void MissingSamples::add(std::span<const float> samples, std::size_t missing) {
   ++frames_;
-  std::size_t count = 0;
-  for (float value : samples) count += is_missing(value) ? 1 : 0;
-  if (count == 0) return false;
+  if (missing == 0) return;
   if (missing_.empty()) missing_.assign(samples.size(), 0);
-  for (std::size_t i = 0; i < samples.size(); ++i) missing_[i] += is_missing(samples[i]) ? 1 : 0;
-  return true;
+  for (std::size_t i = 0; i < samples.size(); ++i) missing_[i] += is_valid(samples[i]) ? 0 : 1;
 }
 
 Coverage MissingSamples::coverage(int width, int height, int channels, bool keep_map) const {

@@ -6,6 +6,7 @@
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
+#include <limits>
 #include <span>
 #include <vector>
 
@@ -15,6 +16,9 @@
 namespace nightstack {
 
 inline bool is_missing(double value) { return !std::isfinite(value); }
+// The same for a float, written so that loops over frames still vectorize: false for NaN and the
+// infinities.
+inline bool is_valid(float value) { return std::abs(value) <= std::numeric_limits<float>::max(); }
 
 // What a stack reports after result(): how many result samples had no valid value at all (NaN in
 // the result, NBLANK in the header) and, when asked for, the number of valid values per sample.
@@ -27,9 +31,10 @@ struct Coverage {
 // a stack of complete frames costs one scan per frame and no memory.
 class MissingSamples {
  public:
-  // Counts the missing samples of the next frame (every frame has the first one's size) and
-  // returns whether it had any.
-  bool add(std::span<const float> samples);
+  // Records the next frame (every frame has the first one's size), of whose samples `missing`
+  // are missing (counted by the caller, in its own pass over them); only then are they found and
+  // counted one by one.
+  void add(std::span<const float> samples, std::size_t missing);
 
   std::size_t frames() const { return frames_; }
   bool any() const { return !missing_.empty(); }

@@ -27,14 +27,14 @@ class SinglePassMethod : public StackMethod {
   }
 
  protected:
-  // Counts the frame's missing samples; returns whether it had any.
-  bool count_missing(const ImageF& frame) {
+  // Records a frame with `missing` missing samples (counted by the method's own loop).
+  void record_missing(const ImageF& frame, std::size_t missing) {
     if (missing_.frames() == 0) {
       width_ = frame.width();
       height_ = frame.height();
       channels_ = frame.channels();
     }
-    return missing_.add(frame.samples());
+    missing_.add(frame.samples(), missing);
   }
   void save_missing(StateWriter& writer) const {
     for (int extent : {width_, height_, channels_})
@@ -98,7 +98,6 @@ class ExtremeMethod : public SinglePassMethod {
  protected:
   std::vector<float>& extremes_for(const ImageF& frame, float initial) {
     if (extremes_.empty()) extremes_ = ImageF(frame.width(), frame.height(), frame.channels(), initial);
-    count_missing(frame);
     return extremes_.samples();
   }
   ImageD take_result() {
@@ -121,8 +120,8 @@ class ExtremeMethod : public SinglePassMethod {
   ImageF extremes_;
 };
 
-// |value| <= largest is false for NaN and the infinities, so a missing value becomes -infinity (for
-// max) or +infinity (for min), and the loops still compile to packed compare, blend and max/min.
+// A missing value becomes -infinity (for max) or +infinity (for min), and the loops, which also
+// count the missing values, still compile to packed compare, blend and max/min.
 class MaxMethod : public ExtremeMethod {
  public:
   using ExtremeMethod::ExtremeMethod;
@@ -130,10 +129,13 @@ class MaxMethod : public ExtremeMethod {
     float* maximum = extremes_for(frame, -infinity).data();
     const float* values = frame.samples().data();
     const std::size_t count = frame.samples().size();
+    std::size_t missing = 0;
     for (std::size_t i = 0; i < count; ++i) {
-      const float value = std::abs(values[i]) <= largest_float ? values[i] : -infinity;
-      maximum[i] = std::max(maximum[i], value);
+      const bool valid = is_valid(values[i]);
+      missing += valid ? 0 : 1;
+      maximum[i] = std::max(maximum[i], valid ? values[i] : -infinity);
     }
+    record_missing(frame, missing);
   }
   ImageD result() override { return take_result(); }
 };
@@ -145,28 +147,32 @@ class MinMethod : public ExtremeMethod {
     float* minimum = extremes_for(frame, infinity).data();
     const float* values = frame.samples().data();
     const std::size_t count = frame.samples().size();
+    std::size_t missing = 0;
     for (std::size_t i = 0; i < count; ++i) {
-      const float value = std::abs(values[i]) <= largest_float ? values[i] : infinity;
-      minimum[i] = std::min(minimum[i], value);
+      const bool valid = is_valid(values[i]);
+      missing += valid ? 0 : 1;
+      minimum[i] = std::min(minimum[i], valid ? values[i] : infinity);
     }
+    record_missing(frame, missing);
   }
   ImageD result() override { return take_result(); }
 };
 
 // The plain sum of the valid values (not scaled up for the missing ones: the coverage map says how
-// many there were).
+// many there were). A missing value adds 0, which leaves a sum that started at +0 as it was.
 class SumMethod : public AccumulatingMethod {
  public:
   using AccumulatingMethod::AccumulatingMethod;
   void add(const ImageF& frame, const FrameInfo&) override {
     auto& sum = accumulator_for(frame, 0.0).samples();
     const auto& values = frame.samples();
-    if (!count_missing(frame)) {
-      for (std::size_t i = 0; i < values.size(); ++i) sum[i] += static_cast<double>(values[i]);
-    } else {
-      for (std::size_t i = 0; i < values.size(); ++i)
-        if (!is_missing(values[i])) sum[i] += static_cast<double>(values[i]);
+    std::size_t missing = 0;
+    for (std::size_t i = 0; i < values.size(); ++i) {
+      const bool valid = is_valid(values[i]);
+      missing += valid ? 0 : 1;
+      sum[i] += valid ? static_cast<double>(values[i]) : 0.0;
     }
+    record_missing(frame, missing);
   }
   ImageD result() override {
     ImageD sum = std::move(accumulator_);
@@ -190,41 +196,47 @@ class MeanMethod : public AccumulatingMethod {
     const auto& adjustments = weighting_.add(frame, info);
     accumulator_for(frame, 0.0);
     weight_sums_.resize(adjustments.size(), 0.0);
-    const bool has_missing = count_missing(frame);
-    if (has_missing && pixel_weight_sums_.empty()) {
+    const bool plain =
+        weighting_.normalization() == FrameNormalization::none && weighting_.weights() == FrameWeights::equal;
+    // The sums, adding 0 for a missing value (the sums start at +0, so that changes nothing) and
+    // counting them in the same pass.
+    std::size_t missing = 0;
+    for (int channel = 0; channel < frame.channels(); ++channel) {
+      auto sum = accumulator_.plane(channel);
+      const auto values = frame.plane(channel);
+      const ChannelAdjustment& adjustment = adjustments[static_cast<std::size_t>(channel)];
+      if (plain) {  // 1 * (1 * x + 0) == x: the same sums, without the multiplications
+        for (std::size_t i = 0; i < values.size(); ++i) {
+          const bool valid = is_valid(values[i]);
+          missing += valid ? 0 : 1;
+          sum[i] += valid ? static_cast<double>(values[i]) : 0.0;
+        }
+      } else {
+        for (std::size_t i = 0; i < values.size(); ++i) {
+          const bool valid = is_valid(values[i]);
+          missing += valid ? 0 : 1;
+          sum[i] += valid ? adjustment.weight *
+                                (adjustment.multiply * static_cast<double>(values[i]) + adjustment.add)
+                          : 0.0;
+        }
+      }
+    }
+    record_missing(frame, missing);
+    // The weights: per channel until a value is missing, then per pixel too.
+    if (missing > 0 && pixel_weight_sums_.empty()) {
       pixel_weight_sums_ = ImageD(frame.width(), frame.height(), frame.channels());
       for (int channel = 0; channel < frame.channels(); ++channel) {
         auto weights = pixel_weight_sums_.plane(channel);
         std::fill(weights.begin(), weights.end(), weight_sums_[static_cast<std::size_t>(channel)]);
       }
     }
-    const bool plain =
-        weighting_.normalization() == FrameNormalization::none && weighting_.weights() == FrameWeights::equal;
     for (int channel = 0; channel < frame.channels(); ++channel) {
-      auto sum = accumulator_.plane(channel);
+      const double weight = adjustments[static_cast<std::size_t>(channel)].weight;
+      weight_sums_[static_cast<std::size_t>(channel)] += weight;
+      if (pixel_weight_sums_.empty()) continue;
+      auto weights = pixel_weight_sums_.plane(channel);
       const auto values = frame.plane(channel);
-      const ChannelAdjustment& adjustment = adjustments[static_cast<std::size_t>(channel)];
-      weight_sums_[static_cast<std::size_t>(channel)] += adjustment.weight;
-      if (has_missing) {
-        auto weights = pixel_weight_sums_.plane(channel);
-        for (std::size_t i = 0; i < values.size(); ++i) {
-          if (is_missing(values[i])) continue;
-          sum[i] += plain ? static_cast<double>(values[i])
-                          : adjustment.weight *
-                                (adjustment.multiply * static_cast<double>(values[i]) + adjustment.add);
-          weights[i] += adjustment.weight;
-        }
-        continue;
-      }
-      if (plain) {  // 1 * (1 * x + 0) == x: the same sums, without the multiplications
-        for (std::size_t i = 0; i < values.size(); ++i) sum[i] += static_cast<double>(values[i]);
-      } else {
-        for (std::size_t i = 0; i < values.size(); ++i)
-          sum[i] +=
-              adjustment.weight * (adjustment.multiply * static_cast<double>(values[i]) + adjustment.add);
-      }
-      if (!pixel_weight_sums_.empty())
-        for (double& weight : pixel_weight_sums_.plane(channel)) weight += adjustment.weight;
+      for (std::size_t i = 0; i < values.size(); ++i) weights[i] += is_valid(values[i]) ? weight : 0.0;
     }
   }
 
