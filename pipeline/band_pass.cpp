@@ -266,7 +266,10 @@ std::optional<BandPlan> plan_band_pass(Graph& graph, const FramePass& pass,
   auto& source = dynamic_cast<FrameSource&>(*graph.nodes[pass.source].stage);
   for (std::size_t index : indices) {
     try {
+      // Decoded to its end: a frame that breaks midway (and is skipped) must not set the shape.
       auto frame = source.open_frame(index);
+      while (frame->next_band(64).rows != 0) {
+      }
       plan.shape = frame->shape();
       plan.first_info = frame->info();
     } catch (const InputError&) {

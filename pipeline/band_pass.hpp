@@ -23,7 +23,8 @@ struct BandPlan {
 
 // The plan when the pass can run band by band: no reducer resuming from a checkpoint, every reducer a
 // BandReducer taking the stored type of the first frame that opens, every stage between the source
-// and a reducer a PointTransform. Opens frames of `indices` until one opens, to learn the stored type.
+// and a reducer a PointTransform. Decodes frames of `indices` until one decodes whole, to learn the
+// stored shape and type (as the whole-frame pass, the first frame the stacks take sets the shape).
 std::optional<BandPlan> plan_band_pass(Graph& graph, const FramePass& pass,
                                        const std::vector<std::size_t>& indices);
 

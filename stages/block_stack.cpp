@@ -82,6 +82,7 @@ class BlockStack : public StackMethod {
       low_map_ = ImageD(width_, height_, channels_, 0.0);
       high_map_ = ImageD(width_, height_, channels_, 0.0);
     }
+    if (settings_.keep_coverage_map) coverage_.map = ImageD(width_, height_, channels_, 0.0);
     if (cache_.format() == CacheFormat::float32) {
       stack_blocks<float>(block_plan, stacked);
     } else {
@@ -139,6 +140,8 @@ class BlockStack : public StackMethod {
     return std::make_pair(std::move(low_map_), std::move(high_map_));
   }
 
+  Coverage take_coverage() override { return std::move(coverage_); }
+
  private:
   BlockPlan plan(std::size_t frames) const {
     BlockPlanRequest request{.frames = frames,
@@ -146,7 +149,8 @@ class BlockStack : public StackMethod {
                              .height = static_cast<std::uint64_t>(height_),
                              .channels = static_cast<std::uint64_t>(channels_),
                              .cache_bytes_per_sample = bytes_per_sample(settings_.cache_format),
-                             .output_bytes_per_sample = settings_.keep_rejection_maps ? 24u : 8u,
+                             .output_bytes_per_sample = (settings_.keep_rejection_maps ? 24u : 8u) +
+                                                        (settings_.keep_coverage_map ? 8u : 0u),
                              .threads = settings_.threads,
                              .memory_limit = settings_.memory_limit};
     try {
@@ -188,7 +192,8 @@ class BlockStack : public StackMethod {
     std::vector<PixelCombiner> combiners;
     for (unsigned worker = 0; worker < settings_.threads; ++worker)
       combiners.emplace_back(combine_, settings_.rejection, frames_);
-    std::vector<std::uint64_t> low(settings_.threads, 0), high(settings_.threads, 0);
+    std::vector<std::uint64_t> low(settings_.threads, 0), high(settings_.threads, 0),
+        blank(settings_.threads, 0);
 
     for (int first_row = 0; first_row < height_; first_row += rows_per_block) {
       throw_if_interrupted();
@@ -212,7 +217,7 @@ class BlockStack : public StackMethod {
         PixelCombiner& combiner = combiners[worker];
         auto values = combiner.values();
         auto weights = combiner.weights();
-        std::uint64_t row_low = 0, row_high = 0;
+        std::uint64_t row_low = 0, row_high = 0, row_blank = 0;
         for (int column = 0; column < width_; ++column) {
           std::size_t count = 0;
           for (std::size_t frame = 0; frame < frames_; ++frame) {
@@ -226,11 +231,14 @@ class BlockStack : public StackMethod {
                           ? std::numeric_limits<double>::quiet_NaN()
                           : term.offset + sample * term.step;
             }
-            if (!std::isfinite(value)) continue;
+            if (is_missing(value)) continue;
             values[count] = term.multiply * value + term.add;
             weights[count] = term.weight;
             ++count;
           }
+          if (count == 0) ++row_blank;
+          if (!coverage_.map.empty())
+            coverage_.map.at(channel, first_row + row, column) = static_cast<double>(count);
           const PixelResult result = combiner.combine(count);
           stacked.at(channel, first_row + row, column) = result.value;
           row_low += result.low;
@@ -242,11 +250,13 @@ class BlockStack : public StackMethod {
         }
         low[worker] += row_low;
         high[worker] += row_high;
+        blank[worker] += row_blank;
       });
     }
     for (unsigned worker = 0; worker < settings_.threads; ++worker) {
       rejected_low_ += low[worker];
       rejected_high_ += high[worker];
+      coverage_.blank_samples += blank[worker];
     }
   }
 
@@ -258,6 +268,7 @@ class BlockStack : public StackMethod {
   std::size_t frames_ = 0;
   std::uint64_t rejected_low_ = 0, rejected_high_ = 0;
   ImageD low_map_, high_map_;
+  Coverage coverage_;  // counted by result()
 };
 
 }  // namespace

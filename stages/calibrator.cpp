@@ -79,8 +79,9 @@ Frame Calibrator::transform(Frame frame) const {
   if (dark_) subtract(samples, dark_current_.samples(), dark_scale(frame));
   if (flat_) {
     const auto& flat = flat_->pixels.samples();
+    // A pixel the flat leaves undefined (NaN) is missing in every frame; one <= 0 is repaired below.
     for (std::size_t index = 0; index < samples.size(); ++index)
-      if (flat[index] > 0) samples[index] /= flat[index];
+      if (flat[index] > 0 || std::isnan(flat[index])) samples[index] /= flat[index];
   }
   if (!defects_.empty() || settings_.cosmetic == "frame") repair(frame);
   frame.info.calibration = description_;
@@ -232,7 +233,8 @@ void Calibrator::prepare_defects(Log& log, std::vector<std::string>& steps) {
     for (int channel = 0; channel < flat_->pixels.channels(); ++channel) {
       const auto plane = flat_->pixels.plane(channel);
       for (std::size_t index = 0; index < plane.size(); ++index)
-        if (!(plane[index] > 0)) dead[index] = 1;
+        if (plane[index] <= 0)
+          dead[index] = 1;  // NaN: missing, not repaired (the frames divided by it are NaN there)
     }
     if (const auto count = count_defects(dead)) {
       merge(dead);

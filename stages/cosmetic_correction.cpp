@@ -95,11 +95,16 @@ DefectMap find_defects_in_frame(const ImageF& frame, const std::optional<BayerPa
         for (int dy = -step; dy <= step; dy += step)
           for (int dx = -step; dx <= step; dx += step) {
             const int y = row + dy, x = column + dx;
-            if ((dy || dx) && y >= 0 && y < frame.height() && x >= 0 && x < frame.width())
+            if ((dy || dx) && y >= 0 && y < frame.height() && x >= 0 && x < frame.width() &&
+                std::isfinite(frame.at(channel, y, x)))
               neighbours.push_back(frame.at(channel, y, x));
           }
         const auto index = static_cast<std::size_t>(row) * frame.width() + column;
         const double value = frame.at(channel, row, column);
+        if (!std::isfinite(value) || neighbours.empty()) {  // missing, or nothing to compare with
+          above_highest[index] = below_lowest[index] = from_median[index] = std::nan("");
+          continue;
+        }
         above_highest[index] = value - *std::max_element(neighbours.begin(), neighbours.end());
         below_lowest[index] = *std::min_element(neighbours.begin(), neighbours.end()) - value;
         from_median[index] = value - median_of(neighbours);
@@ -130,12 +135,14 @@ std::size_t repair_defects(ImageF& pixels, const DefectMap& defects,
               column = static_cast<int>(index % pixels.width());
     bool replaced = false;
     for (int channel = 0; channel < pixels.channels(); ++channel) {
+      if (!std::isfinite(pixels.at(channel, row, column))) continue;  // a missing pixel stays missing
       neighbours.clear();
       for (int dy = -step; dy <= step; dy += step)
         for (int dx = -step; dx <= step; dx += step) {
           const int y = row + dy, x = column + dx;
           if ((dy || dx) && y >= 0 && y < pixels.height() && x >= 0 && x < pixels.width() &&
-              !defects[static_cast<std::size_t>(y) * pixels.width() + x])
+              !defects[static_cast<std::size_t>(y) * pixels.width() + x] &&
+              std::isfinite(pixels.at(channel, y, x)))
             neighbours.push_back(pixels.at(channel, y, x));
         }
       if (neighbours.empty()) continue;

@@ -24,13 +24,15 @@ DefectMap find_defects_in_dark(const ImageF& dark_current, const std::optional<B
 // neighbours by more than `sigma` noise units, the noise being the robust standard deviation of
 // the pixels' differences from their neighbours' median over the plane: lone defects (hot pixels,
 // cosmic-ray hits). A star's pixels have a bright neighbour and are left alone, unless the star is
-// smaller than the neighbour spacing (1 pixel; 2 in a CFA mosaic).
+// smaller than the neighbour spacing (1 pixel; 2 in a CFA mosaic). Missing (NaN) pixels are
+// neither flagged nor compared with.
 DefectMap find_defects_in_frame(const ImageF& frame, const std::optional<BayerPattern>& pattern,
                                 std::optional<double> hot_sigma, std::optional<double> cold_sigma);
 
 // Replaces every flagged pixel (in each plane) by the median of the unflagged pixels of the same
 // colour in its neighbourhood: 1 pixel away for mono and RGB planes, 2 pixels away in a CFA mosaic.
-// A pixel with no unflagged neighbour keeps its value. Returns the number of pixels replaced.
+// Missing (NaN) pixels are not neighbours, and a missing flagged pixel stays missing. A pixel with
+// no unflagged valid neighbour keeps its value. Returns the number of pixels replaced.
 std::size_t repair_defects(ImageF& pixels, const DefectMap& defects,
                            const std::optional<BayerPattern>& pattern);
 

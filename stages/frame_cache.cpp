@@ -96,26 +96,30 @@ void FrameCache::append(const ImageF& frame) {
 namespace {
 
 Quantization choose_quantization(std::span<const float> plane) {
-  bool integers = true;
+  bool integers = true, in_range = true, missing = false;
   float low = INFINITY, high = -INFINITY;
   for (float value : plane) {
     if (!std::isfinite(value)) {
-      integers = false;
+      missing = true;
       continue;
     }
     low = std::min(low, value);
     high = std::max(high, value);
-    integers = integers && value >= 0.0f && value <= 65535.0f && value == std::floor(value);
+    integers = integers && value == std::floor(value);
+    in_range = in_range && value >= 0.0f && value <= 65535.0f;
   }
   Quantization quantization;
-  if (integers) return quantization;  // stored exactly: offset 0, step 1
+  if (integers && in_range && !missing) return quantization;  // stored exactly: offset 0, step 1
   quantization.has_non_finite_code = true;
   if (!(low <= high)) {  // no finite value at all
     quantization.step = 0.0;
     return quantization;
   }
   quantization.offset = low;
-  quantization.step = (static_cast<double>(high) - static_cast<double>(low)) / 65534.0;
+  // Integers spanning at most 65534 steps (such as 16-bit data with BLANK pixels) are still exact.
+  quantization.step = integers && static_cast<double>(high) - static_cast<double>(low) <= 65534.0
+                          ? 1.0
+                          : (static_cast<double>(high) - static_cast<double>(low)) / 65534.0;
   return quantization;
 }
 

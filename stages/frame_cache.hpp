@@ -11,7 +11,8 @@
 // values are all integers in 0..65535 (16-bit and 8-bit data read as is) is stored exactly; any other
 // channel is quantized between its finite minimum lo and maximum hi as code = round((v - lo) / step),
 // step = (hi - lo) / 65534, read back as lo + code * step (an error of at most step / 2), code 65535
-// marking a non-finite value (read back as NaN, so left out of the stack like any non-finite value).
+// marking a missing (non-finite) value, read back as NaN and so left out of the stack. A channel of
+// integers spanning at most 65534 (16-bit data with BLANK pixels, say) takes step 1: still exact.
 #pragma once
 
 #include <cstddef>

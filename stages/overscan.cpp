@@ -2,6 +2,8 @@
 #include "stages/overscan.hpp"
 
 #include <algorithm>
+#include <cmath>
+#include <limits>
 #include <vector>
 
 #include "imaging/bayer.hpp"
@@ -10,8 +12,11 @@ namespace nightstack {
 
 namespace {
 
-// numpy's mean and median: the median of an even count is the mean of the two middle values.
+// numpy's nanmean and nanmedian: missing (NaN) values were left out; the median of an even count
+// is the mean of the two middle values; no value at all gives NaN (the level, and so the pixels it
+// is subtracted from, undefined).
 double combine_values(std::vector<double>& values, OverscanCombine combine) {
+  if (values.empty()) return std::numeric_limits<double>::quiet_NaN();
   if (combine == OverscanCombine::mean) {
     double sum = 0;
     for (double value : values) sum += value;
@@ -32,11 +37,14 @@ void subtract_overscan(ImageF& pixels, const ImageSection& overscan, OverscanCom
   std::vector<double> values;
   for (int channel = 0; channel < pixels.channels(); ++channel) {
     auto value_at = [&](int row, int column) { return static_cast<double>(pixels.at(channel, row, column)); };
+    auto push_valid = [&](int row, int column) {
+      if (std::isfinite(pixels.at(channel, row, column))) values.push_back(value_at(row, column));
+    };
     if (axis == OverscanAxis::whole) {
       values.clear();
       for (int row = overscan.first_row; row < overscan.end_row; ++row)
         for (int column = overscan.first_column; column < overscan.end_column; ++column)
-          values.push_back(value_at(row, column));
+          push_valid(row, column);
       const double level = combine_values(values, combine);
       for (float& value : pixels.plane(channel)) value = static_cast<float>(value - level);
     } else if (axis == OverscanAxis::row) {
@@ -44,7 +52,7 @@ void subtract_overscan(ImageF& pixels, const ImageSection& overscan, OverscanCom
       for (int row = overscan.first_row; row < overscan.end_row; ++row) {
         values.clear();
         for (int column = overscan.first_column; column < overscan.end_column; ++column)
-          values.push_back(value_at(row, column));
+          push_valid(row, column);
         const double level = combine_values(values, combine);
         for (int column = 0; column < pixels.width(); ++column)
           pixels.at(channel, row, column) = static_cast<float>(value_at(row, column) - level);
@@ -52,8 +60,7 @@ void subtract_overscan(ImageF& pixels, const ImageSection& overscan, OverscanCom
     } else {
       for (int column = overscan.first_column; column < overscan.end_column; ++column) {
         values.clear();
-        for (int row = overscan.first_row; row < overscan.end_row; ++row)
-          values.push_back(value_at(row, column));
+        for (int row = overscan.first_row; row < overscan.end_row; ++row) push_valid(row, column);
         const double level = combine_values(values, combine);
         for (int row = 0; row < pixels.height(); ++row)
           pixels.at(channel, row, column) = static_cast<float>(value_at(row, column) - level);

@@ -1,10 +1,12 @@
 // stack: combines a frame stream into one image with a stacking method, and records what was
 // combined (frame count, method and its parameters, rejection totals, transfer curve) in the
-// image's provenance; optionally writes the per-pixel rejection counts as FITS maps, and saves a
-// checkpoint every `checkpoint` frames so that `nightstack run --resume` can carry on after a crash.
+// image's provenance; optionally writes the per-pixel rejection counts and valid-value counts as FITS
+// maps, and saves a checkpoint every `checkpoint` frames so that `nightstack run --resume` can carry
+// on after a crash.
 #include <unistd.h>
 
 #include <algorithm>
+#include <cmath>
 #include <mutex>
 #include <stdexcept>
 
@@ -24,12 +26,14 @@ namespace {
 class Stack : public FrameReducer, public BandReducer {
  public:
   Stack(std::string id, const StackMethodInfo& method, const StackSettings& settings,
-        std::optional<std::string> rejection_maps, StackCheckpoints checkpoints, const RunInfo& run)
+        std::optional<std::string> rejection_maps, std::optional<std::string> coverage_map,
+        StackCheckpoints checkpoints, const RunInfo& run)
       : FrameReducer(std::move(id)),
         method_info_(method),
         method_(method.make(settings)),
         band_method_(band_method_of(method.name, settings)),
         rejection_maps_(std::move(rejection_maps)),
+        coverage_map_(std::move(coverage_map)),
         checkpoints_(std::move(checkpoints)),
         run_(run) {}
 
@@ -52,8 +56,11 @@ class Stack : public FrameReducer, public BandReducer {
     if (checkpoints_.due(frames_)) save_checkpoint();
   }
 
+  // The banded pass takes max, min, sum and mean when nothing asks for a whole frame: no checkpoint
+  // (it saves the frames in index order), no coverage map (codes are never missing: the coverage is
+  // the frame count).
   bool takes_bands(SampleType type) const override {
-    return band_method_ && !checkpoints_.enabled() && band_method_takes(*band_method_, type);
+    return band_method_ && !checkpoints_.enabled() && !coverage_map_ && band_method_takes(*band_method_, type);
   }
 
   void start_bands(const StoredShape& shape, const ValueMap& map) override {
@@ -110,7 +117,11 @@ class Stack : public FrameReducer, public BandReducer {
     if (first_.encoding == Encoding::linear && first_.white_level == 1.0 && first_.linearization != "none") {
       provenance.set("BUNIT", std::string("full scale"), "1.0 = a saturated pixel of one frame");
     }
+    Coverage coverage = band_stack_ ? Coverage{blank_samples(image.pixels), {}} : method_->take_coverage();
+    provenance.set("NBLANK", static_cast<std::int64_t>(coverage.blank_samples),
+                   "samples without a valid value in any frame (NaN)");
     if (rejection_maps_) write_rejection_maps(provenance);
+    if (coverage_map_) write_coverage_map(provenance, coverage.map);
     return image;
   }
 
@@ -138,13 +149,25 @@ class Stack : public FrameReducer, public BandReducer {
     return std::nullopt;
   }
 
-  void write_rejection_maps(const Provenance& stack_provenance) {
-    auto maps = method_->take_rejection_maps();
-    if (!maps) return;
+  // Banded stacks: codes are never missing, float extremes are NaN where every value was.
+  static std::size_t blank_samples(const ImageD& pixels) {
+    return static_cast<std::size_t>(
+        std::count_if(pixels.samples().begin(), pixels.samples().end(), [](double value) { return std::isnan(value); }));
+  }
+
+  // The number of valid values of each pixel, as 16-bit counts (BITPIX 16: FITS readers see the
+  // counts themselves; more than 65535 frames are written as 65535).
+  void write_coverage_map(const Provenance& stack_provenance, ImageD& counts) {
     Provenance provenance = stack_provenance;
-    provenance.set("BUNIT", std::string("frames"), "number of frames rejected at this pixel");
+    provenance.set("BUNIT", std::string("frames"), "number of frames with a valid value at this pixel");
     provenance.set("CREATOR", run_.software, "software that made this file");
-    std::vector<std::string> history{"Rejection counts of stack '" + id() + "', made by " + run_.software +
+    for (double& count : counts.samples()) count /= 65535.0;  // stored as round(value * 65535)
+    write_fits(*coverage_map_ + "_coverage.fits", counts, provenance, map_history("Coverage (valid values)"),
+               FitsWriteOptions{.bitpix = 16});
+  }
+
+  std::vector<std::string> map_history(const std::string& what) const {
+    std::vector<std::string> history{what + " of stack '" + id() + "', made by " + run_.software +
                                      " from the config below (after --set)."};
     std::string line;
     for (char character : run_.resolved_config) {
@@ -156,6 +179,16 @@ class Stack : public FrameReducer, public BandReducer {
       }
     }
     if (!line.empty()) history.push_back(line);
+    return history;
+  }
+
+  void write_rejection_maps(const Provenance& stack_provenance) {
+    auto maps = method_->take_rejection_maps();
+    if (!maps) return;
+    Provenance provenance = stack_provenance;
+    provenance.set("BUNIT", std::string("frames"), "number of frames rejected at this pixel");
+    provenance.set("CREATOR", run_.software, "software that made this file");
+    const std::vector<std::string> history = map_history("Rejection counts");
     provenance.set("REJMAP", std::string("low"), "values rejected as too low, per pixel");
     write_fits(*rejection_maps_ + "_low.fits", maps->first, provenance, history);
     maps->first = ImageD();
@@ -190,6 +223,7 @@ class Stack : public FrameReducer, public BandReducer {
   std::mutex band_infos_mutex_;
   std::vector<FrameInfo> band_infos_;
   std::optional<std::string> rejection_maps_;
+  std::optional<std::string> coverage_map_;
   StackCheckpoints checkpoints_;
   CheckpointRequest request_;
   const RunInfo& run_;
@@ -247,6 +281,7 @@ StackSettings settings_from(const StageContext& context, const StackMethodInfo& 
   settings.weights = choice_of<FrameWeights>(parameters, "weights", {"equal", "exposure", "noise"});
   settings.cache_format = choice_of<CacheFormat>(parameters, "cache_format", {"float32", "uint16"});
   settings.keep_rejection_maps = parameters.has("rejection_maps");
+  settings.keep_coverage_map = parameters.has("coverage_map");
 
   const bool single_pass = method.kind == StackKind::single_pass;
   if (single_pass && method.name != "mean") {
@@ -392,6 +427,11 @@ StageType stack_stage_type() {
        .type = ParameterType::path,
        .help = "With a rejection method: also writes PREFIX_low.fits and PREFIX_high.fits, the number of "
                "values rejected at each pixel."},
+      {.name = "coverage_map",
+       .type = ParameterType::path,
+       .help = "Also writes PREFIX_coverage.fits: per pixel, the number of frames whose value there was "
+               "valid (not NaN, not BLANK), as 16-bit counts. Every method combines only the valid values; "
+               "a pixel with none is NaN, counted in NBLANK."},
       {.name = "checkpoint",
        .type = ParameterType::integer,
        .default_value = std::int64_t{0},
@@ -409,12 +449,15 @@ StageType stack_stage_type() {
     StackSettings settings = settings_from(context, method);
     std::optional<std::string> maps;
     if (context.parameters.has("rejection_maps")) maps = context.parameters.text("rejection_maps");
+    std::optional<std::string> coverage;
+    if (context.parameters.has("coverage_map")) coverage = context.parameters.text("coverage_map");
     std::filesystem::path checkpoint_directory;
     if (context.parameters.has("checkpoint_directory"))
       checkpoint_directory = context.parameters.text("checkpoint_directory");
     StackCheckpoints checkpoints(
         context.id, static_cast<std::size_t>(context.parameters.integer("checkpoint")), checkpoint_directory);
-    return std::make_unique<Stack>(context.id, method, settings, maps, std::move(checkpoints), context.run);
+    return std::make_unique<Stack>(context.id, method, settings, maps, coverage, std::move(checkpoints),
+                                   context.run);
   };
   return type;
 }

@@ -1,8 +1,9 @@
 // The table of stacking methods, and the single-pass ones: max and min (in float, exact), sum and
-// the (weighted, normalized) mean (in double precision).
+// the (weighted, normalized) mean (in double precision), each over the valid values of a pixel.
 #include "stages/stack_methods.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <limits>
 
 #include "stages/block_stack.hpp"
@@ -12,21 +13,88 @@ namespace nightstack {
 
 namespace {
 
+constexpr float largest_float = std::numeric_limits<float>::max();
+constexpr float infinity = std::numeric_limits<float>::infinity();
+
+// What every single-pass method shares: the count of missing samples, for NaN where a pixel had no
+// valid value, NBLANK and the coverage map.
+class SinglePassMethod : public StackMethod {
+ public:
+  explicit SinglePassMethod(const StackSettings& settings) : keep_coverage_map_(settings.keep_coverage_map) {}
+
+  Coverage take_coverage() override {
+    return missing_.coverage(width_, height_, channels_, keep_coverage_map_);
+  }
+
+ protected:
+  // Records a frame with `missing` missing samples (counted by the method's own loop).
+  void record_missing(const ImageF& frame, std::size_t missing) {
+    if (missing_.frames() == 0) {
+      width_ = frame.width();
+      height_ = frame.height();
+      channels_ = frame.channels();
+    }
+    missing_.add(frame.samples(), missing);
+  }
+  void save_missing(StateWriter& writer) const {
+    for (int extent : {width_, height_, channels_})
+      writer.unsigned_integer(static_cast<std::uint64_t>(extent));
+    missing_.save_state(writer);
+  }
+  void load_missing(StateReader& reader) {
+    const auto width = reader.unsigned_integer(), height = reader.unsigned_integer(),
+               channels = reader.unsigned_integer();
+    if (width > (1u << 30) || height > (1u << 30) || channels > 16) reader.fail("holds an impossible shape");
+    width_ = static_cast<int>(width);
+    height_ = static_cast<int>(height);
+    channels_ = static_cast<int>(channels);
+    missing_.load_state(reader);
+    if (!missing_.fits(static_cast<std::size_t>(width * height * channels)))
+      reader.fail("holds missing-sample counts of another size");
+  }
+
+  MissingSamples missing_;
+
+ private:
+  bool keep_coverage_map_;
+  int width_ = 0, height_ = 0, channels_ = 0;  // the frames' shape
+};
+
 // Shared shape handling: the accumulator takes the first frame's shape.
-class AccumulatingMethod : public StackMethod {
+class AccumulatingMethod : public SinglePassMethod {
+ public:
+  using SinglePassMethod::SinglePassMethod;
+
  protected:
   ImageD& accumulator_for(const ImageF& frame, double initial) {
     if (accumulator_.empty()) accumulator_ = ImageD(frame.width(), frame.height(), frame.channels(), initial);
     return accumulator_;
   }
-  void save_state(StateWriter& writer) const override { save_image(writer, accumulator_); }
-  void load_state(StateReader& reader) override { accumulator_ = load_image<double>(reader); }
+  // NaN where no frame had a valid value.
+  void mark_blank(ImageD& result) const {
+    if (!missing_.any()) return;
+    auto& samples = result.samples();
+    for (std::size_t i = 0; i < samples.size(); ++i)
+      if (missing_.valid(i) == 0) samples[i] = std::numeric_limits<double>::quiet_NaN();
+  }
+  void save_state(StateWriter& writer) const override {
+    save_missing(writer);
+    save_image(writer, accumulator_);
+  }
+  void load_state(StateReader& reader) override {
+    load_missing(reader);
+    accumulator_ = load_image<double>(reader);
+  }
   ImageD accumulator_;
 };
 
 // Max and min keep float accumulators: the extreme of float values is one of them, so the result
-// is the same as in double, with half the memory and memory traffic.
-class ExtremeMethod : public StackMethod {
+// is the same as in double, with half the memory and memory traffic. A missing value enters as the
+// infinity that never wins, so an extreme still infinite at the end had no valid value: NaN.
+class ExtremeMethod : public SinglePassMethod {
+ public:
+  using SinglePassMethod::SinglePassMethod;
+
  protected:
   std::vector<float>& extremes_for(const ImageF& frame, float initial) {
     if (extremes_.empty()) extremes_ = ImageF(frame.width(), frame.height(), frame.channels(), initial);
@@ -34,55 +102,95 @@ class ExtremeMethod : public StackMethod {
   }
   ImageD take_result() {
     ImageD result(extremes_.width(), extremes_.height(), extremes_.channels());
-    std::copy(extremes_.samples().begin(), extremes_.samples().end(), result.samples().begin());
+    std::transform(
+        extremes_.samples().begin(), extremes_.samples().end(), result.samples().begin(), [](float value) {
+          return std::isinf(value) ? std::numeric_limits<double>::quiet_NaN() : static_cast<double>(value);
+        });
     extremes_ = ImageF();
     return result;
   }
-  void save_state(StateWriter& writer) const override { save_image(writer, extremes_); }
-  void load_state(StateReader& reader) override { extremes_ = load_image<float>(reader); }
+  void save_state(StateWriter& writer) const override {
+    save_missing(writer);
+    save_image(writer, extremes_);
+  }
+  void load_state(StateReader& reader) override {
+    load_missing(reader);
+    extremes_ = load_image<float>(reader);
+  }
   ImageF extremes_;
 };
 
-// std::max(extreme, value) keeps the extreme when value is NaN (an undefined FITS pixel), and the
-// loops compile to packed max/min instructions.
+// A missing value becomes -infinity (for max) or +infinity (for min), and the loops, which also
+// count the missing values, still compile to packed compare, blend and max/min.
 class MaxMethod : public ExtremeMethod {
  public:
+  using ExtremeMethod::ExtremeMethod;
   void add(const ImageF& frame, const FrameInfo&) override {
-    float* maximum = extremes_for(frame, -std::numeric_limits<float>::infinity()).data();
+    float* maximum = extremes_for(frame, -infinity).data();
     const float* values = frame.samples().data();
     const std::size_t count = frame.samples().size();
-    for (std::size_t i = 0; i < count; ++i) maximum[i] = std::max(maximum[i], values[i]);
+    std::size_t missing = 0;
+    for (std::size_t i = 0; i < count; ++i) {
+      const bool valid = is_valid(values[i]);
+      missing += valid ? 0 : 1;
+      maximum[i] = std::max(maximum[i], valid ? values[i] : -infinity);
+    }
+    record_missing(frame, missing);
   }
   ImageD result() override { return take_result(); }
 };
 
 class MinMethod : public ExtremeMethod {
  public:
+  using ExtremeMethod::ExtremeMethod;
   void add(const ImageF& frame, const FrameInfo&) override {
-    float* minimum = extremes_for(frame, std::numeric_limits<float>::infinity()).data();
+    float* minimum = extremes_for(frame, infinity).data();
     const float* values = frame.samples().data();
     const std::size_t count = frame.samples().size();
-    for (std::size_t i = 0; i < count; ++i) minimum[i] = std::min(minimum[i], values[i]);
+    std::size_t missing = 0;
+    for (std::size_t i = 0; i < count; ++i) {
+      const bool valid = is_valid(values[i]);
+      missing += valid ? 0 : 1;
+      minimum[i] = std::min(minimum[i], valid ? values[i] : infinity);
+    }
+    record_missing(frame, missing);
   }
   ImageD result() override { return take_result(); }
 };
 
+// The plain sum of the valid values (not scaled up for the missing ones: the coverage map says how
+// many there were). A missing value adds 0, which leaves a sum that started at +0 as it was.
 class SumMethod : public AccumulatingMethod {
  public:
+  using AccumulatingMethod::AccumulatingMethod;
   void add(const ImageF& frame, const FrameInfo&) override {
     auto& sum = accumulator_for(frame, 0.0).samples();
     const auto& values = frame.samples();
-    for (std::size_t i = 0; i < values.size(); ++i) sum[i] += static_cast<double>(values[i]);
+    std::size_t missing = 0;
+    for (std::size_t i = 0; i < values.size(); ++i) {
+      const bool valid = is_valid(values[i]);
+      missing += valid ? 0 : 1;
+      sum[i] += valid ? static_cast<double>(values[i]) : 0.0;
+    }
+    record_missing(frame, missing);
   }
-  ImageD result() override { return std::move(accumulator_); }
+  ImageD result() override {
+    ImageD sum = std::move(accumulator_);
+    mark_blank(sum);
+    return sum;
+  }
 };
 
-// sum(w * (multiply * x + add)) / sum(w) per channel, frames in index order: the same operations in
-// the same order as a rejection method that rejects nothing, so the two agree bit for bit.
+// sum(w * (multiply * x + add)) / sum(w) per pixel over its valid values, frames in index order: the
+// same operations in the same order as a rejection method that rejects nothing, so the two agree
+// bit for bit. While no value was missing, sum(w) is the same for every pixel of a channel and kept
+// per channel; from the first missing value on, per pixel (starting from the channel's sum so far,
+// which is the sum each pixel would have).
 class MeanMethod : public AccumulatingMethod {
  public:
   explicit MeanMethod(const StackSettings& settings)
-      : weighting_(settings.normalization, settings.weights, settings.stage_id) {}
+      : AccumulatingMethod(settings),
+        weighting_(settings.normalization, settings.weights, settings.stage_id) {}
 
   void add(const ImageF& frame, const FrameInfo& info) override {
     const auto& adjustments = weighting_.add(frame, info);
@@ -90,27 +198,62 @@ class MeanMethod : public AccumulatingMethod {
     weight_sums_.resize(adjustments.size(), 0.0);
     const bool plain =
         weighting_.normalization() == FrameNormalization::none && weighting_.weights() == FrameWeights::equal;
+    // The sums, adding 0 for a missing value (the sums start at +0, so that changes nothing) and
+    // counting them in the same pass.
+    std::size_t missing = 0;
     for (int channel = 0; channel < frame.channels(); ++channel) {
       auto sum = accumulator_.plane(channel);
       const auto values = frame.plane(channel);
       const ChannelAdjustment& adjustment = adjustments[static_cast<std::size_t>(channel)];
       if (plain) {  // 1 * (1 * x + 0) == x: the same sums, without the multiplications
-        for (std::size_t i = 0; i < values.size(); ++i) sum[i] += static_cast<double>(values[i]);
+        for (std::size_t i = 0; i < values.size(); ++i) {
+          const bool valid = is_valid(values[i]);
+          missing += valid ? 0 : 1;
+          sum[i] += valid ? static_cast<double>(values[i]) : 0.0;
+        }
       } else {
-        for (std::size_t i = 0; i < values.size(); ++i)
-          sum[i] +=
-              adjustment.weight * (adjustment.multiply * static_cast<double>(values[i]) + adjustment.add);
+        for (std::size_t i = 0; i < values.size(); ++i) {
+          const bool valid = is_valid(values[i]);
+          missing += valid ? 0 : 1;
+          sum[i] += valid ? adjustment.weight *
+                                (adjustment.multiply * static_cast<double>(values[i]) + adjustment.add)
+                          : 0.0;
+        }
       }
-      weight_sums_[static_cast<std::size_t>(channel)] += adjustment.weight;
+    }
+    record_missing(frame, missing);
+    // The weights: per channel until a value is missing, then per pixel too.
+    if (missing > 0 && pixel_weight_sums_.empty()) {
+      pixel_weight_sums_ = ImageD(frame.width(), frame.height(), frame.channels());
+      for (int channel = 0; channel < frame.channels(); ++channel) {
+        auto weights = pixel_weight_sums_.plane(channel);
+        std::fill(weights.begin(), weights.end(), weight_sums_[static_cast<std::size_t>(channel)]);
+      }
+    }
+    for (int channel = 0; channel < frame.channels(); ++channel) {
+      const double weight = adjustments[static_cast<std::size_t>(channel)].weight;
+      weight_sums_[static_cast<std::size_t>(channel)] += weight;
+      if (pixel_weight_sums_.empty()) continue;
+      auto weights = pixel_weight_sums_.plane(channel);
+      const auto values = frame.plane(channel);
+      for (std::size_t i = 0; i < values.size(); ++i) weights[i] += is_valid(values[i]) ? weight : 0.0;
     }
   }
 
   ImageD result() override {
     ImageD mean = std::move(accumulator_);
     for (int channel = 0; channel < mean.channels(); ++channel) {
-      const double weight_sum = weight_sums_[static_cast<std::size_t>(channel)];
-      for (double& value : mean.plane(channel)) value /= weight_sum;
+      auto sums = mean.plane(channel);
+      if (pixel_weight_sums_.empty()) {
+        const double weight_sum = weight_sums_[static_cast<std::size_t>(channel)];
+        for (double& value : sums) value /= weight_sum;
+        continue;
+      }
+      const auto weights = pixel_weight_sums_.plane(channel);
+      for (std::size_t i = 0; i < sums.size(); ++i)
+        sums[i] = weights[i] > 0.0 ? sums[i] / weights[i] : std::numeric_limits<double>::quiet_NaN();
     }
+    pixel_weight_sums_ = ImageD();
     return mean;
   }
 
@@ -124,22 +267,26 @@ class MeanMethod : public AccumulatingMethod {
   void save_state(StateWriter& writer) const override {
     AccumulatingMethod::save_state(writer);
     writer.numbers(weight_sums_);
+    writer.unsigned_integer(pixel_weight_sums_.empty() ? 0 : 1);
+    if (!pixel_weight_sums_.empty()) save_image(writer, pixel_weight_sums_);
     weighting_.save_state(writer);
   }
   void load_state(StateReader& reader) override {
     AccumulatingMethod::load_state(reader);
     weight_sums_ = reader.numbers();
+    pixel_weight_sums_ = reader.unsigned_integer() != 0 ? load_image<double>(reader) : ImageD();
     weighting_.load_state(reader);
   }
 
  private:
   FrameWeighting weighting_;
-  std::vector<double> weight_sums_;
+  std::vector<double> weight_sums_;  // per channel, while no value was missing
+  ImageD pixel_weight_sums_;         // per pixel, from the first missing value on
 };
 
 template <class Method>
-std::unique_ptr<StackMethod> make_plain(const StackSettings&) {
-  return std::make_unique<Method>();
+std::unique_ptr<StackMethod> make_plain(const StackSettings& settings) {
+  return std::make_unique<Method>(settings);
 }
 
 std::unique_ptr<StackMethod> make_mean(const StackSettings& settings) {

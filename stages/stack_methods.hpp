@@ -2,6 +2,7 @@
 // sum, mean) keep accumulators (float for max and min, double for sum and mean) and see each frame
 // once; the others (median and the means with rejection) need every value of a pixel, so they spill
 // frames to a scratch cache and stack it in blocks of rows sized to a memory limit (block_stack.hpp).
+// Every method combines only a pixel's valid values (missing_samples.hpp); with none, it is NaN.
 #pragma once
 
 #include <cstdint>
@@ -18,6 +19,7 @@
 #include "pipeline/state_file.hpp"
 #include "stages/frame_cache.hpp"
 #include "stages/frame_normalization.hpp"
+#include "stages/missing_samples.hpp"
 #include "stages/rejection.hpp"
 
 namespace nightstack {
@@ -34,6 +36,7 @@ struct StackSettings {
   SourceLocation memory_limit_location;  // where memory_limit was set, for the error when too small
   unsigned threads = 1;                  // threads for the blocks (never 0)
   bool keep_rejection_maps = false;
+  bool keep_coverage_map = false;
 };
 
 class StackMethod {
@@ -49,6 +52,9 @@ class StackMethod {
   virtual void record(Provenance& /*provenance*/) const {}
   // After result(), with keep_rejection_maps: per pixel, the number of values rejected low and high.
   virtual std::optional<std::pair<ImageD, ImageD>> take_rejection_maps() { return std::nullopt; }
+  // After result(): the result samples that had no valid value (NaN in the result) and, with
+  // keep_coverage_map, the number of valid values of each sample.
+  virtual Coverage take_coverage() = 0;
 
   // Checkpoints: the complete state after the frames added so far (accumulators, per-frame levels
   // and weights, what is cached), and its restoration into a new method made with the same

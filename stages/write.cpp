@@ -1,6 +1,7 @@
 // write: saves an image as FITS (values as they are, full provenance in the header), TIFF for GIMP
 // and 8-bit JPEG/PNG previews (display-encoded), each written under a temporary name and renamed
 // into place when complete.
+#include <cmath>
 #include <sstream>
 
 #include "imaging/transfer_curve.hpp"
@@ -25,10 +26,15 @@ struct WriteSettings {
 };
 
 // A float TIFF keeps the values beyond 0..1; only the display curve is applied (mirrored below 0).
+// A missing (NaN) pixel is written as 0, as in the integer display outputs.
 ImageD encode_display_float(const ImageD& linear, const std::string& encoding) {
   ImageD encoded = linear;
-  if (encoding == "srgb") {
-    for (double& value : encoded.samples()) value = linear_to_srgb(value);
+  for (double& value : encoded.samples()) {
+    if (std::isnan(value)) {
+      value = 0.0;
+    } else if (encoding == "srgb") {
+      value = linear_to_srgb(value);
+    }
   }
   return encoded;
 }

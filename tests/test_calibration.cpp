@@ -4,6 +4,7 @@
 #define BOOST_TEST_DYN_LINK
 #include <boost/test/unit_test.hpp>
 #include <cmath>
+#include <limits>
 #include <random>
 #include <sstream>
 
@@ -407,6 +408,82 @@ BOOST_AUTO_TEST_CASE(mismatched_frames_are_named_in_the_error) {
   BOOST_CHECK_THROW(build_stage<FrameTransform>("calibrate", {{"overscan", std::string("[4:13]")}}),
                     ParameterError);
   BOOST_CHECK_THROW(build_stage<FrameTransform>("calibrate", {}), ParameterError);
+}
+
+// Missing samples (NaN): a missing light pixel stays missing, a master pixel missing in every frame
+// of the master makes the lights missing there (bias or flat alike), one missing in some frames
+// only is combined from the others; nothing else changes.
+BOOST_AUTO_TEST_CASE(missing_pixels_stay_missing_through_calibration) {
+  Session session;
+  const double nan = std::numeric_limits<double>::quiet_NaN();
+  const auto lights = session.write("light_missing", 2, 30.0, [nan](int index, int row, int column) {
+    if (index == 0 && row == 8 && column == 9) return nan;
+    return bias_at(row, column) + dark_current_at(row, column, 30.0) +
+           sky_at(row, column) * vignetting_at(row, column);
+  });
+  const auto biases = session.write("bias_missing", 7, 0.0, [nan](int index, int row, int column) {
+    if ((row == 10 && column == 10) || (index == 0 && row == 3 && column == 4)) return nan;
+    return bias_at(row, column);
+  });
+  const auto flats = session.write("flat_missing", 7, 0.01, [nan](int index, int row, int column) {
+    if (row == 2 && column == 2) return nan;
+    return bias_at(row, column) + (20000 + 1500 * index) * vignetting_at(row, column);
+  });
+  const auto masters = session.directory.path() / "masters";
+  auto result = calibrate(lights, {{"bias", biases},
+                                   {"darks", session.darks(30)},
+                                   {"flats", flats},
+                                   {"cosmetic", std::string("frame")},
+                                   {"masters_directory", masters.string()}});
+  const double scale = mean_vignetting();
+  for (std::size_t index = 0; index < result.frames.size(); ++index) {
+    const Frame& frame = result.frames[index];
+    for (int row = 0; row < height; ++row)
+      for (int column = 0; column < width; ++column) {
+        const double value = frame.pixels.at(0, row, column);
+        const bool missing = (index == 0 && row == 8 && column == 9) || (row == 10 && column == 10) ||
+                             (row == 2 && column == 2);
+        BOOST_TEST_CONTEXT("frame " << index << " at " << row << ", " << column) {
+          BOOST_TEST(std::isnan(value) == missing);
+          if (!missing) BOOST_TEST(std::abs(value - sky_at(row, column) * scale) < 6 * 3.5);
+        }
+      }
+  }
+}
+
+BOOST_AUTO_TEST_CASE(missing_pixels_are_neither_repaired_nor_neighbours) {
+  const float nan = std::numeric_limits<float>::quiet_NaN();
+  ImageF frame(5, 5, 1, 100.0f);
+  frame.at(0, 2, 2) = nan;     // missing and flagged: stays missing
+  frame.at(0, 0, 1) = 900.0f;  // hot, next to two missing neighbours
+  frame.at(0, 0, 0) = nan;
+  frame.at(0, 1, 1) = nan;
+  DefectMap defects(25, 0);
+  defects[2 * 5 + 2] = defects[0 * 5 + 1] = 1;
+  BOOST_TEST(repair_defects(frame, defects, std::nullopt) == 1u);
+  BOOST_TEST(std::isnan(frame.at(0, 2, 2)));
+  BOOST_TEST(frame.at(0, 0, 1) == 100.0f);  // the median of its valid neighbours only
+
+  ImageF sky(6, 6, 1);
+  for (int row = 0; row < 6; ++row)
+    for (int column = 0; column < 6; ++column)
+      sky.at(0, row, column) = 100.0f + static_cast<float>((row + 2 * column) % 3);
+  sky.at(0, 3, 3) = nan;
+  sky.at(0, 1, 4) = 5000.0f;
+  const auto found = find_defects_in_frame(sky, std::nullopt, 8.0, 8.0);
+  BOOST_TEST(count_defects(found) == 1u);
+  BOOST_TEST(found[1 * 6 + 4] == 1);
+}
+
+BOOST_AUTO_TEST_CASE(overscan_levels_leave_missing_values_out) {
+  ImageF pixels(4, 2, 1);
+  const float rows[2][4] = {{9, std::numeric_limits<float>::quiet_NaN(), 13, 50}, {20, 22, 24, 60}};
+  for (int row = 0; row < 2; ++row)
+    for (int column = 0; column < 4; ++column) pixels.at(0, row, column) = rows[row][column];
+  subtract_overscan(pixels, parse_image_section("[1:3,1:2]", 4, 2), OverscanCombine::median,
+                    OverscanAxis::row);
+  BOOST_TEST(pixels.at(0, 1, 3) == 38.0f);  // 60 - median(20, 22, 24)
+  BOOST_TEST(pixels.at(0, 0, 3) == 39.0f);  // 50 - nanmedian(9, NaN, 13) = 50 - 11
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -98,7 +98,8 @@ BOOST_AUTO_TEST_CASE(every_method_resumes_to_the_same_bits) {
         auto uninterrupted = method.make(settings);
         for (const auto& frame : frames) uninterrupted->add(frame.pixels, frame.info);
         const ImageD expected = uninterrupted->result();
-        for (std::size_t saved : {std::size_t{1}, std::size_t{4}}) {
+        // Saved before and after frame 4 brought the first missing value (per-pixel counts and weights).
+        for (std::size_t saved : {std::size_t{1}, std::size_t{4}, std::size_t{6}}) {
           TemporaryDirectory directory;
           BOOST_TEST(
               same_bits(stack_with_a_restart(method, settings, frames, saved, directory.path()), expected));
@@ -113,8 +114,16 @@ BOOST_AUTO_TEST_CASE(a_restored_sum_equals_the_sum_worked_out_here) {
   TemporaryDirectory directory;
   const ImageD sum = stack_with_a_restart(*find_stack_method("sum"), {}, frames, 3, directory.path());
   for (std::size_t sample = 0; sample < sum.samples().size(); ++sample) {
+    // The sum of the valid values; NaN where there is none.
     double expected = 0.0;
-    for (const auto& frame : frames) expected += static_cast<double>(frame.pixels.samples()[sample]);
+    std::size_t valid = 0;
+    for (const auto& frame : frames) {
+      const float value = frame.pixels.samples()[sample];
+      if (std::isnan(value)) continue;
+      expected += static_cast<double>(value);
+      ++valid;
+    }
+    if (valid == 0) expected = std::nan("");
     BOOST_TEST(
         (sum.samples()[sample] == expected || (std::isnan(expected) && std::isnan(sum.samples()[sample]))));
   }
