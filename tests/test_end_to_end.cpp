@@ -9,6 +9,7 @@
 
 #include "pipeline/transfer_curve.hpp"
 #include "tests/support/fixtures.hpp"
+#include "tests/support/outside_tools.hpp"
 
 using namespace nightstack;
 using namespace nightstack::testing;
@@ -66,7 +67,8 @@ bool fitsverify_clean(const fs::path& path) {
 
 BOOST_AUTO_TEST_SUITE(end_to_end)
 
-BOOST_AUTO_TEST_CASE(max_of_jpegs_equals_the_max_of_linearized_inputs_exactly) {
+BOOST_AUTO_TEST_CASE(max_of_jpegs_equals_the_max_of_linearized_inputs_exactly, *NeedsOutsideTool()) {
+  require_program("fitsverify", "fitsverify");
   TemporaryDirectory directory;
   auto paths = write_jpeg_sequence(directory.path(), 6, 40, 30, 3, 1);
   auto output = directory.path() / "out" / "max.fits";
@@ -151,7 +153,8 @@ BOOST_AUTO_TEST_CASE(fits_frames_keep_their_values_and_orientation) {
   }
 }
 
-BOOST_AUTO_TEST_CASE(tiff_output_is_16_bit_and_normalized) {
+BOOST_AUTO_TEST_CASE(tiff_output_is_16_bit_and_normalized, *NeedsOutsideTool()) {
+  require_program("tiffinfo", "libtiff-tools");
   TemporaryDirectory directory;
   write_jpeg_sequence(directory.path(), 3, 20, 10, 3, 4);
   auto tiff = directory.path() / "trails.tif";

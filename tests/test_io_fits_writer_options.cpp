@@ -13,6 +13,7 @@
 #include "io/fits_writer.hpp"
 #include "pipeline/errors.hpp"
 #include "tests/support/fixtures.hpp"
+#include "tests/support/outside_tools.hpp"
 
 using namespace nightstack;
 using nightstack::testing::contains;
@@ -50,7 +51,8 @@ std::vector<double> stored_row(const std::filesystem::path& path, long fits_row,
 
 }  // namespace
 
-BOOST_AUTO_TEST_CASE(default_is_32_bit_float_with_roworder) {
+BOOST_AUTO_TEST_CASE(default_is_32_bit_float_with_roworder, *nightstack::testing::NeedsOutsideTool()) {
+  nightstack::testing::require_program("fitsverify", "fitsverify");
   TemporaryDirectory directory;
   const auto path = directory.path() / "default.fits";
   ImageD pixels(5, 4, 3);
@@ -67,7 +69,8 @@ BOOST_AUTO_TEST_CASE(default_is_32_bit_float_with_roworder) {
   check_fitsverify(path);
 }
 
-BOOST_AUTO_TEST_CASE(bitpix_minus_64_keeps_every_double) {
+BOOST_AUTO_TEST_CASE(bitpix_minus_64_keeps_every_double, *nightstack::testing::NeedsOutsideTool()) {
+  nightstack::testing::require_program("fitsverify", "fitsverify");
   TemporaryDirectory directory;
   const auto path = directory.path() / "double.fits";
   ImageD pixels(7, 3, 1);
@@ -84,7 +87,8 @@ BOOST_AUTO_TEST_CASE(bitpix_minus_64_keeps_every_double) {
   check_fitsverify(path);
 }
 
-BOOST_AUTO_TEST_CASE(bitpix_16_stores_rounded_clipped_counts) {
+BOOST_AUTO_TEST_CASE(bitpix_16_stores_rounded_clipped_counts, *nightstack::testing::NeedsOutsideTool()) {
+  nightstack::testing::require_program("fitsverify", "fitsverify");
   TemporaryDirectory directory;
   const auto path = directory.path() / "counts.fits";
   // value -> count: round(value * 65535), halves away from zero, clipped to 0..65535.
