@@ -96,7 +96,6 @@ void write_jpeg(const std::filesystem::path& destination, const PlanarImage<std:
   output.commit();
 }
 
-
 namespace {
 
 class JpegImageWriter : public ImageWriter {

@@ -157,7 +157,6 @@ void write_png(const std::filesystem::path& destination, const PlanarImage<std::
   write_png_samples(destination, pixels);
 }
 
-
 namespace {
 
 class PngImageWriter : public ImageWriter {

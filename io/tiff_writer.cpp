@@ -159,7 +159,6 @@ void write_tiff_float(const std::filesystem::path& destination, const ImageD& pi
   write_tiff<float>(destination, pixels, layout, description, software, linear_profile, to_float);
 }
 
-
 namespace {
 
 class TiffImageWriter : public ImageWriter {

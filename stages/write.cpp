@@ -126,7 +126,7 @@ StageType write_stage_type() {
   for (const auto& format : output_formats()) {
     type.parameters.push_back({.name = format.key, .type = ParameterType::path, .help = format.help});
   }
-  type.parameters.insert(type.parameters.end(), {
+  const std::vector<ParameterSpec> options = {
       {.name = "fits_bitpix",
        .type = ParameterType::choice,
        .default_value = std::string("-32"),
@@ -152,15 +152,19 @@ StageType write_stage_type() {
        .minimum = 1,
        .maximum = 100,
        .help = "JPEG quality, 1-100."},
-  });
+  };
+  type.parameters.insert(type.parameters.end(), options.begin(), options.end());
   type.make = [](const StageContext& context) -> std::unique_ptr<Stage> {
     const auto& parameters = context.parameters;
     WriteSettings settings;
-    for (const auto& format : output_formats()) settings.paths.push_back(optional_path(parameters, format.key));
+    for (const auto& format : output_formats()) {
+      settings.paths.push_back(optional_path(parameters, format.key));
+    }
     settings.options = WriteOptions{parameters.text("encoding"), std::stoi(parameters.text("fits_bitpix")),
                                     std::stoi(parameters.text("tiff_bits")),
                                     static_cast<int>(parameters.integer("jpeg_quality"))};
-    if (std::none_of(settings.paths.begin(), settings.paths.end(), [](const auto& path) { return path; })) {
+    if (std::none_of(settings.paths.begin(), settings.paths.end(),
+                     [](const auto& path) { return path.has_value(); })) {
       throw ParameterError(output_formats().front().key,
                            "stage '" + context.id + "' (write) writes nothing: give " + format_keys(" or "));
     }

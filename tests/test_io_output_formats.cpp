@@ -76,8 +76,9 @@ BOOST_AUTO_TEST_CASE(every_format_round_trips_through_its_reader) {
         const fs::path path =
             directory.path() / ("image" + std::to_string(channels) + format.extensions.front());
         format.writer.write(path, ImageToWrite{image, provenance, history, description, software}, options);
-        BOOST_TEST_REQUIRE(directory_entries(directory.path()) == std::vector<std::string>{path.filename().string()},
-                           boost::test_tools::per_element());  // and no temporary file beside it
+        BOOST_TEST_REQUIRE(
+            directory_entries(directory.path()) == std::vector<std::string>{path.filename().string()},
+            boost::test_tools::per_element());  // and no temporary file beside it
 
         const InputFormat* input = identify_format(path);
         BOOST_TEST_REQUIRE(input != nullptr);

@@ -549,7 +549,8 @@ BOOST_AUTO_TEST_CASE(writers_round_trip_through_the_reader) {
   }
 }
 
-BOOST_AUTO_TEST_CASE(tiffinfo_sees_float_with_floating_point_predictor, *nightstack::testing::NeedsOutsideTool()) {
+BOOST_AUTO_TEST_CASE(tiffinfo_sees_float_with_floating_point_predictor,
+                     *nightstack::testing::NeedsOutsideTool()) {
   nightstack::testing::require_program("tiffinfo", "libtiff-tools");
   TemporaryDirectory directory;
   const auto path = directory.path() / "float.tif";

@@ -18,7 +18,8 @@ namespace {
 const fs::path source_directory = NIGHTSTACK_SOURCE_DIR;
 
 // Prints "key=value" lines for the given header keys and the data shape, read by astropy.
-CommandResult astropy_header(const std::string& python, const fs::path& path, const std::vector<std::string>& keys) {
+CommandResult astropy_header(const std::string& python, const fs::path& path,
+                             const std::vector<std::string>& keys) {
   std::string script =
       "import sys\n"
       "from astropy.io import fits\n"
@@ -69,8 +70,9 @@ BOOST_AUTO_TEST_CASE(real_bayer_sequences_stack_to_colour_with_their_headers, *N
                                   (source_directory / sample.folder).string() + "/*.fit*"});
     BOOST_TEST_INFO(sample.folder << ": " << result.err);
     BOOST_TEST_REQUIRE(result.exit_code == 0);
-    auto header = astropy_header(python, output, {"NCOMBINE", "STACKCNT", "EXPTIME", "LIVETIME", "DATE-OBS",
-                                          "DATE-END", "INSTRUME", "STACKMTH", "ROWORDER"});
+    auto header = astropy_header(python, output,
+                                 {"NCOMBINE", "STACKCNT", "EXPTIME", "LIVETIME", "DATE-OBS", "DATE-END",
+                                  "INSTRUME", "STACKMTH", "ROWORDER"});
     BOOST_TEST_INFO(header.out << header.err);
     BOOST_TEST_REQUIRE(header.exit_code == 0);
     BOOST_TEST(contains(header.out, "shape=3x"));
@@ -95,7 +97,8 @@ BOOST_AUTO_TEST_CASE(a_sum_records_the_total_exposure_as_exptime, *NeedsOutsideT
   BOOST_TEST_REQUIRE(run_nightstack({"stack", "--method", "sum", "--quiet", "--fits", output.string(),
                                      directory.path().string()})
                          .exit_code == 0);
-  auto header = astropy_header(python, output, {"EXPTIME", "LIVETIME", "DATE-END", "EXPSTART", "INPHASH", "CFGHASH"});
+  auto header =
+      astropy_header(python, output, {"EXPTIME", "LIVETIME", "DATE-END", "EXPSTART", "INPHASH", "CFGHASH"});
   BOOST_TEST_INFO(header.out << header.err);
   BOOST_TEST(contains(header.out, "EXPTIME=60.0\n"));
   BOOST_TEST(contains(header.out, "LIVETIME=60.0\n"));

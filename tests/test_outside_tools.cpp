@@ -60,27 +60,29 @@ BOOST_AUTO_TEST_CASE(an_undecorated_case_that_tries_to_skip, *unit::disabled()) 
 BOOST_AUTO_TEST_CASE(alone_a_case_without_its_tool_exits_77_saying_skipped_and_never_passed) {
   const CommandResult alone = without_tools_in_path({this_executable(), "--run_test=" + tool_case});
   BOOST_TEST(alone.exit_code == skip_exit_code, alone.out << alone.err);
-  BOOST_TEST(contains(alone.out, "SKIPPED: " + tool_case +
-                                     ": needs fitsverify, not found in PATH (scripts/setup installs fitsverify)"),
-             alone.out);
+  BOOST_TEST(
+      contains(alone.out, "SKIPPED: " + tool_case +
+                              ": needs fitsverify, not found in PATH (scripts/setup installs fitsverify)"),
+      alone.out);
   BOOST_TEST(!contains(alone.out + alone.err, "No errors detected"));
 }
 
 BOOST_AUTO_TEST_CASE(among_other_cases_a_case_without_its_tool_fails_as_not_run) {
-  const CommandResult together =
-      without_tools_in_path({this_executable(), "--run_test=" + tool_case + "," +
-                                                    failing_case.substr(suite.size() + 1)});
+  const CommandResult together = without_tools_in_path(
+      {this_executable(), "--run_test=" + tool_case + "," + failing_case.substr(suite.size() + 1)});
   BOOST_TEST(together.exit_code != 0);
   BOOST_TEST(together.exit_code != skip_exit_code);
-  BOOST_TEST(contains(together.out + together.err, "NOT RUN, not passed: " + tool_case + ": needs fitsverify"),
-             together.out << together.err);
+  BOOST_TEST(
+      contains(together.out + together.err, "NOT RUN, not passed: " + tool_case + ": needs fitsverify"),
+      together.out << together.err);
 }
 
 BOOST_AUTO_TEST_CASE(a_case_without_the_decorator_cannot_skip) {
   const CommandResult result = run_command({this_executable(), "--run_test=" + undecorated_case});
   BOOST_TEST(result.exit_code != 0);
   BOOST_TEST(result.exit_code != skip_exit_code);
-  BOOST_TEST(contains(result.out + result.err, "lacks the NeedsOutsideTool decorator"), result.out << result.err);
+  BOOST_TEST(contains(result.out + result.err, "lacks the NeedsOutsideTool decorator"),
+             result.out << result.err);
 }
 
 // The registration CMake made for this executable: the decorated case on its own with
@@ -97,7 +99,8 @@ BOOST_AUTO_TEST_CASE(ctest_reports_skipped_passed_and_failed_truthfully, *NeedsO
   BOOST_TEST(contains(registered, "add_test(\"" + name + "\" \"" + this_executable() +
                                       "\" \"--log_level=message\" \"--run_test=" + tool_case + "\")"),
              registered);
-  BOOST_TEST(contains(registered, "set_tests_properties(\"" + name + "\" PROPERTIES TIMEOUT 300 SKIP_RETURN_CODE 77"),
+  BOOST_TEST(contains(registered,
+                      "set_tests_properties(\"" + name + "\" PROPERTIES TIMEOUT 300 SKIP_RETURN_CODE 77"),
              registered);
   BOOST_TEST(contains(registered, "\"--run_test=!@needs_outside_tool\""), registered);
   BOOST_TEST(!contains(registered, "a_case_that_runs_and_fails_on_purpose"), registered);
