@@ -61,42 +61,51 @@ BOOST_AUTO_TEST_CASE(names_keys_and_extensions_are_unique) {
   BOOST_TEST(output_formats().size() == 4u);
 }
 
-// Written with `encoding: linear`, so each display format holds round(value x full scale).
+// Written with `encoding: linear`, so each display format holds round(value x full scale); with
+// each FITS sample type and each TIFF sample size.
 BOOST_AUTO_TEST_CASE(every_format_round_trips_through_its_reader) {
   TemporaryDirectory directory;
-  const WriteOptions options{.encoding = "linear", .jpeg_quality = 100};
+  const std::vector<WriteOptions> variants = {
+      {.encoding = "linear", .fits_bitpix = -32, .tiff_bits = 16, .jpeg_quality = 100},
+      {.encoding = "linear", .fits_bitpix = -64, .tiff_bits = 32, .jpeg_quality = 100},
+      {.encoding = "linear", .fits_bitpix = 16, .tiff_bits = 16, .jpeg_quality = 100},
+  };
   const Provenance provenance;
   const std::vector<std::string> history{"written by the output format test"};
   const std::string description = "output format test";
   const std::string software = "nightstack test";
-  for (const auto& format : output_formats()) {
-    for (const int channels : {1, 3}) {
-      BOOST_TEST_CONTEXT(format.name << ", " << channels << " channels") {
-        const ImageD image = code_image(channels);
-        const fs::path path =
-            directory.path() / ("image" + std::to_string(channels) + format.extensions.front());
-        format.writer.write(path, ImageToWrite{image, provenance, history, description, software}, options);
-        BOOST_TEST_REQUIRE(
-            directory_entries(directory.path()) == std::vector<std::string>{path.filename().string()},
-            boost::test_tools::per_element());  // and no temporary file beside it
+  for (const auto& options : variants) {
+    for (const auto& format : output_formats()) {
+      for (const int channels : {1, 3}) {
+        BOOST_TEST_CONTEXT(format.name << ", " << channels << " channels, BITPIX " << options.fits_bitpix
+                                       << ", TIFF " << options.tiff_bits << " bits") {
+          const ImageD image = code_image(channels);
+          const fs::path path =
+              directory.path() / ("image" + std::to_string(channels) + format.extensions.front());
+          format.writer.write(path, ImageToWrite{image, provenance, history, description, software}, options);
+          BOOST_TEST_REQUIRE(
+              directory_entries(directory.path()) == std::vector<std::string>{path.filename().string()},
+              boost::test_tools::per_element());  // and no temporary file beside it
 
-        const InputFormat* input = identify_format(path);
-        BOOST_TEST_REQUIRE(input != nullptr);
-        BOOST_TEST(input->name == format.name);
-        if (input->make_reader != nullptr) {  // a format recognised but not readable has nothing to compare
-          const Frame frame = input->make_reader(ReadOptions{})->read(path);
-          BOOST_TEST_REQUIRE(frame.pixels.width() == image.width());
-          BOOST_TEST_REQUIRE(frame.pixels.height() == image.height());
-          BOOST_TEST_REQUIRE(frame.pixels.channels() == channels);
-          const double white = frame.info.white_level;
-          const double allowed = tolerance(format, white);
-          double worst = 0;
-          for (std::size_t index = 0; index < image.samples().size(); ++index) {
-            worst = std::max(worst, std::abs(frame.pixels.samples()[index] / white - image.samples()[index]));
+          const InputFormat* input = identify_format(path);
+          BOOST_TEST_REQUIRE(input != nullptr);
+          BOOST_TEST(input->name == format.name);
+          if (input->make_reader != nullptr) {  // a format recognised but not readable has nothing to compare
+            const Frame frame = input->make_reader(ReadOptions{})->read(path);
+            BOOST_TEST_REQUIRE(frame.pixels.width() == image.width());
+            BOOST_TEST_REQUIRE(frame.pixels.height() == image.height());
+            BOOST_TEST_REQUIRE(frame.pixels.channels() == channels);
+            const double white = frame.info.white_level;
+            const double allowed = tolerance(format, white);
+            double worst = 0;
+            for (std::size_t index = 0; index < image.samples().size(); ++index) {
+              worst =
+                  std::max(worst, std::abs(frame.pixels.samples()[index] / white - image.samples()[index]));
+            }
+            BOOST_TEST(worst <= allowed, "largest difference " << worst << ", allowed " << allowed);
           }
-          BOOST_TEST(worst <= allowed, "largest difference " << worst << ", allowed " << allowed);
+          fs::remove(path);
         }
-        fs::remove(path);
       }
     }
   }
