@@ -324,4 +324,22 @@ void write_fits(const std::filesystem::path& destination, const ImageD& pixels, 
   output.commit();
 }
 
+namespace {
+
+class FitsImageWriter : public ImageWriter {
+ public:
+  void write(const std::filesystem::path& destination, const ImageToWrite& image,
+             const WriteOptions& options) const override {
+    write_fits(destination, image.pixels, image.provenance, image.history,
+               FitsWriteOptions{options.fits_bitpix});
+  }
+};
+
+}  // namespace
+
+const ImageWriter& fits_image_writer() {
+  static const FitsImageWriter writer;
+  return writer;
+}
+
 }  // namespace nightstack

@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "io/image_writer.hpp"
 #include "pipeline/image.hpp"
 
 namespace nightstack {
@@ -38,5 +39,8 @@ struct FitsWriteOptions {
 // or 3, or for a bitpix other than -32, -64 and 16; OutputError when the file cannot be written.
 void write_fits(const std::filesystem::path& destination, const ImageD& pixels, const Provenance& provenance,
                 const std::vector<std::string>& history, const FitsWriteOptions& options = {});
+
+// The FITS entry of the output table: write_fits with the provenance, history and fits_bitpix.
+const ImageWriter& fits_image_writer();
 
 }  // namespace nightstack

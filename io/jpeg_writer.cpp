@@ -9,6 +9,7 @@
 #include <stdexcept>
 #include <vector>
 
+#include "io/display_encoding.hpp"
 #include "io/turbojpeg_handle.hpp"
 #include "pipeline/atomic_output.hpp"
 #include "pipeline/errors.hpp"
@@ -93,6 +94,23 @@ void write_jpeg(const std::filesystem::path& destination, const PlanarImage<std:
   AtomicOutput output(destination);
   write_bytes(destination, output.temporary_path(), encoded.data(), encoded.size());
   output.commit();
+}
+
+namespace {
+
+class JpegImageWriter : public ImageWriter {
+ public:
+  void write(const std::filesystem::path& destination, const ImageToWrite& image,
+             const WriteOptions& options) const override {
+    write_jpeg(destination, encode_display_8(image.pixels, options.encoding), options.jpeg_quality);
+  }
+};
+
+}  // namespace
+
+const ImageWriter& jpeg_image_writer() {
+  static const JpegImageWriter writer;
+  return writer;
 }
 
 }  // namespace nightstack

@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <vector>
 
+#include "io/image_writer.hpp"
 #include "pipeline/image.hpp"
 
 namespace nightstack {
@@ -18,5 +19,8 @@ void write_jpeg(const std::filesystem::path& destination, const PlanarImage<std:
 // The same encoding in memory (for previews embedded in the run report); std::runtime_error when
 // TurboJPEG fails.
 std::vector<unsigned char> encode_jpeg(const PlanarImage<std::uint8_t>& pixels, int quality);
+
+// The JPEG entry of the output table: 8-bit codes display-encoded with `encoding`, at jpeg_quality.
+const ImageWriter& jpeg_image_writer();
 
 }  // namespace nightstack

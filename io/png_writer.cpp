@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "io/display_encoding.hpp"
 #include "pipeline/atomic_output.hpp"
 #include "pipeline/errors.hpp"
 
@@ -154,6 +155,23 @@ void write_png(const std::filesystem::path& destination, const PlanarImage<std::
 
 void write_png(const std::filesystem::path& destination, const PlanarImage<std::uint16_t>& pixels) {
   write_png_samples(destination, pixels);
+}
+
+namespace {
+
+class PngImageWriter : public ImageWriter {
+ public:
+  void write(const std::filesystem::path& destination, const ImageToWrite& image,
+             const WriteOptions& options) const override {
+    write_png(destination, encode_display_8(image.pixels, options.encoding));
+  }
+};
+
+}  // namespace
+
+const ImageWriter& png_image_writer() {
+  static const PngImageWriter writer;
+  return writer;
 }
 
 }  // namespace nightstack

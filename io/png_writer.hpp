@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <filesystem>
 
+#include "io/image_writer.hpp"
 #include "pipeline/image.hpp"
 
 namespace nightstack {
@@ -15,5 +16,8 @@ namespace nightstack {
 // or 3 or an empty image; OutputError when writing fails.
 void write_png(const std::filesystem::path& destination, const PlanarImage<std::uint8_t>& pixels);
 void write_png(const std::filesystem::path& destination, const PlanarImage<std::uint16_t>& pixels);
+
+// The PNG entry of the output table: 8-bit codes display-encoded with `encoding`.
+const ImageWriter& png_image_writer();
 
 }  // namespace nightstack

@@ -8,6 +8,7 @@
 #include <stdexcept>
 #include <vector>
 
+#include "io/display_encoding.hpp"
 #include "io/icc_profiles.hpp"
 #include "io/tiff_handle.hpp"
 #include "pipeline/atomic_output.hpp"
@@ -156,6 +157,30 @@ void write_tiff_float(const std::filesystem::path& destination, const ImageD& pi
   check_shape("write_tiff_float", pixels.channels(), pixels.empty());
   const SampleLayout layout{32, SAMPLEFORMAT_IEEEFP, PREDICTOR_FLOATINGPOINT};
   write_tiff<float>(destination, pixels, layout, description, software, linear_profile, to_float);
+}
+
+namespace {
+
+class TiffImageWriter : public ImageWriter {
+ public:
+  void write(const std::filesystem::path& destination, const ImageToWrite& image,
+             const WriteOptions& options) const override {
+    const bool linear_profile = options.encoding == "linear";
+    if (options.tiff_bits == 32) {
+      write_tiff_float(destination, encode_display_float(image.pixels, options.encoding), image.description,
+                       image.software, linear_profile);
+    } else {
+      write_tiff16(destination, encode_display_16(image.pixels, options.encoding), image.description,
+                   image.software, linear_profile);
+    }
+  }
+};
+
+}  // namespace
+
+const ImageWriter& tiff_image_writer() {
+  static const TiffImageWriter writer;
+  return writer;
 }
 
 }  // namespace nightstack

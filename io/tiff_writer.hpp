@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <string>
 
+#include "io/image_writer.hpp"
 #include "pipeline/image.hpp"
 
 namespace nightstack {
@@ -24,5 +25,9 @@ void write_tiff16(const std::filesystem::path& destination, const PlanarImage<st
 // rounded to the nearest float, and beyond the float range becomes an infinity.
 void write_tiff_float(const std::filesystem::path& destination, const ImageD& pixels,
                       const std::string& description, const std::string& software, bool linear_profile);
+
+// The TIFF entry of the output table: display-encoded with `encoding`, 16-bit codes (write_tiff16)
+// or with tiff_bits 32 floats (write_tiff_float), the ICC profile matching the encoding.
+const ImageWriter& tiff_image_writer();
 
 }  // namespace nightstack

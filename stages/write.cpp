@@ -1,16 +1,11 @@
-// write: saves an image as FITS (values as they are, full provenance in the header), TIFF for GIMP
-// and 8-bit JPEG/PNG previews (display-encoded), each written under a temporary name and renamed
-// into place when complete.
-#include <cmath>
+// write: saves an image in each output format asked for (the table in io/output_formats.cpp): FITS
+// with the values as they are and full provenance, display-encoded TIFF, JPEG and PNG; each written
+// under a temporary name and renamed into place when complete.
+#include <algorithm>
 #include <sstream>
 
-#include "imaging/transfer_curve.hpp"
-#include "io/fits_writer.hpp"
-#include "io/jpeg_writer.hpp"
-#include "io/png_writer.hpp"
-#include "io/tiff_writer.hpp"
+#include "io/output_formats.hpp"
 #include "pipeline/sha256.hpp"
-#include "stages/display_encoding.hpp"
 #include "stages/registry.hpp"
 
 namespace nightstack {
@@ -18,26 +13,10 @@ namespace nightstack {
 namespace {
 
 struct WriteSettings {
-  std::optional<std::filesystem::path> fits, tiff, jpeg, png;
-  std::string encoding;
-  int jpeg_quality = 92;
-  int fits_bitpix = -32;
-  int tiff_bits = 16;
+  // One per entry of output_formats(), in its order: the file to write, if asked for.
+  std::vector<std::optional<std::filesystem::path>> paths;
+  WriteOptions options;
 };
-
-// A float TIFF keeps the values beyond 0..1; only the display curve is applied (mirrored below 0).
-// A missing (NaN) pixel is written as 0, as in the integer display outputs.
-ImageD encode_display_float(const ImageD& linear, const std::string& encoding) {
-  ImageD encoded = linear;
-  for (double& value : encoded.samples()) {
-    if (std::isnan(value)) {
-      value = 0.0;
-    } else if (encoding == "srgb") {
-      value = linear_to_srgb(value);
-    }
-  }
-  return encoded;
-}
 
 std::vector<std::string> split_lines(const std::string& text) {
   std::vector<std::string> lines;
@@ -53,48 +32,40 @@ class Write : public ImageSink {
 
   std::vector<std::filesystem::path> planned_outputs() const override {
     std::vector<std::filesystem::path> outputs;
-    for (const auto* path : {&settings_.fits, &settings_.tiff, &settings_.jpeg, &settings_.png}) {
-      if (*path) outputs.push_back(**path);
+    for (const auto& path : settings_.paths) {
+      if (path) outputs.push_back(*path);
     }
     return outputs;
   }
 
   std::vector<std::filesystem::path> write(const Image& image) override {
-    const WriteSettings settings = numbered(settings_, image.provenance);
     Provenance provenance = image.provenance;
     provenance.set("CREATOR", run_.software, "software that made this file");
     provenance.set("CFGHASH", sha256_hex(run_.resolved_config), "SHA-256 of the resolved config (HISTORY)");
-    if (settings.fits) {
-      write_fits(*settings.fits, image.pixels, provenance, history(provenance),
-                 FitsWriteOptions{settings.fits_bitpix});
-    }
-    provenance.set("DISPENC", settings.encoding, "curve applied to the display output");
-    const bool linear_profile = settings.encoding == "linear";
-    if (settings.tiff && settings.tiff_bits == 32) {
-      write_tiff_float(*settings.tiff, encode_display_float(image.pixels, settings.encoding),
-                       description(provenance), run_.software, linear_profile);
-    } else if (settings.tiff) {
-      write_tiff16(*settings.tiff, encode_display_16(image.pixels, settings.encoding),
-                   description(provenance), run_.software, linear_profile);
-    }
-    if (settings.png) write_png(*settings.png, encode_display_8(image.pixels, settings.encoding));
-    if (settings.jpeg) {
-      write_jpeg(*settings.jpeg, encode_display_8(image.pixels, settings.encoding), settings.jpeg_quality);
-    }
+    // Display formats also say which curve encoded their values.
+    Provenance display_provenance = provenance;
+    display_provenance.set("DISPENC", settings_.options.encoding, "curve applied to the display output");
+    const std::vector<std::string> values_history = history(provenance);
+    const std::vector<std::string> display_history = history(display_provenance);
+    const std::string values_description = description(provenance);
+    const std::string display_description = description(display_provenance);
+    const ImageToWrite values{image.pixels, provenance, values_history, values_description, run_.software};
+    const ImageToWrite display{image.pixels, display_provenance, display_history, display_description,
+                               run_.software};
+
+    // The images of a sequence are numbered: {index} in each name becomes the image's number.
     std::vector<std::filesystem::path> written;
-    for (const auto* path : {&settings.fits, &settings.tiff, &settings.jpeg, &settings.png})
-      if (*path) written.push_back(**path);
+    const auto& formats = output_formats();
+    for (std::size_t index = 0; index < formats.size(); ++index) {
+      if (!settings_.paths[index]) continue;
+      written.push_back(sequence_path(*settings_.paths[index], image.provenance));
+      formats[index].writer.write(written.back(), formats[index].display_encoded ? display : values,
+                                  settings_.options);
+    }
     return written;
   }
 
  private:
-  // The settings with the file names of one image of a sequence ({index} replaced).
-  static WriteSettings numbered(WriteSettings settings, const Provenance& provenance) {
-    for (auto* path : {&settings.fits, &settings.tiff, &settings.jpeg, &settings.png})
-      if (*path) *path = sequence_path(**path, provenance);
-    return settings;
-  }
-
   std::vector<std::string> history(const Provenance& provenance) const {
     std::vector<std::string> lines = provenance.notes();
     lines.push_back("Made by " + run_.software + " from the config below (after --set).");
@@ -124,6 +95,18 @@ class Write : public ImageSink {
   const RunInfo& run_;
 };
 
+// The write stage's output keys: "fits, tiff, jpeg, png" with `last_separator` ", ", or "fits, tiff,
+// jpeg or png" with " or ".
+std::string format_keys(const std::string& last_separator) {
+  std::string text;
+  const auto& formats = output_formats();
+  for (std::size_t index = 0; index < formats.size(); ++index) {
+    if (index > 0) text += index + 1 == formats.size() ? last_separator : ", ";
+    text += formats[index].key;
+  }
+  return text;
+}
+
 std::optional<std::filesystem::path> optional_path(const Parameters& parameters, const std::string& name) {
   if (!parameters.has(name)) return std::nullopt;
   return std::filesystem::path(parameters.text(name));
@@ -138,22 +121,15 @@ StageType write_stage_type() {
       "Writes an image: FITS (32-bit float by default, values unchanged, provenance and config in the "
       "header), "
       "16-bit (or float) TIFF for GIMP with an ICC profile, and 8-bit JPEG and PNG previews. Give at least "
-      "one of fits, tiff, jpeg, png.";
+      "one of " +
+      format_keys(", ") + ".";
   type.input = DataKind::image;
   type.output = DataKind::nothing;
-  type.parameters = {
-      {.name = "fits",
-       .type = ParameterType::path,
-       .help = "Output FITS file (BITPIX -32; colour as 3 planes)."},
-      {.name = "tiff",
-       .type = ParameterType::path,
-       .help = "Output 16-bit TIFF (values clipped to 0..1, then display-encoded); normalize first."},
-      {.name = "jpeg",
-       .type = ParameterType::path,
-       .help = "Output 8-bit JPEG preview (clipped and encoded as tiff)."},
-      {.name = "png",
-       .type = ParameterType::path,
-       .help = "Output 8-bit PNG preview (clipped and encoded as tiff)."},
+  // One output path per format of the table, then the formats' options.
+  for (const auto& format : output_formats()) {
+    type.parameters.push_back({.name = format.key, .type = ParameterType::path, .help = format.help});
+  }
+  const std::vector<ParameterSpec> options = {
       {.name = "fits_bitpix",
        .type = ParameterType::choice,
        .default_value = std::string("-32"),
@@ -180,19 +156,20 @@ StageType write_stage_type() {
        .maximum = 100,
        .help = "JPEG quality, 1-100."},
   };
+  type.parameters.insert(type.parameters.end(), options.begin(), options.end());
   type.make = [](const StageContext& context) -> std::unique_ptr<Stage> {
     const auto& parameters = context.parameters;
-    WriteSettings settings{optional_path(parameters, "fits"),
-                           optional_path(parameters, "tiff"),
-                           optional_path(parameters, "jpeg"),
-                           optional_path(parameters, "png"),
-                           parameters.text("encoding"),
-                           static_cast<int>(parameters.integer("jpeg_quality")),
-                           std::stoi(parameters.text("fits_bitpix")),
-                           std::stoi(parameters.text("tiff_bits"))};
-    if (!settings.fits && !settings.tiff && !settings.jpeg && !settings.png) {
-      throw ParameterError("fits",
-                           "stage '" + context.id + "' (write) writes nothing: give fits, tiff, jpeg or png");
+    WriteSettings settings;
+    for (const auto& format : output_formats()) {
+      settings.paths.push_back(optional_path(parameters, format.key));
+    }
+    settings.options = WriteOptions{parameters.text("encoding"), std::stoi(parameters.text("fits_bitpix")),
+                                    std::stoi(parameters.text("tiff_bits")),
+                                    static_cast<int>(parameters.integer("jpeg_quality"))};
+    if (std::none_of(settings.paths.begin(), settings.paths.end(),
+                     [](const auto& path) { return path.has_value(); })) {
+      throw ParameterError(output_formats().front().key,
+                           "stage '" + context.id + "' (write) writes nothing: give " + format_keys(" or "));
     }
     return std::make_unique<Write>(context.id, std::move(settings), context.run);
   };

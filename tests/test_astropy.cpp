@@ -1,7 +1,7 @@
 // FITS written by nightstack as astropy reads it: shape, values (astropy's row 0 is FITS row 1, our
 // bottom row), header keys and checksums, for BITPIX -32, -64 and 16, mono and 3-plane colour.
-// Uses Debian's /usr/bin/python3 with python3-astropy (installed by scripts/setup); skipped with
-// a message only where that cannot import astropy.
+// Uses python3 with python3-astropy (installed by scripts/setup); where python3 cannot import
+// astropy the case is reported to CTest as skipped (tests/support/outside_tools.hpp).
 #define BOOST_TEST_DYN_LINK
 #include <boost/test/unit_test.hpp>
 
@@ -12,13 +12,12 @@
 
 #include "io/fits_writer.hpp"
 #include "tests/support/fixtures.hpp"
+#include "tests/support/outside_tools.hpp"
 
 using namespace nightstack;
 using nightstack::testing::TemporaryDirectory;
 
 namespace {
-
-const std::string python = "/usr/bin/python3";
 
 // argv: the FITS file, then header keys to print. Checksums and the header are verified with
 // every warning an error; then getdata and getheader report what a user would see.
@@ -48,16 +47,8 @@ struct AstropyView {
   std::vector<double> values;               // in astropy's order: plane, FITS row, column
 };
 
-bool astropy_available() {
-  const auto result = nightstack::testing::run_command({python, "-c", "import astropy.io.fits"});
-  if (result.exit_code != 0) {
-    BOOST_TEST_MESSAGE("skipped: " << python << " cannot import astropy (scripts/setup installs "
-                                   << "python3-astropy): " << result.err);
-  }
-  return result.exit_code == 0;
-}
-
-AstropyView read_with_astropy(const std::filesystem::path& path, const std::vector<std::string>& keys) {
+AstropyView read_with_astropy(const std::string& python, const std::filesystem::path& path,
+                              const std::vector<std::string>& keys) {
   std::vector<std::string> arguments = {python, "-c", astropy_script, path.string()};
   arguments.insert(arguments.end(), keys.begin(), keys.end());
   const auto result = nightstack::testing::run_command(arguments);
@@ -106,8 +97,8 @@ double stored(double value, int bitpix) {
 
 }  // namespace
 
-BOOST_AUTO_TEST_CASE(astropy_reads_what_write_fits_writes) {
-  if (!astropy_available()) return;
+BOOST_AUTO_TEST_CASE(astropy_reads_what_write_fits_writes, *nightstack::testing::NeedsOutsideTool()) {
+  const std::string python = nightstack::testing::require_python({"astropy.io.fits"}, "python3-astropy");
   TemporaryDirectory directory;
   const std::map<int, std::string> dtype = {{-32, "float32"}, {-64, "float64"}, {16, "uint16"}};
   for (const int bitpix : {-32, -64, 16}) {
@@ -126,7 +117,7 @@ BOOST_AUTO_TEST_CASE(astropy_reads_what_write_fits_writes) {
         std::vector<std::string> keys = {"BITPIX", "NAXIS", "ROWORDER", "NCOMBINE", "STACKMTH", "CONFIG"};
         if (channels == 1) keys.push_back("BAYERPAT");
         if (bitpix == 16) keys.insert(keys.end(), {"BZERO", "BSCALE", "VALSCALE", "NCLIPLO", "NCLIPHI"});
-        const AstropyView view = read_with_astropy(path, keys);
+        const AstropyView view = read_with_astropy(python, path, keys);
 
         BOOST_TEST(view.shape == (channels == 3 ? "3 4 5" : "4 5"));
         BOOST_TEST(view.dtype == dtype.at(bitpix));

@@ -9,6 +9,7 @@
 
 #include "imaging/transfer_curve.hpp"
 #include "tests/support/fixtures.hpp"
+#include "tests/support/outside_tools.hpp"
 
 using namespace nightstack;
 using namespace nightstack::testing;
@@ -89,6 +90,16 @@ BOOST_AUTO_TEST_CASE(max_of_jpegs_equals_the_max_of_linearized_inputs_exactly) {
   BOOST_TEST(header_value(cards, "STACKMTH").find("max") != std::string::npos);
   BOOST_TEST(header_value(cards, "TRANSFER").find("srgb") != std::string::npos);
   BOOST_TEST(header_value(cards, "CREATOR").find("nightstack") != std::string::npos);
+}
+
+// Apart from the case above, so that it runs where fitsverify is missing.
+BOOST_AUTO_TEST_CASE(a_stacked_fits_passes_fitsverify, *NeedsOutsideTool()) {
+  require_program("fitsverify", "fitsverify");
+  TemporaryDirectory directory;
+  write_jpeg_sequence(directory.path(), 3, 40, 30, 3, 1);
+  auto output = directory.path() / "out" / "max.fits";
+  require_success(run_nightstack({"stack", "--method", "max", "--transfer", "srgb", "--fits", output.string(),
+                                  "--quiet", directory.path().string()}));
   BOOST_TEST(fitsverify_clean(output));
 }
 
@@ -152,7 +163,8 @@ BOOST_AUTO_TEST_CASE(fits_frames_keep_their_values_and_orientation) {
   }
 }
 
-BOOST_AUTO_TEST_CASE(tiff_output_is_16_bit_and_normalized) {
+BOOST_AUTO_TEST_CASE(tiff_output_is_16_bit_and_normalized, *NeedsOutsideTool()) {
+  require_program("tiffinfo", "libtiff-tools");
   TemporaryDirectory directory;
   write_jpeg_sequence(directory.path(), 3, 20, 10, 3, 4);
   auto tiff = directory.path() / "trails.tif";

@@ -1,9 +1,9 @@
 // A full disk is a clear output error (exit 5, naming the file and the OS reason) that leaves no
 // partial output, no temporary file and the inputs untouched; an earlier output under the same
 // name survives, because outputs only ever replace a file by renaming a complete one over it.
-// Two stand-ins for a full disk: a tiny tmpfs when this machine lets us mount one (skipped with a
-// message otherwise), and always a file size limit (RLIMIT_FSIZE, SIGXFSZ ignored: writes fail
-// with EFBIG), which the nightstack child inherits.
+// Two stand-ins for a full disk: a tiny tmpfs when this machine lets us mount one (those cases are
+// reported to CTest as skipped otherwise: mounting needs privileges), and always a file size limit
+// (RLIMIT_FSIZE, SIGXFSZ ignored: writes fail with EFBIG), which the nightstack child inherits.
 #define BOOST_TEST_DYN_LINK
 #include <sys/mount.h>
 
@@ -14,6 +14,7 @@
 #include <sstream>
 
 #include "tests/support/fixtures.hpp"
+#include "tests/support/outside_tools.hpp"
 
 using namespace nightstack;
 using namespace nightstack::testing;
@@ -64,6 +65,18 @@ class SmallTmpfs {
   std::string reason_;
 };
 
+// Skips the case, before it makes anything, when no tmpfs can be mounted here (without the privilege).
+void require_tmpfs_mount() {
+  std::string reason;
+  {
+    TemporaryDirectory probe;
+    SmallTmpfs tmpfs(probe.path() / "small");
+    if (tmpfs.mounted()) return;
+    reason = tmpfs.reason();
+  }
+  skip_test_case("cannot mount a tmpfs here (" + reason + "); the file size limit cases still run");
+}
+
 CommandResult stack(const Frames& frames, const std::string& method, const fs::path& output,
                     const fs::path& cache) {
   return run_nightstack({"stack", "--method", method, "--fits", output.string(), "--cache-directory",
@@ -95,15 +108,12 @@ BOOST_AUTO_TEST_CASE(a_size_limit_while_writing_the_fits_is_exit_5_and_keeps_the
   BOOST_TEST(frames.snapshot() == frames.contents);
 }
 
-BOOST_AUTO_TEST_CASE(a_full_tmpfs_is_exit_5_no_space_left_and_leaves_nothing) {
+BOOST_AUTO_TEST_CASE(a_full_tmpfs_is_exit_5_no_space_left_and_leaves_nothing, *NeedsOutsideTool()) {
+  require_tmpfs_mount();
   Frames frames;
   const fs::path disk = frames.directory.path() / "small";
   SmallTmpfs tmpfs(disk);
-  if (!tmpfs.mounted()) {
-    BOOST_TEST_MESSAGE("SKIPPED: cannot mount a tmpfs here (" << tmpfs.reason()
-                                                              << "); the file size limit tests still run");
-    return;
-  }
+  BOOST_TEST_REQUIRE(tmpfs.mounted(), tmpfs.reason());
   const auto result = stack(frames, "sum", disk / "s.fits", frames.directory.path());
   check_output_error(result, (disk / "s.fits").string(), "No space left on device");
   BOOST_TEST(directory_entries(disk).empty());
@@ -127,14 +137,12 @@ BOOST_AUTO_TEST_CASE(a_size_limit_on_the_scratch_cache_is_exit_5_naming_the_cach
   BOOST_TEST(frames.snapshot() == frames.contents);
 }
 
-BOOST_AUTO_TEST_CASE(a_full_tmpfs_as_scratch_cache_is_exit_5_no_space_left) {
+BOOST_AUTO_TEST_CASE(a_full_tmpfs_as_scratch_cache_is_exit_5_no_space_left, *NeedsOutsideTool()) {
+  require_tmpfs_mount();
   Frames frames;
   const fs::path cache = frames.directory.path() / "small";
   SmallTmpfs tmpfs(cache);
-  if (!tmpfs.mounted()) {
-    BOOST_TEST_MESSAGE("SKIPPED: cannot mount a tmpfs here (" << tmpfs.reason() << ")");
-    return;
-  }
+  BOOST_TEST_REQUIRE(tmpfs.mounted(), tmpfs.reason());
   const fs::path out = frames.directory.path() / "out";
   const auto result = stack(frames, "median", out / "s.fits", cache);
   check_output_error(result, cache.string(), "No space left on device");

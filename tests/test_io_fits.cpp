@@ -14,6 +14,7 @@
 #include "io/fits_writer.hpp"
 #include "pipeline/errors.hpp"
 #include "tests/support/fixtures.hpp"
+#include "tests/support/outside_tools.hpp"
 
 using namespace nightstack;
 using nightstack::testing::contains;
@@ -230,7 +231,9 @@ BOOST_AUTO_TEST_CASE(written_file_round_trips_exactly_and_keeps_orientation) {
   BOOST_TEST(bitpix == FLOAT_IMG);
 }
 
-BOOST_AUTO_TEST_CASE(cards_and_history_are_written_and_pass_fitsverify) {
+BOOST_AUTO_TEST_CASE(cards_and_history_are_written_and_pass_fitsverify,
+                     *nightstack::testing::NeedsOutsideTool()) {
+  nightstack::testing::require_program("fitsverify", "fitsverify");
   TemporaryDirectory directory;
   const auto path = directory.path() / "provenance.fits";
   Provenance provenance;

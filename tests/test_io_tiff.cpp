@@ -20,6 +20,7 @@
 #include "io/tiff_writer.hpp"
 #include "pipeline/errors.hpp"
 #include "tests/support/fixtures.hpp"
+#include "tests/support/outside_tools.hpp"
 
 using namespace nightstack;
 using nightstack::testing::contains;
@@ -62,7 +63,8 @@ BOOST_AUTO_TEST_CASE(gray_and_rgb_round_trip_exactly) {
   }
 }
 
-BOOST_AUTO_TEST_CASE(tiffinfo_sees_16_bit_deflate_with_predictor) {
+BOOST_AUTO_TEST_CASE(tiffinfo_sees_16_bit_deflate_with_predictor, *nightstack::testing::NeedsOutsideTool()) {
+  nightstack::testing::require_program("tiffinfo", "libtiff-tools");
   TemporaryDirectory directory;
   const auto path = directory.path() / "stack.tif";
   write_tiff16(path, pattern(40, 30, 3), "M13, 40 frames, caf\xC3\xA9", "nightstack 0.1.0", false);
@@ -80,7 +82,8 @@ BOOST_AUTO_TEST_CASE(tiffinfo_sees_16_bit_deflate_with_predictor) {
   BOOST_TEST(result.err.empty());
 }
 
-BOOST_AUTO_TEST_CASE(gray_is_min_is_black) {
+BOOST_AUTO_TEST_CASE(gray_is_min_is_black, *nightstack::testing::NeedsOutsideTool()) {
+  nightstack::testing::require_program("tiffinfo", "libtiff-tools");
   TemporaryDirectory directory;
   const auto path = directory.path() / "gray.tif";
   write_tiff16(path, pattern(8, 8, 1), "", "", false);
@@ -546,7 +549,9 @@ BOOST_AUTO_TEST_CASE(writers_round_trip_through_the_reader) {
   }
 }
 
-BOOST_AUTO_TEST_CASE(tiffinfo_sees_float_with_floating_point_predictor) {
+BOOST_AUTO_TEST_CASE(tiffinfo_sees_float_with_floating_point_predictor,
+                     *nightstack::testing::NeedsOutsideTool()) {
+  nightstack::testing::require_program("tiffinfo", "libtiff-tools");
   TemporaryDirectory directory;
   const auto path = directory.path() / "float.tif";
   write_tiff_float(path, ImageD(40, 30, 3, 0.25), "float stack", "nightstack 0.1.0", true);

@@ -7,6 +7,7 @@
 #include <fstream>
 
 #include "tests/support/fixtures.hpp"
+#include "tests/support/outside_tools.hpp"
 
 using namespace nightstack;
 using namespace nightstack::testing;
@@ -17,7 +18,8 @@ namespace {
 const fs::path source_directory = NIGHTSTACK_SOURCE_DIR;
 
 // Prints "key=value" lines for the given header keys and the data shape, read by astropy.
-CommandResult astropy_header(const fs::path& path, const std::vector<std::string>& keys) {
+CommandResult astropy_header(const std::string& python, const fs::path& path,
+                             const std::vector<std::string>& keys) {
   std::string script =
       "import sys\n"
       "from astropy.io import fits\n"
@@ -25,7 +27,7 @@ CommandResult astropy_header(const fs::path& path, const std::vector<std::string
       "print('shape=' + 'x'.join(str(n) for n in data.shape))\n"
       "for key in sys.argv[2:]:\n"
       "    print(key + '=' + str(header.get(key)))\n";
-  std::vector<std::string> arguments{"/usr/bin/python3", "-c", script, path.string()};
+  std::vector<std::string> arguments{python, "-c", script, path.string()};
   arguments.insert(arguments.end(), keys.begin(), keys.end());
   return run_command(arguments);
 }
@@ -49,7 +51,8 @@ void write_fits_at(const fs::path& path, const char* date_obs, unsigned short va
 
 BOOST_AUTO_TEST_SUITE(metadata_end_to_end)
 
-BOOST_AUTO_TEST_CASE(real_bayer_sequences_stack_to_colour_with_their_headers) {
+BOOST_AUTO_TEST_CASE(real_bayer_sequences_stack_to_colour_with_their_headers, *NeedsOutsideTool()) {
+  const std::string python = require_python({"astropy.io.fits"}, "python3-astropy");
   TemporaryDirectory directory;
   struct Case {
     const char* folder;
@@ -67,8 +70,9 @@ BOOST_AUTO_TEST_CASE(real_bayer_sequences_stack_to_colour_with_their_headers) {
                                   (source_directory / sample.folder).string() + "/*.fit*"});
     BOOST_TEST_INFO(sample.folder << ": " << result.err);
     BOOST_TEST_REQUIRE(result.exit_code == 0);
-    auto header = astropy_header(output, {"NCOMBINE", "STACKCNT", "EXPTIME", "LIVETIME", "DATE-OBS",
-                                          "DATE-END", "INSTRUME", "STACKMTH", "ROWORDER"});
+    auto header = astropy_header(python, output,
+                                 {"NCOMBINE", "STACKCNT", "EXPTIME", "LIVETIME", "DATE-OBS", "DATE-END",
+                                  "INSTRUME", "STACKMTH", "ROWORDER"});
     BOOST_TEST_INFO(header.out << header.err);
     BOOST_TEST_REQUIRE(header.exit_code == 0);
     BOOST_TEST(contains(header.out, "shape=3x"));
@@ -84,7 +88,8 @@ BOOST_AUTO_TEST_CASE(real_bayer_sequences_stack_to_colour_with_their_headers) {
   }
 }
 
-BOOST_AUTO_TEST_CASE(a_sum_records_the_total_exposure_as_exptime) {
+BOOST_AUTO_TEST_CASE(a_sum_records_the_total_exposure_as_exptime, *NeedsOutsideTool()) {
+  const std::string python = require_python({"astropy.io.fits"}, "python3-astropy");
   TemporaryDirectory directory;
   write_fits_at(directory.path() / "a.fits", "2024-01-01T00:00:00", 100);
   write_fits_at(directory.path() / "b.fits", "2024-01-01T00:01:00", 200);
@@ -92,7 +97,8 @@ BOOST_AUTO_TEST_CASE(a_sum_records_the_total_exposure_as_exptime) {
   BOOST_TEST_REQUIRE(run_nightstack({"stack", "--method", "sum", "--quiet", "--fits", output.string(),
                                      directory.path().string()})
                          .exit_code == 0);
-  auto header = astropy_header(output, {"EXPTIME", "LIVETIME", "DATE-END", "EXPSTART", "INPHASH", "CFGHASH"});
+  auto header =
+      astropy_header(python, output, {"EXPTIME", "LIVETIME", "DATE-END", "EXPSTART", "INPHASH", "CFGHASH"});
   BOOST_TEST_INFO(header.out << header.err);
   BOOST_TEST(contains(header.out, "EXPTIME=60.0\n"));
   BOOST_TEST(contains(header.out, "LIVETIME=60.0\n"));
@@ -102,7 +108,8 @@ BOOST_AUTO_TEST_CASE(a_sum_records_the_total_exposure_as_exptime) {
   BOOST_TEST(!contains(header.out, "CFGHASH=None"));
 }
 
-BOOST_AUTO_TEST_CASE(frames_can_be_ordered_by_capture_time) {
+BOOST_AUTO_TEST_CASE(frames_can_be_ordered_by_capture_time, *NeedsOutsideTool()) {
+  const std::string python = require_python({"astropy.io.fits"}, "python3-astropy");
   TemporaryDirectory directory;
   // Names and times disagree: a.fits was taken last.
   write_fits_at(directory.path() / "a.fits", "2024-01-01T03:00:00", 10);
@@ -117,7 +124,7 @@ BOOST_AUTO_TEST_CASE(frames_can_be_ordered_by_capture_time) {
                            "  - {id: out, type: write, input: stack, fits: '"
                         << (directory.path() / "out.fits").string() << "'}\n";
   BOOST_TEST_REQUIRE(run_nightstack({"run", config.string(), "--quiet"}).exit_code == 0);
-  auto header = astropy_header(directory.path() / "out.fits", {"FIRSTFRM", "LASTFRM"});
+  auto header = astropy_header(python, directory.path() / "out.fits", {"FIRSTFRM", "LASTFRM"});
   BOOST_TEST(contains(header.out, "FIRSTFRM=b.fits"));
   BOOST_TEST(contains(header.out, "LASTFRM=a.fits"));
 }

@@ -7,6 +7,7 @@
 
 #include "imaging/transfer_curve.hpp"
 #include "tests/support/fixtures.hpp"
+#include "tests/support/outside_tools.hpp"
 
 using namespace nightstack;
 using namespace nightstack::testing;
@@ -29,7 +30,9 @@ std::vector<fs::path> files_in(const fs::path& directory, const std::string& ext
 
 BOOST_AUTO_TEST_SUITE(real_data)
 
-BOOST_AUTO_TEST_CASE(startrails_config_on_the_night_jpegs) {
+BOOST_AUTO_TEST_CASE(startrails_config_on_the_night_jpegs, *NeedsOutsideTool()) {
+  require_program("fitsverify", "fitsverify");
+  require_program("tiffinfo", "libtiff-tools");
   TemporaryDirectory directory;
   auto fits = directory.path() / "trails.fits";
   auto tiff = directory.path() / "trails.tif";

@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "tests/support/fixtures.hpp"
+#include "tests/support/outside_tools.hpp"
 
 using namespace nightstack;
 using namespace nightstack::testing;
@@ -51,7 +52,9 @@ std::size_t console_errors(const std::string& log) {
 
 BOOST_AUTO_TEST_SUITE(report)
 
-BOOST_AUTO_TEST_CASE(report_json_and_html_describe_the_run_and_render_in_chromium) {
+BOOST_AUTO_TEST_CASE(report_json_and_html_describe_the_run_and_render_in_chromium, *NeedsOutsideTool()) {
+  const std::string python = require_python({"json"}, "python3");
+  require_program("chromium", "chromium");
   TemporaryDirectory directory;
   auto frames = directory.path() / "frames";
   fs::create_directories(frames);
@@ -72,7 +75,7 @@ BOOST_AUTO_TEST_CASE(report_json_and_html_describe_the_run_and_render_in_chromiu
   BOOST_TEST_REQUIRE(fs::exists(prefix.string() + ".html"));
 
   // The JSON parses (with Python's json module, an independent parser) and says what happened.
-  auto parsed = run_command({"/usr/bin/python3", "-c",
+  auto parsed = run_command({python, "-c",
                              "import json, sys\n"
                              "report = json.load(open(sys.argv[1]))\n"
                              "source = report['sources'][0]\n"
@@ -103,8 +106,9 @@ BOOST_AUTO_TEST_CASE(report_json_and_html_describe_the_run_and_render_in_chromiu
   BOOST_TEST(contains(dom.out, "aria-label=\"noise per frame\""));
   BOOST_TEST(console_errors(dom.err) == 0u);
 
-  // The screenshot stays in the build directory for a person to look at.
-  auto screenshot = fs::absolute("report-screenshot.png");
+  // The screenshot stays in the build directory (beside the binary, whatever the working
+  // directory) for a person to look at.
+  auto screenshot = fs::path(NIGHTSTACK_BINARY).parent_path() / "report-screenshot.png";
   fs::remove(screenshot);
   auto shot = run_command(
       chromium(profile, {"--window-size=1200,2400", "--screenshot=" + screenshot.string(), page}));

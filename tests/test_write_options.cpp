@@ -8,6 +8,7 @@
 #include <fstream>
 
 #include "tests/support/fixtures.hpp"
+#include "tests/support/outside_tools.hpp"
 
 using namespace nightstack;
 using namespace nightstack::testing;
@@ -28,7 +29,10 @@ void write_frames(const fs::path& directory) {
 
 BOOST_AUTO_TEST_SUITE(write_options)
 
-BOOST_AUTO_TEST_CASE(fits_bitpix_tiff_bits_and_png) {
+BOOST_AUTO_TEST_CASE(fits_bitpix_tiff_bits_and_png, *NeedsOutsideTool()) {
+  require_program("fitsverify", "fitsverify");
+  require_program("tiffinfo", "libtiff-tools");
+  const std::string python = require_python({"zlib", "struct"}, "python3");
   TemporaryDirectory directory;
   auto frames = directory.path() / "frames";
   fs::create_directories(frames);
@@ -70,7 +74,7 @@ BOOST_AUTO_TEST_CASE(fits_bitpix_tiff_bits_and_png) {
   BOOST_TEST(contains(tiff.out, "IEEE floating point"));
   BOOST_TEST(contains(tiff.out, "ICC Profile: <present>"));
 
-  auto png = run_command({"/usr/bin/python3", "-c",
+  auto png = run_command({python, "-c",
                           "import sys, zlib, struct\n"
                           "data = open(sys.argv[1], 'rb').read()\n"
                           "assert data[:8] == b'\\x89PNG\\r\\n\\x1a\\n'\n"

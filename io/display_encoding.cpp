@@ -1,5 +1,5 @@
 // Clip, apply the output curve, round to the nearest code.
-#include "stages/display_encoding.hpp"
+#include "io/display_encoding.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -32,6 +32,14 @@ PlanarImage<std::uint16_t> encode_display_16(const ImageD& linear, const std::st
 
 PlanarImage<std::uint8_t> encode_display_8(const ImageD& linear, const std::string& encoding) {
   return encode<std::uint8_t>(linear, encoding, 255.0);
+}
+
+ImageD encode_display_float(const ImageD& linear, const std::string& encoding) {
+  ImageD encoded = linear;
+  if (encoding == "srgb") {
+    for (double& value : encoded.samples()) value = linear_to_srgb(value);
+  }
+  return encoded;
 }
 
 }  // namespace nightstack
