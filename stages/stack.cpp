@@ -60,7 +60,8 @@ class Stack : public FrameReducer, public BandReducer {
   // (it saves the frames in index order), no coverage map (codes are never missing: the coverage is
   // the frame count).
   bool takes_bands(SampleType type) const override {
-    return band_method_ && !checkpoints_.enabled() && !coverage_map_ && band_method_takes(*band_method_, type);
+    return band_method_ && !checkpoints_.enabled() && !coverage_map_ &&
+           band_method_takes(*band_method_, type);
   }
 
   void start_bands(const StoredShape& shape, const ValueMap& map) override {
@@ -151,8 +152,8 @@ class Stack : public FrameReducer, public BandReducer {
 
   // Banded stacks: codes are never missing, float extremes are NaN where every value was.
   static std::size_t blank_samples(const ImageD& pixels) {
-    return static_cast<std::size_t>(
-        std::count_if(pixels.samples().begin(), pixels.samples().end(), [](double value) { return std::isnan(value); }));
+    return static_cast<std::size_t>(std::count_if(pixels.samples().begin(), pixels.samples().end(),
+                                                  [](double value) { return std::isnan(value); }));
   }
 
   // The number of valid values of each pixel, as 16-bit counts (BITPIX 16: FITS readers see the
