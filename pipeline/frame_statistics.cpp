@@ -5,6 +5,7 @@
 #include <array>
 #include <cmath>
 #include <limits>
+#include <type_traits>
 
 namespace nightstack {
 
@@ -124,8 +125,13 @@ BandStatistics::BandStatistics(const StoredShape& shape, double white_level)
     code_counts_.assign(channels,
                         std::vector<std::uint32_t>(integer_white ? static_cast<std::size_t>(white_) + 1 : 0));
   } else {
-    column_sums_.assign(shape.row_samples(), 0);
-    column_saturated_.assign(shape.row_samples(), 0);
+    if (shape.type == SampleType::uint8) {
+      narrow_sums_.assign(shape.row_samples(), 0);
+      narrow_saturated_.assign(shape.row_samples(), 0);
+    } else {
+      column_sums_.assign(shape.row_samples(), 0);
+      column_saturated_.assign(shape.row_samples(), 0);
+    }
     code_sums_.assign(channels, 0);
     code_counts_.assign(channels, std::vector<std::uint32_t>(shape.type == SampleType::uint8 ? 256 : 65536));
   }
@@ -146,35 +152,85 @@ void BandStatistics::add(const FrameBand& band) {
   }
 }
 
-// Sums and saturation per sample position of a row (vectorized, no overflow within a band of fewer
-// than 65537 rows), folded into the channels once per band; histograms of codes on measured rows.
+// Sums and saturation per sample position of a row in 32-bit counters (vectorized), folded into
+// the channels only before they could overflow (once per frame, in practice); histograms of codes
+// on the measured rows, every channel in one pass over the row.
 template <class Code>
 void BandStatistics::add_codes(const FrameBand& band) {
+  // 8-bit codes add into 16-bit counters (one widening step, twice the lanes of 32-bit ones),
+  // 16-bit codes into 32-bit counters.
+  using Counter = std::conditional_t<sizeof(Code) == 1, std::uint16_t, std::uint32_t>;
+  auto& sums_storage = [this]() -> std::vector<Counter>& {
+    if constexpr (sizeof(Code) == 1) {
+      return narrow_sums_;
+    } else {
+      return column_sums_;
+    }
+  }();
+  auto& saturated_storage = [this]() -> std::vector<Counter>& {
+    if constexpr (sizeof(Code) == 1) {
+      return narrow_saturated_;
+    } else {
+      return column_saturated_;
+    }
+  }();
   const std::size_t row_samples = shape_.row_samples();
   const auto channels = static_cast<std::size_t>(shape_.channels);
   const double top = std::min(white_, static_cast<double>(std::numeric_limits<Code>::max()) + 1);
   const Code saturation_code = static_cast<Code>(std::ceil(top));  // codes >= white_ are saturated
   const bool any_saturation_possible = white_ <= std::numeric_limits<Code>::max();
-  std::uint32_t* sums = column_sums_.data();
-  std::uint32_t* saturated = column_saturated_.data();
+  // Rows whose codes a counter holds for sure.
+  const std::uint64_t fold_rows = std::numeric_limits<Counter>::max() / std::numeric_limits<Code>::max();
+  Counter* sums = sums_storage.data();
+  Counter* saturated = saturated_storage.data();
   for (int row = 0; row < band.rows; ++row) {
     const Code* values = band.as<Code>() + static_cast<std::size_t>(row) * row_samples;
-    for (std::size_t i = 0; i < row_samples; ++i) sums[i] += values[i];
+    for (std::size_t i = 0; i < row_samples; ++i) sums[i] = static_cast<Counter>(sums[i] + values[i]);
     if (any_saturation_possible)
-      for (std::size_t i = 0; i < row_samples; ++i) saturated[i] += values[i] >= saturation_code;
+      for (std::size_t i = 0; i < row_samples; ++i)
+        saturated[i] = static_cast<Counter>(saturated[i] + (values[i] >= saturation_code));
+    if (++rows_in_columns_ >= fold_rows) fold_columns();
     if ((band.first_row + row) % row_step != 0) continue;
-    for (std::size_t channel = 0; channel < channels; ++channel) {
-      std::uint32_t* counts = code_counts_[channel].data();
-      for (std::size_t i = channel; i < row_samples; i += channels) ++counts[values[i]];
-      counted_[channel] += static_cast<std::size_t>(shape_.width);
+    if (channels == 3) {
+      std::uint32_t* red = code_counts_[0].data();
+      std::uint32_t* green = code_counts_[1].data();
+      std::uint32_t* blue = code_counts_[2].data();
+      for (std::size_t i = 0; i < row_samples; i += 3) {
+        ++red[values[i]];
+        ++green[values[i + 1]];
+        ++blue[values[i + 2]];
+      }
+    } else {
+      for (std::size_t channel = 0; channel < channels; ++channel) {
+        std::uint32_t* counts = code_counts_[channel].data();
+        for (std::size_t i = channel; i < row_samples; i += channels) ++counts[values[i]];
+      }
     }
+    for (std::size_t channel = 0; channel < channels; ++channel)
+      counted_[channel] += static_cast<std::size_t>(shape_.width);
   }
-  for (std::size_t i = 0; i < row_samples; ++i) {
-    code_sums_[i % channels] += sums[i];
-    saturated_ += saturated[i];
-    sums[i] = 0;
-    saturated[i] = 0;
+}
+
+template <class Counter>
+void BandStatistics::fold(std::vector<Counter>& sums, std::vector<Counter>& saturated) {
+  const auto channels = static_cast<std::size_t>(shape_.channels);
+  for (std::size_t channel = 0; channel < channels; ++channel) {
+    std::uint64_t sum = 0;
+    for (std::size_t i = channel; i < sums.size(); i += channels) sum += sums[i];
+    code_sums_[channel] += sum;
   }
+  for (Counter count : saturated) saturated_ += count;
+  std::fill(sums.begin(), sums.end(), Counter{0});
+  std::fill(saturated.begin(), saturated.end(), Counter{0});
+}
+
+void BandStatistics::fold_columns() {
+  if (shape_.type == SampleType::uint8) {
+    fold(narrow_sums_, narrow_saturated_);
+  } else {
+    fold(column_sums_, column_saturated_);
+  }
+  rows_in_columns_ = 0;
 }
 
 void BandStatistics::add_floats(const FrameBand& band) {
@@ -212,7 +268,8 @@ void BandStatistics::add_floats(const FrameBand& band) {
   }
 }
 
-FrameStatistics BandStatistics::finish() const {
+FrameStatistics BandStatistics::finish() {
+  if (shape_.type != SampleType::float32) fold_columns();
   FrameStatistics statistics;
   statistics.saturated = saturated_;
   const double samples_per_channel = static_cast<double>(shape_.width) * shape_.height;

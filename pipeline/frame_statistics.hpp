@@ -32,18 +32,24 @@ class BandStatistics {
  public:
   BandStatistics(const StoredShape& shape, double white_level);
   void add(const FrameBand& band);
-  FrameStatistics finish() const;
+  // Once, after the last band.
+  FrameStatistics finish();
 
  private:
   template <class Code>
   void add_codes(const FrameBand& band);
   void add_floats(const FrameBand& band);
+  void fold_columns();
+  template <class Counter>
+  void fold(std::vector<Counter>& sums, std::vector<Counter>& saturated);
 
   StoredShape shape_;
   double white_;
-  std::vector<std::uint32_t> column_sums_, column_saturated_;  // per sample of a row, within a band
-  std::vector<std::uint64_t> code_sums_;                       // per channel, codes
-  std::vector<double> float_sums_;                             // per channel, float frames
+  std::vector<std::uint32_t> column_sums_, column_saturated_;  // per sample of a row, since the last fold
+  std::vector<std::uint16_t> narrow_sums_, narrow_saturated_;  // the same for 8-bit codes
+  std::uint64_t rows_in_columns_ = 0;
+  std::vector<std::uint64_t> code_sums_;  // per channel, codes
+  std::vector<double> float_sums_;        // per channel, float frames
   std::size_t saturated_ = 0;
   // Per channel: how often each code occurs on the measured rows, and the values that are no codes
   // already in bins.

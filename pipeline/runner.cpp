@@ -265,11 +265,17 @@ RunSummary run_graph(Graph& graph, const RunOptions& options, Log& log, std::ost
     } else if (auto* sink = dynamic_cast<ImageSink*>(node.stage.get())) {
       const std::size_t input = node.inputs.front();
       const Image& image = *images[input];
-      if (!written_statistics[input])
-        written_statistics[input] =
-            compute_image_statistics(image.pixels, {0.1, 1, 50, 99, 99.9}, summary.threads);
-      summary.outputs.push_back({sink->id(), sink->write(image), make_preview(image.pixels, preview_width),
-                                 *written_statistics[input]});
+      // The exact statistics and the preview are for the run report only (seconds of CPU for a
+      // 12-megapixel image): without a report, the summary lists the files alone.
+      if (options.report == "none") {
+        summary.outputs.push_back({sink->id(), sink->write(image), {}, {}});
+      } else {
+        if (!written_statistics[input])
+          written_statistics[input] =
+              compute_image_statistics(image.pixels, {0.1, 1, 50, 99, 99.9}, summary.threads);
+        summary.outputs.push_back({sink->id(), sink->write(image), make_preview(image.pixels, preview_width),
+                                   *written_statistics[input]});
+      }
     }
     node_seconds[n] += std::chrono::duration<double>(Clock::now() - stage_start).count();
   }
