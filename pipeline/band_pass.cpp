@@ -99,29 +99,36 @@ class BandPassRunner {
 
   void work(unsigned index) {
     Worker worker;
-    worker.partials = new_partials();
-    worker.maps.resize(reducers_.size());
-    worker.seconds.assign(graph_.nodes.size(), 0.0);
-    while (!failed_.load()) {
-      const std::size_t position = next_position_.fetch_add(1);
-      if (position >= indices_.size()) break;
-      bool partials_touched = false;
-      std::vector<FrameInfo> infos;
-      try {
-        stack_frame(position, worker, partials_touched, infos);
-      } catch (...) {
-        std::exception_ptr error = with_frame_context(indices_[position], source_.id());
-        if (!skip(position, error, worker, partials_touched)) {
-          fail(position, error);
-          break;
+    std::size_t position = 0;
+    try {
+      worker.partials = new_partials();
+      worker.maps.resize(reducers_.size());
+      worker.seconds.assign(graph_.nodes.size(), 0.0);
+      while (!failed_.load()) {
+        position = next_position_.fetch_add(1);
+        if (position >= indices_.size()) break;
+        bool partials_touched = false;
+        std::vector<FrameInfo> infos;
+        try {
+          stack_frame(position, worker, partials_touched, infos);
+        } catch (...) {
+          std::exception_ptr error = with_frame_context(indices_[position], source_.id());
+          if (!skip(position, error, worker, partials_touched)) {
+            fail(position, error);
+            break;
+          }
+          continue;
         }
-        continue;
+        worker.positions.push_back(position);
+        std::lock_guard lock(mutex_);
+        for (std::size_t r = 0; r < reducers_.size(); ++r) reducers_[r]->frame_taken(infos[r]);
+        ++accepted_;
+        progress_.update(++done_);
       }
-      worker.positions.push_back(position);
-      std::lock_guard lock(mutex_);
-      for (std::size_t r = 0; r < reducers_.size(); ++r) reducers_[r]->frame_taken(infos[r]);
-      ++accepted_;
-      progress_.update(++done_);
+    } catch (...) {
+      // Not one frame's fault (memory, a frame that read fine before and fails when decoded again,
+      // a stack's own limit): the pass stops, and no exception leaves the thread.
+      fail(position, std::current_exception());
     }
     std::lock_guard lock(mutex_);
     worker_partials_[index] = std::move(worker.partials);
