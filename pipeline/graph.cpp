@@ -271,11 +271,20 @@ class GraphBuilder {
   }
 
   // Whether stage i takes the images of a sequence (after a sequence reducer and image stages).
+  // Walks the inputs with a visited set: the graph may still hold a cycle (reported elsewhere).
   bool fed_a_sequence(std::size_t i) const {
-    for (std::size_t input : inputs_[i]) {
-      const StageType& type = *stages_[input].type;
-      if (type.output == DataKind::images) return true;
-      if (type.input == DataKind::image && fed_a_sequence(input)) return true;
+    std::vector<bool> visited(stages_.size(), false);
+    std::vector<std::size_t> waiting{i};
+    while (!waiting.empty()) {
+      const std::size_t stage = waiting.back();
+      waiting.pop_back();
+      for (std::size_t input : inputs_[stage]) {
+        if (visited[input]) continue;
+        visited[input] = true;
+        const StageType& type = *stages_[input].type;
+        if (type.output == DataKind::images) return true;
+        if (type.input == DataKind::image) waiting.push_back(input);
+      }
     }
     return false;
   }

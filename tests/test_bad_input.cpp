@@ -414,9 +414,10 @@ BOOST_AUTO_TEST_CASE(every_fuzz_finding_gives_a_frame_or_an_input_error) {
   BOOST_TEST(frame.pixels.channels() == 3);
 }
 
-// Found by fuzz_config: yaml-cpp 0.7's LoadAll never returned on these (7 bytes suffice), allocating
-// until the machine ran out of memory. Run in a child with a memory cap and a time limit, so a
-// regression fails the test instead of the machine.
+// Found by fuzz_config: yaml-cpp 0.7's LoadAll never returned on two of these (7 bytes suffice),
+// allocating until the machine ran out of memory; on cycle-into-a-sink.yaml the check for image
+// sequences recursed forever around a cycle (stack overflow). Run in a child with a memory cap and a
+// time limit, so a regression fails the test instead of the machine.
 BOOST_AUTO_TEST_CASE(configs_that_sent_yaml_cpp_into_an_endless_loop_are_config_errors) {
 #if defined(__SANITIZE_ADDRESS__)
   const std::string limit = "export ASAN_OPTIONS=hard_rss_limit_mb=1024; ";
