@@ -73,7 +73,6 @@ class BandPassRunner {
       std::unique_ptr<BandPartial> total = std::move(worker_partials_[0][r]);
       for (std::size_t worker = 1; worker < worker_partials_.size(); ++worker)
         total->merge(*worker_partials_[worker][r]);
-      worker_partials_[0][r].reset();
       for (auto& partials : worker_partials_) partials[r].reset();
       reducers_[r]->finish_bands(std::move(total));
       node_seconds_[pass_.reducers[r]] += seconds_since(start);

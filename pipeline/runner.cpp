@@ -84,11 +84,12 @@ void record_skipped_frames(const SourceSummary& source, Provenance& provenance) 
 }
 
 // The image stages after sequence reducers: each emitted image runs through them at once, and their
-// sinks' files are gathered for the summary (with a preview of the last image).
+// sinks' files are gathered for the summary (with, for the run report, the statistics and a preview
+// of the last image).
 class SequenceOutputs {
  public:
-  SequenceOutputs(Graph& graph, unsigned threads)
-      : graph_(graph), threads_(threads), in_sequence_(graph.nodes.size()) {
+  SequenceOutputs(Graph& graph, unsigned threads, bool for_report)
+      : graph_(graph), threads_(threads), for_report_(for_report), in_sequence_(graph.nodes.size()) {
     files_.resize(graph.nodes.size());
     last_.resize(graph.nodes.size());
     for (std::size_t n = 0; n < graph.nodes.size(); ++n) {
@@ -105,7 +106,8 @@ class SequenceOutputs {
 
   std::optional<OutputRecord> summary_of(std::size_t node) {
     auto* sink = dynamic_cast<ImageSink*>(graph_.nodes[node].stage.get());
-    if (!sink || !last_[node]) return std::nullopt;
+    if (!sink || files_[node].empty()) return std::nullopt;
+    if (!last_[node]) return OutputRecord{sink->id(), files_[node], {}, {}};
     const ImageD& pixels = last_[node]->pixels;
     return OutputRecord{sink->id(), files_[node], make_preview(pixels, preview_width),
                         compute_image_statistics(pixels, {0.1, 1, 50, 99, 99.9}, threads_)};
@@ -125,13 +127,14 @@ class SequenceOutputs {
         images[n] = transform->transform(input);
       } else if (auto* sink = dynamic_cast<ImageSink*>(node.stage.get())) {
         for (auto& file : sink->write(input)) files_[n].push_back(std::move(file));
-        last_[n] = input;
+        if (for_report_) last_[n] = input;
       }
     }
   }
 
   Graph& graph_;
   unsigned threads_;
+  bool for_report_;
   std::vector<bool> in_sequence_;
   std::map<std::size_t, std::size_t> emitted_;
   std::vector<std::vector<std::filesystem::path>> files_;
@@ -193,7 +196,7 @@ RunSummary run_graph(Graph& graph, const RunOptions& options, Log& log, std::ost
   const RunIdentity identity{sha256_hex(options.resolved_config), inputs_fingerprint(graph),
                              default_checkpoint_root(graph), options.resume};
 
-  SequenceOutputs sequences(graph, summary.threads);
+  SequenceOutputs sequences(graph, summary.threads, options.report != "none");
 
   std::size_t source_number = 0;
   for (std::size_t n = 0; n < graph.nodes.size(); ++n) {

@@ -83,11 +83,6 @@ std::map<std::string, ImageD> run(const fs::path& config, const fs::path& output
   return images;
 }
 
-bool same_bits(const ImageD& a, const ImageD& b) {
-  return a.samples().size() == b.samples().size() &&
-         std::memcmp(a.samples().data(), b.samples().data(), a.samples().size() * sizeof(double)) == 0;
-}
-
 }  // namespace
 
 BOOST_AUTO_TEST_SUITE(band_pass_end_to_end)

@@ -86,11 +86,6 @@ ImageD stack_in_groups(BandMethod method, const StoredShape& shape, const ValueM
   return stack.result(*partials[0], frames.size());
 }
 
-bool same_bits(const ImageD& a, const ImageD& b) {
-  return a.samples().size() == b.samples().size() &&
-         std::memcmp(a.samples().data(), b.samples().data(), a.samples().size() * sizeof(double)) == 0;
-}
-
 // The reference: every code linearized as the whole-frame pass does (float), combined in double.
 template <class Code>
 ImageD reference(BandMethod method, const StoredShape& shape, const std::vector<float>& table,

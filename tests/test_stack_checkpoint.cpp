@@ -43,11 +43,6 @@ std::vector<Frame> test_frames(unsigned seed) {
   return frames;
 }
 
-bool same_bits(const ImageD& a, const ImageD& b) {
-  return a.width() == b.width() && a.height() == b.height() && a.channels() == b.channels() &&
-         std::memcmp(a.samples().data(), b.samples().data(), a.samples().size() * sizeof(double)) == 0;
-}
-
 StackSettings settings_for(const StackMethodInfo& method, CacheFormat format) {
   StackSettings settings;
   settings.cache_format = format;

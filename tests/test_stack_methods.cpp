@@ -54,7 +54,7 @@ std::vector<ImageF> noisy_frames(int count, int width, int height, int channels,
   return frames;
 }
 
-bool same_bits(const ImageD& a, const ImageD& b) {
+bool same_values(const ImageD& a, const ImageD& b) {
   if (a.samples().size() != b.samples().size()) return false;
   for (std::size_t i = 0; i < a.samples().size(); ++i) {
     const double x = a.samples()[i], y = b.samples()[i];
@@ -168,7 +168,8 @@ BOOST_AUTO_TEST_CASE(rejection_that_rejects_nothing_equals_the_mean_bit_for_bit)
       settings.normalization = normalization;
       settings.weights = weights;
       settings.rejection.sigma_low = settings.rejection.sigma_high = 1e6;
-      BOOST_TEST(same_bits(stack_with("mean", frames, settings), stack_with("sigma_clip", frames, settings)));
+      BOOST_TEST(
+          same_values(stack_with("mean", frames, settings), stack_with("sigma_clip", frames, settings)));
     }
   }
 }
@@ -196,7 +197,7 @@ BOOST_AUTO_TEST_CASE(cached_methods_are_bit_identical_for_any_threads_and_block_
           if (reference.empty()) reference = result;
           BOOST_TEST_CONTEXT(method.name << ", " << to_string(format) << ", " << threads << " threads, "
                                          << (one_row ? "1-row blocks" : "one block")) {
-            BOOST_TEST(same_bits(result, reference));
+            BOOST_TEST(same_values(result, reference));
           }
         }
       }
@@ -216,7 +217,7 @@ BOOST_AUTO_TEST_CASE(integer_frames_cache_exactly_in_16_bits) {
   StackSettings settings;
   const ImageD exact = stack_with("sigma_clip", frames, settings);
   settings.cache_format = CacheFormat::uint16;
-  BOOST_TEST(same_bits(stack_with("sigma_clip", frames, settings), exact));
+  BOOST_TEST(same_values(stack_with("sigma_clip", frames, settings), exact));
 }
 
 BOOST_AUTO_TEST_CASE(sixteen_bit_cache_stays_within_half_a_step) {
@@ -254,7 +255,7 @@ BOOST_AUTO_TEST_CASE(max_and_min_keep_float_accumulators_yet_equal_a_double_refe
         auto& extreme = reference.samples()[i];
         extreme = method == "max" ? std::max(extreme, value) : std::min(extreme, value);
       }
-    BOOST_TEST(same_bits(stack_with(method, frames), reference), method);
+    BOOST_TEST(same_values(stack_with(method, frames), reference), method);
   }
 }
 

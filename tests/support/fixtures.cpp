@@ -318,4 +318,9 @@ std::string header_value(const std::vector<std::string>& cards, const std::strin
   return "";
 }
 
+bool same_bits(const ImageD& a, const ImageD& b) {
+  return a.width() == b.width() && a.height() == b.height() && a.channels() == b.channels() &&
+         std::memcmp(a.samples().data(), b.samples().data(), a.samples().size() * sizeof(double)) == 0;
+}
+
 }  // namespace nightstack::testing

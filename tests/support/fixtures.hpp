@@ -42,6 +42,9 @@ ImageD read_reference_fits(const std::filesystem::path& path,
 PlanarImage<std::uint16_t> read_reference_tiff16(const std::filesystem::path& path,
                                                  std::string* description = nullptr);
 
+// Whether two images have the same shape and the same bytes (NaN payloads and signed zeros included).
+bool same_bits(const ImageD& a, const ImageD& b);
+
 // Names of the entries in a directory (not recursive), sorted; to check no temporary file is left.
 std::vector<std::string> directory_entries(const std::filesystem::path& directory);
 // Whether `part` occurs in `text` (for checking messages).
