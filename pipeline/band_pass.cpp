@@ -158,6 +158,7 @@ class BandPassRunner {
     std::optional<BandStatistics> statistics;
     if (measure) statistics.emplace(frame->shape(), frame->info().white_level);
     worker.seconds[pass_.source] += seconds_since(start);
+    for (std::size_t r = 0; r < reducers_.size(); ++r) worker.partials[r]->start_frame(position, infos[r]);
     while (true) {
       start = Clock::now();
       const FrameBand band = frame->next_band(plan_.band_rows);
@@ -295,7 +296,7 @@ std::size_t run_band_pass(Graph& graph, const FramePass& pass, const BandPlan& p
   std::vector<std::optional<ValueMap>> maps;
   for (std::size_t r = 0; r < pass.reducers.size(); ++r) {
     maps.emplace_back(std::in_place, plan.shape.type, plan.first_info, plan.chains[r]);
-    band_reducer(graph.nodes[pass.reducers[r]])->start_bands(plan.shape, *maps.back());
+    band_reducer(graph.nodes[pass.reducers[r]])->start_bands(plan.shape, *maps.back(), indices.size());
   }
   BandPassRunner runner(graph, pass, plan, indices, progress, records, node_seconds, log);
   runner.set_first(std::move(maps), plan.first_info.path);

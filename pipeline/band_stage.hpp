@@ -61,6 +61,9 @@ class ValueMap {
 class BandPartial {
  public:
   virtual ~BandPartial();
+  // Called before the first band of a frame: its position in the pass (below the count given to
+  // start_bands, each frame's own) and its info after the transforms.
+  virtual void start_frame(std::size_t /*position*/, const FrameInfo& /*info*/) {}
   virtual void add(const FrameBand& band) = 0;
   // Called after the last band of a frame.
   virtual void end_frame() = 0;
@@ -78,8 +81,9 @@ class BandReducer {
   virtual ~BandReducer();
   // Whether frames stored as `type` can be stacked band by band here (exactly, whatever the order).
   virtual bool takes_bands(SampleType type) const = 0;
-  // Once, before any partial: the first frame's stored shape and value map, which every frame shares.
-  virtual void start_bands(const StoredShape& shape, const ValueMap& map) = 0;
+  // Once, before any partial: the first frame's stored shape and value map, which every frame shares,
+  // and how many frames the pass may give at most.
+  virtual void start_bands(const StoredShape& shape, const ValueMap& map, std::size_t frames) = 0;
   // A new, empty partial for one worker (called from that worker's thread, so it touches its pages).
   virtual std::unique_ptr<BandPartial> make_partial() const = 0;
   // Each frame whose bands all went into a partial, with its info after the transforms; any order.

@@ -5,9 +5,9 @@
 
 #include <cmath>
 #include <limits>
-#include <sstream>
 
 #include "pipeline/interrupt.hpp"
+#include "stages/block_combine.hpp"
 #include "stages/block_planner.hpp"
 #include "stages/parallel_for.hpp"
 #include "stages/stack_checkpoint.hpp"
@@ -15,33 +15,6 @@
 namespace nightstack {
 
 namespace {
-
-std::string parameters_text(Combine combine, const RejectionSettings& rejection) {
-  std::ostringstream text;
-  if (combine == Combine::median) return "";
-  switch (rejection.method) {
-    case Rejection::none:
-      break;
-    case Rejection::sigma_clip:
-    case Rejection::mad_clip:
-    case Rejection::median_sigma_clip:
-    case Rejection::winsorized_sigma_clip:
-      text << "sigma_low=" << rejection.sigma_low << " sigma_high=" << rejection.sigma_high
-           << " max_iters=" << rejection.max_iters;
-      break;
-    case Rejection::min_max:
-      text << "min_max_count=" << rejection.min_max_count;
-      break;
-    case Rejection::percentile_clip:
-      text << "percentile_low=" << rejection.percentile_low
-           << " percentile_high=" << rejection.percentile_high;
-      break;
-    case Rejection::gesd:
-      text << "gesd_alpha=" << rejection.gesd_alpha << " gesd_max_outliers=" << rejection.gesd_max_outliers;
-      break;
-  }
-  return text.str();
-}
 
 class BlockStack : public StackMethod {
  public:
@@ -67,15 +40,7 @@ class BlockStack : public StackMethod {
   }
 
   ImageD result() override {
-    if (combine_ == Combine::mean && settings_.rejection.method == Rejection::min_max &&
-        2 * static_cast<std::size_t>(settings_.rejection.min_max_count) >= frames_) {
-      throw NightstackError(ErrorKind::input,
-                            "stack '" + settings_.stage_id + "': min_max_count " +
-                                std::to_string(settings_.rejection.min_max_count) +
-                                " drops that many values at each end of every pixel, but only " +
-                                std::to_string(frames_) +
-                                " frames were stacked; lower min_max_count or add frames");
-    }
+    check_min_max_frames(combine_, settings_.rejection, frames_, settings_.stage_id);
     const BlockPlan block_plan = plan(frames_);
     ImageD stacked(width_, height_, channels_, 0.0);
     if (settings_.keep_rejection_maps) {
@@ -92,24 +57,13 @@ class BlockStack : public StackMethod {
   }
 
   void record(Provenance& provenance) const override {
-    const std::string parameters = parameters_text(combine_, settings_.rejection);
-    if (!parameters.empty()) provenance.set("STACKPAR", parameters, "parameters of the stacking method");
-    if (weighting_.normalization() != FrameNormalization::none)
-      provenance.set("FRMNORM", to_string(weighting_.normalization()), "frames normalized to the first");
-    if (combine_ == Combine::mean && weighting_.weights() != FrameWeights::equal)
-      provenance.set("WEIGHTS", to_string(weighting_.weights()), "frame weights of the mean");
     provenance.set("CACHEFMT", to_string(cache_.format()),
                    cache_.format() == CacheFormat::uint16 ? "frames cached as 16-bit codes (see README)"
                                                           : "frames cached as 32-bit floats, as decoded");
-    if (combine_ == Combine::median) return;
     const double values = static_cast<double>(frames_) * static_cast<double>(width_) *
                           static_cast<double>(height_) * static_cast<double>(channels_);
-    provenance.set("REJLOW", static_cast<std::int64_t>(rejected_low_), "values rejected as too low");
-    provenance.set("REJHIGH", static_cast<std::int64_t>(rejected_high_), "values rejected as too high");
-    provenance.set("REJLOWF", values > 0 ? static_cast<double>(rejected_low_) / values : 0.0,
-                   "fraction of all values rejected as too low");
-    provenance.set("REJHIGHF", values > 0 ? static_cast<double>(rejected_high_) / values : 0.0,
-                   "fraction of all values rejected as too high");
+    record_block_stack(provenance, combine_, settings_.rejection, weighting_, rejected_low_, rejected_high_,
+                       values);
   }
 
   void keep_cache_in(const std::filesystem::path& directory) override {
@@ -161,26 +115,22 @@ class BlockStack : public StackMethod {
     }
   }
 
-  // Per channel, frame after frame: how a cached sample becomes a normalized value and its weight.
-  struct FrameTerms {
-    double multiply, add, weight;
-    double offset, step;  // uint16 codes: value = offset + code * step
+  // Per channel, frame after frame: how a 16-bit code of the cache becomes a value.
+  struct CodeTerms {
+    double offset, step;
     bool has_non_finite_code;
   };
 
   template <class Sample>
   void stack_blocks(const BlockPlan& block_plan, ImageD& stacked) {
-    std::vector<FrameTerms> terms(frames_ * static_cast<std::size_t>(channels_));
-    for (int channel = 0; channel < channels_; ++channel) {
-      for (std::size_t frame = 0; frame < frames_; ++frame) {
-        const ChannelAdjustment& adjustment = weighting_.adjustment(frame, channel);
-        FrameTerms& term = terms[static_cast<std::size_t>(channel) * frames_ + frame];
-        term = {adjustment.multiply, adjustment.add, adjustment.weight, 0.0, 1.0, false};
-        if constexpr (std::is_same_v<Sample, std::uint16_t>) {
+    const std::vector<FrameTerms> terms = frame_terms(weighting_, frames_, channels_);
+    std::vector<CodeTerms> codes(frames_ * static_cast<std::size_t>(channels_));
+    if constexpr (std::is_same_v<Sample, std::uint16_t>) {
+      for (int channel = 0; channel < channels_; ++channel) {
+        for (std::size_t frame = 0; frame < frames_; ++frame) {
           const Quantization& quantization = cache_.quantization(frame, channel);
-          term.offset = quantization.offset;
-          term.step = quantization.step;
-          term.has_non_finite_code = quantization.has_non_finite_code;
+          codes[static_cast<std::size_t>(channel) * frames_ + frame] = {
+              quantization.offset, quantization.step, quantization.has_non_finite_code};
         }
       }
     }
@@ -192,8 +142,10 @@ class BlockStack : public StackMethod {
     std::vector<PixelCombiner> combiners;
     for (unsigned worker = 0; worker < settings_.threads; ++worker)
       combiners.emplace_back(combine_, settings_.rejection, frames_);
-    std::vector<std::uint64_t> low(settings_.threads, 0), high(settings_.threads, 0),
-        blank(settings_.threads, 0);
+    std::vector<RowTotals> totals(settings_.threads);
+    const CombineTargets targets{stacked, low_map_.empty() ? nullptr : &low_map_,
+                                 high_map_.empty() ? nullptr : &high_map_,
+                                 coverage_.map.empty() ? nullptr : &coverage_.map};
 
     for (int first_row = 0; first_row < height_; first_row += rows_per_block) {
       throw_if_interrupted();
@@ -213,50 +165,30 @@ class BlockStack : public StackMethod {
         const int channel = static_cast<int>(task / rows), row = static_cast<int>(task % rows);
         const Sample* row_start =
             block.get() + (static_cast<std::size_t>(channel) * rows + row) * row_samples;
-        const FrameTerms* channel_terms = terms.data() + static_cast<std::size_t>(channel) * frames_;
-        PixelCombiner& combiner = combiners[worker];
-        auto values = combiner.values();
-        auto weights = combiner.weights();
-        std::uint64_t row_low = 0, row_high = 0, row_blank = 0;
-        for (int column = 0; column < width_; ++column) {
-          std::size_t count = 0;
-          for (std::size_t frame = 0; frame < frames_; ++frame) {
-            const FrameTerms& term = channel_terms[frame];
-            const Sample sample = row_start[frame * frame_samples + column];
-            double value;
-            if constexpr (std::is_same_v<Sample, float>) {
-              value = static_cast<double>(sample);
-            } else {
-              value = term.has_non_finite_code && sample == Quantization::non_finite_code
-                          ? std::numeric_limits<double>::quiet_NaN()
-                          : term.offset + sample * term.step;
-            }
-            if (is_missing(value)) continue;
-            values[count] = term.multiply * value + term.add;
-            weights[count] = term.weight;
-            ++count;
-          }
-          if (count == 0) ++row_blank;
-          if (!coverage_.map.empty())
-            coverage_.map.at(channel, first_row + row, column) = static_cast<double>(count);
-          const PixelResult result = combiner.combine(count);
-          stacked.at(channel, first_row + row, column) = result.value;
-          row_low += result.low;
-          row_high += result.high;
-          if (!low_map_.empty()) {
-            low_map_.at(channel, first_row + row, column) = result.low;
-            high_map_.at(channel, first_row + row, column) = result.high;
-          }
-        }
-        low[worker] += row_low;
-        high[worker] += row_high;
-        blank[worker] += row_blank;
+        const std::size_t first_term = static_cast<std::size_t>(channel) * frames_;
+        const CodeTerms* channel_codes = codes.data() + first_term;
+        const RowTotals row_totals = combine_row(
+            combiners[worker], terms.data() + first_term, frames_, width_, channel, first_row + row, targets,
+            [&](std::size_t frame, int column) {
+              const Sample sample = row_start[frame * frame_samples + static_cast<std::size_t>(column)];
+              if constexpr (std::is_same_v<Sample, float>) {
+                return static_cast<double>(sample);
+              } else {
+                const CodeTerms& code = channel_codes[frame];
+                return code.has_non_finite_code && sample == Quantization::non_finite_code
+                           ? std::numeric_limits<double>::quiet_NaN()
+                           : code.offset + sample * code.step;
+              }
+            });
+        totals[worker].low += row_totals.low;
+        totals[worker].high += row_totals.high;
+        totals[worker].blank += row_totals.blank;
       });
     }
-    for (unsigned worker = 0; worker < settings_.threads; ++worker) {
-      rejected_low_ += low[worker];
-      rejected_high_ += high[worker];
-      coverage_.blank_samples += blank[worker];
+    for (const RowTotals& worker : totals) {
+      rejected_low_ += worker.low;
+      rejected_high_ += worker.high;
+      coverage_.blank_samples += worker.blank;
     }
   }
 

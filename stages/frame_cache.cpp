@@ -49,15 +49,21 @@ void FrameCache::open() {
     path_ = named_file_;
     return;
   }
-  std::string pattern = (directory_ / "nightstack-cache-XXXXXX").string();
-  descriptor_ = ::mkostemp(pattern.data(), O_CLOEXEC);
-  if (descriptor_ < 0) {
-    throw OutputError(directory_, "cannot create the scratch cache of stack '" + stage_id_ + "': " +
-                                      std::strerror(errno) + "; set cache_directory to a writable directory");
+  descriptor_ = create_nameless_scratch_file(directory_, stage_id_, path_);
+}
+
+int create_nameless_scratch_file(const std::filesystem::path& directory, const std::string& stage_id,
+                                 std::filesystem::path& name_it_had) {
+  std::string pattern = (directory / "nightstack-cache-XXXXXX").string();
+  const int descriptor = ::mkostemp(pattern.data(), O_CLOEXEC);
+  if (descriptor < 0) {
+    throw OutputError(directory, "cannot create the scratch cache of stack '" + stage_id + "': " +
+                                     std::strerror(errno) + "; set cache_directory to a writable directory");
   }
-  path_ = pattern;
+  name_it_had = pattern;
   // Nameless from now on: the space is freed when the descriptor is closed, however the run ends.
   ::unlink(pattern.c_str());
+  return descriptor;
 }
 
 void FrameCache::write_all(const void* data, std::size_t bytes) {

@@ -100,6 +100,12 @@ class FrameCache {
   std::vector<std::uint16_t> codes_;  // a chunk of 16-bit codes being written
 };
 
+// Creates a scratch file in `directory` and unlinks it at once, so that its space is freed when the
+// returned descriptor is closed, however the run ends; `name_it_had` is for messages. Throws
+// OutputError naming the directory when it cannot.
+int create_nameless_scratch_file(const std::filesystem::path& directory, const std::string& stage_id,
+                                 std::filesystem::path& name_it_had);
+
 // $TMPDIR when set and not empty, otherwise /tmp.
 std::filesystem::path default_cache_directory();
 

@@ -13,6 +13,7 @@
 #include "io/fits_writer.hpp"
 #include "pipeline/band_stage.hpp"
 #include "pipeline/memory_info.hpp"
+#include "stages/band_block_stack.hpp"
 #include "stages/band_stack_methods.hpp"
 #include "stages/frame_provenance.hpp"
 #include "stages/registry.hpp"
@@ -32,6 +33,7 @@ class Stack : public FrameReducer, public BandReducer {
         method_info_(method),
         method_(method.make(settings)),
         band_method_(band_method_of(method.name, settings)),
+        band_block_(block_method_of(method, settings)),
         rejection_maps_(std::move(rejection_maps)),
         coverage_map_(std::move(coverage_map)),
         checkpoints_(std::move(checkpoints)),
@@ -56,24 +58,32 @@ class Stack : public FrameReducer, public BandReducer {
     if (checkpoints_.due(frames_)) save_checkpoint();
   }
 
-  // The banded pass takes max, min, sum and mean when nothing asks for a whole frame: no checkpoint
-  // (it saves the frames in index order), no coverage map (codes are never missing: the coverage is
-  // the frame count).
+  // The banded pass takes every method when nothing asks for a whole frame (a checkpoint saves the
+  // frames in index order): max, min, sum and mean into exact accumulators (without a coverage map:
+  // codes are never missing, so the coverage is the frame count), median and the rejection methods
+  // into a store of the frames as stored.
   bool takes_bands(SampleType type) const override {
-    return band_method_ && !checkpoints_.enabled() && !coverage_map_ &&
-           band_method_takes(*band_method_, type);
+    if (checkpoints_.enabled()) return false;
+    if (band_method_) return !coverage_map_ && band_method_takes(*band_method_, type);
+    return band_block_.has_value();
   }
 
-  void start_bands(const StoredShape& shape, const ValueMap& map) override {
-    band_stack_.emplace(*band_method_, shape, map);
+  void start_bands(const StoredShape& shape, const ValueMap& map, std::size_t frames) override {
+    if (band_method_) {
+      band_stack_.emplace(*band_method_, shape, map);
+    } else {
+      band_block_->start(shape, map, frames);
+    }
   }
 
-  std::unique_ptr<BandPartial> make_partial() const override { return band_stack_->make_partial(); }
+  std::unique_ptr<BandPartial> make_partial() const override {
+    return band_stack_ ? band_stack_->make_partial() : band_block_->make_partial();
+  }
 
   void frame_taken(const FrameInfo& info) override {
     std::lock_guard lock(band_infos_mutex_);
     band_infos_.push_back(info);
-    if (band_infos_.size() > max_fixed_point_frames)
+    if (band_stack_ && band_infos_.size() > max_fixed_point_frames)
       throw InputError(info.path,
                        "more than " + std::to_string(max_fixed_point_frames) +
                            " frames in one stack; split the run into several stacks",
@@ -105,20 +115,30 @@ class Stack : public FrameReducer, public BandReducer {
   void remove_checkpoint() override { checkpoints_.remove(); }
 
   Image finish() override {
-    if (band_total_) take_band_frames();
+    banded_ = band_total_ != nullptr;
+    if (banded_) take_band_frames();
     if (frames_ == 0) throw std::logic_error("stack '" + id() + "' finished without frames");
-    Image image{band_total_ ? band_stack_->result(*band_total_, frames_) : method_->result(), {}};
+    Image image{!banded_      ? method_->result()
+                : band_stack_ ? band_stack_->result(*band_total_, frames_)
+                              : band_block_->result(*band_total_),
+                {}};
     band_total_.reset();
     auto& provenance = image.provenance;
     frames_provenance_.record(provenance, method_info_.name == "sum");
     provenance.set("STACKMTH", method_info_.name, "stacking method");
-    method_->record(provenance);
+    if (!banded_) {
+      method_->record(provenance);
+    } else if (band_block_) {
+      band_block_->record(provenance);
+    }
     provenance.set("TRANSFER", first_.linearization, "curve undone before stacking (none: values as read)");
     provenance.set("INFORMAT", first_.format, "format of the input frames");
     if (first_.encoding == Encoding::linear && first_.white_level == 1.0 && first_.linearization != "none") {
       provenance.set("BUNIT", std::string("full scale"), "1.0 = a saturated pixel of one frame");
     }
-    Coverage coverage = band_stack_ ? Coverage{blank_samples(image.pixels), {}} : method_->take_coverage();
+    Coverage coverage = !banded_      ? method_->take_coverage()
+                        : band_stack_ ? Coverage{blank_samples(image.pixels), {}}
+                                      : band_block_->take_coverage();
     provenance.set("NBLANK", static_cast<std::int64_t>(coverage.blank_samples),
                    "samples without a valid value in any frame (NaN)");
     if (rejection_maps_) write_rejection_maps(provenance);
@@ -148,6 +168,14 @@ class Stack : public FrameReducer, public BandReducer {
         settings.weights == FrameWeights::equal)
       return BandMethod::mean;
     return std::nullopt;
+  }
+
+  static std::optional<BandBlockStack> block_method_of(const StackMethodInfo& method,
+                                                       const StackSettings& settings) {
+    if (method.kind == StackKind::single_pass) return std::nullopt;
+    return std::optional<BandBlockStack>(
+        std::in_place, settings, method.kind == StackKind::every_value ? Combine::median : Combine::mean,
+        method.rejection);
   }
 
   // Banded stacks: codes are never missing, float extremes are NaN where every value was.
@@ -184,7 +212,7 @@ class Stack : public FrameReducer, public BandReducer {
   }
 
   void write_rejection_maps(const Provenance& stack_provenance) {
-    auto maps = method_->take_rejection_maps();
+    auto maps = banded_ ? band_block_->take_rejection_maps() : method_->take_rejection_maps();
     if (!maps) return;
     Provenance provenance = stack_provenance;
     provenance.set("BUNIT", std::string("frames"), "number of frames rejected at this pixel");
@@ -220,6 +248,8 @@ class Stack : public FrameReducer, public BandReducer {
   std::unique_ptr<StackMethod> method_;
   std::optional<BandMethod> band_method_;  // when the method can take bands
   std::optional<BandStackMethod> band_stack_;
+  std::optional<BandBlockStack> band_block_;  // median and the rejection methods, in bands
+  bool banded_ = false;                       // the frames came through the banded pass
   std::unique_ptr<BandPartial> band_total_;
   std::mutex band_infos_mutex_;
   std::vector<FrameInfo> band_infos_;

@@ -318,20 +318,20 @@ const std::vector<StackMethodInfo>& stack_methods() {
       {"sigma_clip",
        "mean of the values astropy's sigma_clip keeps (centre median, spread standard deviation, "
        "iterated)",
-       rejection, &make_rejecting<Rejection::sigma_clip>},
+       rejection, &make_rejecting<Rejection::sigma_clip>, Rejection::sigma_clip},
       {"mad_clip", "as sigma_clip with the spread 1.4826 x MAD (astropy's mad_std)", rejection,
-       &make_rejecting<Rejection::mad_clip>},
+       &make_rejecting<Rejection::mad_clip>, Rejection::mad_clip},
       {"median_sigma_clip", "Siril's median sigma clipping: outliers replaced by the median, then the mean",
-       rejection, &make_rejecting<Rejection::median_sigma_clip>},
+       rejection, &make_rejecting<Rejection::median_sigma_clip>, Rejection::median_sigma_clip},
       {"winsorized_sigma_clip",
        "sigma clipping with the spread of a winsorized set (robust to many outliers)", rejection,
-       &make_rejecting<Rejection::winsorized_sigma_clip>},
+       &make_rejecting<Rejection::winsorized_sigma_clip>, Rejection::winsorized_sigma_clip},
       {"min_max", "mean without the min_max_count lowest and highest values", rejection,
-       &make_rejecting<Rejection::min_max>},
+       &make_rejecting<Rejection::min_max>, Rejection::min_max},
       {"percentile_clip", "mean of the values within a range relative to the median (percentile_low/high)",
-       rejection, &make_rejecting<Rejection::percentile_clip>},
+       rejection, &make_rejecting<Rejection::percentile_clip>, Rejection::percentile_clip},
       {"gesd", "mean after the generalized extreme studentized deviate test (gesd_alpha, gesd_max_outliers)",
-       rejection, &make_rejecting<Rejection::gesd>},
+       rejection, &make_rejecting<Rejection::gesd>, Rejection::gesd},
   };
   return methods;
 }

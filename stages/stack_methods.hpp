@@ -77,6 +77,7 @@ struct StackMethodInfo {
   std::string help;
   StackKind kind;
   std::unique_ptr<StackMethod> (*make)(const StackSettings&);
+  Rejection rejection = Rejection::none;  // StackKind::rejection: which one
 };
 
 // The explicit table: max, min, sum, mean, median, sigma_clip, mad_clip, median_sigma_clip,

@@ -1,5 +1,6 @@
 // The banded pass through the real binary on generated JPEG frames: the same bits for 1, 2, 3 and 8
-// threads and as the whole-frame pass; max exactly the maximum of the linearized inputs and mean
+// threads and as the whole-frame pass (median and rejection too, their frames kept as 8-bit codes in
+// memory or, past memory_limit, on disk); max exactly the maximum of the linearized inputs and mean
 // within 1e-6 of a float64 reference decoded independently; a JPEG truncated in its last rows,
 // skipped by on_error: skip, contributes nothing.
 #define BOOST_TEST_DYN_LINK
@@ -20,7 +21,19 @@ namespace {
 
 constexpr int width = 96;
 constexpr int height = 64;
-const std::vector<std::string> methods = {"max", "min", "sum", "mean"};
+// Each stack of the config: its id and its parameters.
+const std::vector<std::pair<std::string, std::string>> stacks = {
+    {"max", "method: max"},
+    {"min", "method: min"},
+    {"sum", "method: sum"},
+    {"mean", "method: mean"},
+    {"median", "method: median"},
+    {"sigma_clip", "method: sigma_clip\n    sigma_low: 2\n    sigma_high: 2"},
+    {"normalized_winsorized",
+     "method: winsorized_sigma_clip\n    normalize_frames: additive_scale\n    weights: noise"},
+    // Past memory_limit the frames go to a scratch file and are combined a few rows at a time.
+    {"gesd_on_disk", "method: gesd\n    memory_limit: 200KB"},
+};
 
 // A sky gradient with noise and a few stars that move from frame to frame.
 PlanarImage<std::uint8_t> sky_frame(int frame, std::mt19937& generator) {
@@ -60,25 +73,28 @@ fs::path write_config(const Session& session, const fs::path& output_directory,
   std::ofstream file(config);
   file << "stages:\n  - id: lights\n    type: ingest\n    paths: [" << session.frames.string() << "/]\n"
        << extra_ingest << "  - id: linear\n    type: linearize\n    input: lights\n    transfer: srgb\n";
-  for (const auto& method : methods) {
-    file << "  - id: " << method << "\n    type: stack\n    input: linear\n    method: " << method << "\n"
-         << "  - id: " << method << "_out\n    type: write\n    input: " << method
-         << "\n    fits: " << (output_directory / (method + ".fits")).string() << "\n";
+  for (const auto& [id, parameters] : stacks) {
+    file << "  - id: " << id << "\n    type: stack\n    input: linear\n    " << parameters << "\n"
+         << "  - id: " << id << "_out\n    type: write\n    input: " << id
+         << "\n    fits: " << (output_directory / (id + ".fits")).string() << "\n";
   }
   return config;
 }
 
 std::map<std::string, ImageD> run(const fs::path& config, const fs::path& outputs,
-                                  std::vector<std::string> options, std::string* stdout_text = nullptr) {
+                                  std::vector<std::string> options, std::string* stdout_text = nullptr,
+                                  std::map<std::string, std::string>* cache_formats = nullptr) {
   std::vector<std::string> arguments = {"run", config.string(), "--quiet", "--report", "none"};
   arguments.insert(arguments.end(), options.begin(), options.end());
   const auto result = run_nightstack(arguments);
   BOOST_TEST_REQUIRE(result.exit_code == 0, result.err);
   if (stdout_text) *stdout_text = result.out;
   std::map<std::string, ImageD> images;
-  for (const auto& method : methods) {
-    images[method] = read_reference_fits(outputs / (method + ".fits"));
-    fs::remove(outputs / (method + ".fits"));
+  for (const auto& [id, parameters] : stacks) {
+    std::vector<std::string> cards;
+    images[id] = read_reference_fits(outputs / (id + ".fits"), &cards);
+    if (cache_formats) (*cache_formats)[id] = header_value(cards, "CACHEFMT");
+    fs::remove(outputs / (id + ".fits"));
   }
   return images;
 }
@@ -94,16 +110,19 @@ BOOST_AUTO_TEST_CASE(the_same_bits_for_any_thread_count_and_as_whole_frames) {
   fs::create_directories(outputs);
   const fs::path config = write_config(session, outputs);
   std::string said;
-  const auto one = run(config, outputs, {"--threads", "1"}, &said);
+  std::map<std::string, std::string> kept;
+  const auto one = run(config, outputs, {"--threads", "1"}, &said, &kept);
   BOOST_TEST(contains(said, "lights: decoded as bands of"), said);
+  BOOST_TEST(contains(kept["sigma_clip"], "8-bit codes in memory"), kept["sigma_clip"]);
+  BOOST_TEST(contains(kept["gesd_on_disk"], "8-bit codes on disk"), kept["gesd_on_disk"]);
   for (const std::string threads : {"2", "3", "8"}) {
     const auto other = run(config, outputs, {"--threads", threads});
-    for (const auto& method : methods)
-      BOOST_TEST(same_bits(one.at(method), other.at(method)), method << " x" << threads);
+    for (const auto& [id, parameters] : stacks)
+      BOOST_TEST(same_bits(one.at(id), other.at(id)), id << " x" << threads);
   }
   const auto whole = run(config, outputs, {"--threads", "2", "--whole-frames"}, &said);
   BOOST_TEST(contains(said, "lights: decoded as whole frames"), said);
-  for (const auto& method : methods) BOOST_TEST(same_bits(one.at(method), whole.at(method)), method);
+  for (const auto& [id, parameters] : stacks) BOOST_TEST(same_bits(one.at(id), whole.at(id)), id);
 
   // Independent reference: TurboJPEG's decode, the sRGB curve in double.
   std::vector<PlanarImage<std::uint8_t>> decoded;
@@ -145,8 +164,8 @@ BOOST_AUTO_TEST_CASE(a_jpeg_truncated_in_its_last_rows_contributes_nothing) {
     const auto with = run(config, outputs, {"--threads", threads}, &said);
     BOOST_TEST(contains(said, "skipped frame 4"), said);
     BOOST_TEST(contains(said, "sky_003b.jpg"), said);
-    for (const auto& method : methods)
-      BOOST_TEST(same_bits(with.at(method), without.at(method)), method << " x" << threads);
+    for (const auto& [id, parameters] : stacks)
+      BOOST_TEST(same_bits(with.at(id), without.at(id)), id << " x" << threads);
   }
 }
 
