@@ -79,8 +79,11 @@ void require_tmpfs_mount() {
 
 CommandResult stack(const Frames& frames, const std::string& method, const fs::path& output,
                     const fs::path& cache) {
+  // A limit the three frames, the result and the maps do not fit together: the frames go to the
+  // scratch cache.
   return run_nightstack({"stack", "--method", method, "--fits", output.string(), "--cache-directory",
-                         cache.string(), "--threads", "2", (frames.frames / "*.fits").string()});
+                         cache.string(), "--memory-limit", "400KB", "--threads", "2",
+                         (frames.frames / "*.fits").string()});
 }
 
 void check_output_error(const CommandResult& result, const std::string& named, const std::string& reason) {
