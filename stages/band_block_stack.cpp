@@ -1,13 +1,16 @@
 #include "stages/band_block_stack.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <cstring>
+#include <limits>
 
 #include "pipeline/errors.hpp"
 #include "pipeline/interrupt.hpp"
 #include "stages/block_combine.hpp"
 #include "stages/block_planner.hpp"
 #include "stages/parallel_for.hpp"
+#include "stages/sorted_clip.hpp"
 
 namespace nightstack {
 
@@ -17,9 +20,7 @@ class BandBlockStack::Partial : public BandPartial {
  public:
   Partial(FrameStore& store, const ValueMap& map) : store_(store), map_(map) {}
 
-  void start_frame(std::size_t position, const FrameInfo& info) override {
-    current_ = {position, info};
-  }
+  void start_frame(std::size_t position, const FrameInfo& info) override { current_ = {position, info}; }
   void add(const FrameBand& band) override {
     if (band.shape.type != SampleType::float32) {
       store_.write_rows(current_.slot, band.first_row, band.rows, band.samples);
@@ -55,7 +56,9 @@ class BandBlockStack::Partial : public BandPartial {
 };
 
 BandBlockStack::BandBlockStack(const StackSettings& settings, Combine combine, Rejection rejection)
-    : settings_(settings), combine_(combine), weighting_(settings.normalization, settings.weights, settings.stage_id) {
+    : settings_(settings),
+      combine_(combine),
+      weighting_(settings.normalization, settings.weights, settings.stage_id) {
   settings_.rejection.method = rejection;
 }
 
@@ -88,7 +91,9 @@ void BandBlockStack::start(const StoredShape& shape, const ValueMap& map, std::s
       settings_.stage_id);
 }
 
-std::unique_ptr<BandPartial> BandBlockStack::make_partial() const { return std::make_unique<Partial>(*store_, *map_); }
+std::unique_ptr<BandPartial> BandBlockStack::make_partial() const {
+  return std::make_unique<Partial>(*store_, *map_);
+}
 
 std::vector<BandBlockStack::TakenFrame> BandBlockStack::frames_in_order(const BandPartial& total) const {
   std::vector<TakenFrame> frames = dynamic_cast<const Partial&>(total).frames();
@@ -138,6 +143,10 @@ ImageD BandBlockStack::result(const BandPartial& total) {
   frames_ = frames.size();
   check_min_max_frames(combine_, settings_.rejection, frames_, settings_.stage_id);
   weigh(frames);
+  if (shape_.type != SampleType::float32) {
+    table_.assign(map_->table().begin(), map_->table().end());
+    network_.emplace(frames_);
+  }
   ImageD stacked(shape_.width, shape_.height, shape_.channels, 0.0);
   if (settings_.keep_rejection_maps) {
     low_map_ = ImageD(shape_.width, shape_.height, shape_.channels, 0.0);
@@ -163,6 +172,7 @@ ImageD BandBlockStack::result(const BandPartial& total) {
 template <class Sample>
 void BandBlockStack::combine_rows(const std::vector<TakenFrame>& frames, ImageD& stacked) {
   const std::vector<FrameTerms> terms = frame_terms(weighting_, frames_, shape_.channels);
+  const bool sort_codes = sorts_codes(terms);
   const float* table = map_->table().empty() ? nullptr : map_->table().data();
   const bool on_disk = store_->place() == StorePlace::disk;
   const auto rows_per_block = static_cast<int>(rows_per_block_);
@@ -174,6 +184,7 @@ void BandBlockStack::combine_rows(const std::vector<TakenFrame>& frames, ImageD&
   for (unsigned worker = 0; worker < settings_.threads; ++worker)
     combiners.emplace_back(combine_, settings_.rejection, frames_);
   std::vector<RowTotals> totals(settings_.threads);
+  std::vector<LaneScratch> lane_scratch(sort_codes ? settings_.threads : 0);
   const CombineTargets targets{stacked, low_map_.empty() ? nullptr : &low_map_,
                                high_map_.empty() ? nullptr : &high_map_,
                                coverage_.map.empty() ? nullptr : &coverage_.map};
@@ -190,14 +201,30 @@ void BandBlockStack::combine_rows(const std::vector<TakenFrame>& frames, ImageD&
       const int next_rows = std::min(rows_per_block, shape_.height - first_row - rows);
       for (const TakenFrame& frame : frames) store_->prefetch(frame.slot, first_row + rows, next_rows);
     }
+    if constexpr (!std::is_same_v<Sample, float>) {
+      if (sort_codes) {
+        parallel_for(static_cast<std::size_t>(rows), settings_.threads,
+                     [&](std::size_t row, unsigned worker) {
+                       std::vector<const Sample*>& row_starts = worker_rows[worker];
+                       for (std::size_t frame = 0; frame < frames_; ++frame)
+                         row_starts[frame] =
+                             reinterpret_cast<const Sample*>(frame_rows[frame] + row * store_->row_bytes());
+                       const RowTotals row_totals = combine_sorted_codes(
+                           row_starts, first_row + static_cast<int>(row), targets, lane_scratch[worker]);
+                       totals[worker].low += row_totals.low;
+                       totals[worker].high += row_totals.high;
+                     });
+        continue;
+      }
+    }
     const std::size_t tasks = channels * static_cast<std::size_t>(rows);
     parallel_for(tasks, settings_.threads, [&](std::size_t task, unsigned worker) {
       const int channel = static_cast<int>(task / static_cast<std::size_t>(rows));
       const int row = static_cast<int>(task % static_cast<std::size_t>(rows));
       std::vector<const Sample*>& row_starts = worker_rows[worker];
       for (std::size_t frame = 0; frame < frames_; ++frame) {
-        row_starts[frame] = reinterpret_cast<const Sample*>(frame_rows[frame] + static_cast<std::uint64_t>(row) *
-                                                                                     store_->row_bytes()) +
+        row_starts[frame] = reinterpret_cast<const Sample*>(
+                                frame_rows[frame] + static_cast<std::uint64_t>(row) * store_->row_bytes()) +
                             channel;
       }
       const RowTotals row_totals =
@@ -222,12 +249,81 @@ void BandBlockStack::combine_rows(const std::vector<TakenFrame>& frames, ImageD&
   }
 }
 
+bool BandBlockStack::sorts_codes(const std::vector<FrameTerms>& terms) const {
+  const bool method = combine_ == Combine::median || settings_.rejection.method == Rejection::sigma_clip;
+  if (!method || shape_.type == SampleType::float32 || frames_ == 0) return false;
+  for (const FrameTerms& term : terms)
+    if (term.multiply != 1.0 || term.add != 0.0 || term.weight != 1.0) return false;
+  for (float value : map_->table())
+    if (!std::isfinite(value)) return false;
+  return true;
+}
+
+// Samples side by side in the row (channels interleaved): lane l of a group is sample base + l, the
+// same lane of every frame's codes, so one network sorts each sample's values.
+template <class Sample>
+RowTotals BandBlockStack::combine_sorted_codes(const std::vector<const Sample*>& row_starts, int row,
+                                               const CombineTargets& targets, LaneScratch& scratch) const {
+  constexpr std::size_t lanes = 32 / sizeof(Sample);  // two SSE registers of codes
+  std::vector<Sample>& codes = [&]() -> std::vector<Sample>& {
+    if constexpr (std::is_same_v<Sample, std::uint8_t>) {
+      return scratch.codes8;
+    } else {
+      return scratch.codes16;
+    }
+  }();
+  codes.resize(frames_ * lanes);
+  scratch.values.resize(frames_);
+  scratch.prefix_sums.resize(2 * (frames_ + 1));
+  double* values = scratch.values.data();
+  const std::size_t row_samples = shape_.row_samples();
+  const auto channels = static_cast<std::size_t>(shape_.channels);
+  RowTotals totals;
+  for (std::size_t base = 0; base < row_samples; base += lanes) {
+    const std::size_t used = std::min(lanes, row_samples - base);
+    for (std::size_t frame = 0; frame < frames_; ++frame) {
+      Sample* destination = codes.data() + frame * lanes;
+      std::copy_n(row_starts[frame] + base, used, destination);
+      std::fill(destination + used, destination + lanes, Sample{0});
+    }
+    network_->sort<lanes>(codes.data());
+    for (std::size_t lane = 0; lane < used; ++lane) {
+      for (std::size_t frame = 0; frame < frames_; ++frame)
+        values[frame] = table_[codes[frame * lanes + lane]];
+      const std::span<const double> sorted(values, frames_);
+      const std::size_t sample = base + lane;
+      const int channel = static_cast<int>(sample % channels), column = static_cast<int>(sample / channels);
+      double result;
+      std::size_t first = 0, last = frames_;
+      if (combine_ == Combine::median) {
+        result = median_of_sorted(sorted);
+      } else {
+        const SortedClip clip = sigma_clip_sorted(sorted, settings_.rejection, scratch.prefix_sums);
+        first = clip.first;
+        last = clip.last;
+        result = kept_mean(sorted, nullptr, first, last);
+        totals.low += first;
+        totals.high += frames_ - last;
+      }
+      targets.stacked.at(channel, row, column) = result;
+      if (targets.coverage_map) targets.coverage_map->at(channel, row, column) = static_cast<double>(frames_);
+      if (targets.low_map) {
+        targets.low_map->at(channel, row, column) = static_cast<double>(first);
+        targets.high_map->at(channel, row, column) = static_cast<double>(frames_ - last);
+      }
+    }
+  }
+  return totals;
+}
+
 void BandBlockStack::record(Provenance& provenance) const {
-  provenance.set("CACHEFMT", to_string(shape_.type) + (store_->place() == StorePlace::memory ? " in memory" : " on disk"),
+  provenance.set("CACHEFMT",
+                 to_string(shape_.type) + (store_->place() == StorePlace::memory ? " in memory" : " on disk"),
                  "frames kept as stored (see README)");
   const double values = static_cast<double>(frames_) * static_cast<double>(shape_.row_samples()) *
                         static_cast<double>(shape_.height);
-  record_block_stack(provenance, combine_, settings_.rejection, weighting_, rejected_low_, rejected_high_, values);
+  record_block_stack(provenance, combine_, settings_.rejection, weighting_, rejected_low_, rejected_high_,
+                     values);
 }
 
 std::optional<std::pair<ImageD, ImageD>> BandBlockStack::take_rejection_maps() {

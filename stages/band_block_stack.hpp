@@ -14,8 +14,10 @@
 
 #include "pipeline/band_stage.hpp"
 #include "pipeline/image.hpp"
+#include "stages/block_combine.hpp"
 #include "stages/frame_normalization.hpp"
 #include "stages/frame_store.hpp"
+#include "stages/lane_sort.hpp"
 #include "stages/missing_samples.hpp"
 #include "stages/pixel_combine.hpp"
 #include "stages/stack_methods.hpp"
@@ -50,11 +52,28 @@ class BandBlockStack {
   template <class Sample>
   void combine_rows(const std::vector<TakenFrame>& frames, ImageD& stacked);
 
+  // The fast path: 8- and 16-bit codes whose frames all enter unchanged (no normalization, equal
+  // weights) stacked by median or sigma_clip. A pixel's values are then the table's values of its
+  // codes; the codes of many samples are sorted at once (lane_sort.hpp) and the sorted values
+  // clipped as a range, with the same arithmetic, so the same bits, as the general path.
+  bool sorts_codes(const std::vector<FrameTerms>& terms) const;
+  struct LaneScratch {
+    std::vector<std::uint8_t> codes8;    // frames x lanes
+    std::vector<std::uint16_t> codes16;  // frames x lanes
+    std::vector<double> values;          // one sample's sorted values
+    std::vector<double> prefix_sums;     // sigma_clip's scratch
+  };
+  template <class Sample>
+  RowTotals combine_sorted_codes(const std::vector<const Sample*>& row_starts, int row,
+                                 const CombineTargets& targets, LaneScratch& scratch) const;
+
   StackSettings settings_;
   Combine combine_;
   FrameWeighting weighting_;
   StoredShape shape_;
   std::optional<ValueMap> map_;
+  std::vector<double> table_;  // the map's table in double, for the fast path
+  std::optional<SortingNetwork> network_;
   std::unique_ptr<FrameStore> store_;
   std::uint64_t rows_per_block_ = 0;
   std::size_t frames_ = 0;

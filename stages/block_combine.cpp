@@ -50,8 +50,8 @@ std::vector<FrameTerms> frame_terms(const FrameWeighting& weighting, std::size_t
 }
 
 void record_block_stack(Provenance& provenance, Combine combine, const RejectionSettings& rejection,
-                        const FrameWeighting& weighting, std::uint64_t rejected_low, std::uint64_t rejected_high,
-                        double values) {
+                        const FrameWeighting& weighting, std::uint64_t rejected_low,
+                        std::uint64_t rejected_high, double values) {
   const std::string parameters = parameters_text(combine, rejection);
   if (!parameters.empty()) provenance.set("STACKPAR", parameters, "parameters of the stacking method");
   if (weighting.normalization() != FrameNormalization::none)
@@ -71,11 +71,11 @@ void check_min_max_frames(Combine combine, const RejectionSettings& rejection, s
                           const std::string& stage_id) {
   if (combine == Combine::mean && rejection.method == Rejection::min_max &&
       2 * static_cast<std::size_t>(rejection.min_max_count) >= frames) {
-    throw NightstackError(ErrorKind::input, "stack '" + stage_id + "': min_max_count " +
-                                                std::to_string(rejection.min_max_count) +
-                                                " drops that many values at each end of every pixel, but only " +
-                                                std::to_string(frames) +
-                                                " frames were stacked; lower min_max_count or add frames");
+    throw NightstackError(
+        ErrorKind::input,
+        "stack '" + stage_id + "': min_max_count " + std::to_string(rejection.min_max_count) +
+            " drops that many values at each end of every pixel, but only " + std::to_string(frames) +
+            " frames were stacked; lower min_max_count or add frames");
   }
 }
 

@@ -71,8 +71,8 @@ std::vector<FrameTerms> frame_terms(const FrameWeighting& weighting, std::size_t
 // The cards of a median or rejection stack: its parameters, normalization, weights and, for the
 // rejection methods, the totals rejected out of `values` values.
 void record_block_stack(Provenance& provenance, Combine combine, const RejectionSettings& rejection,
-                        const FrameWeighting& weighting, std::uint64_t rejected_low, std::uint64_t rejected_high,
-                        double values);
+                        const FrameWeighting& weighting, std::uint64_t rejected_low,
+                        std::uint64_t rejected_high, double values);
 
 // The error of min_max with too few frames, or nothing.
 void check_min_max_frames(Combine combine, const RejectionSettings& rejection, std::size_t frames,

@@ -61,8 +61,9 @@ void FrameStore::write_rows(std::size_t slot, int first_row, int rows, const voi
     if (written < 0 && errno == EINTR) continue;
     if (written <= 0) {
       const int error = written < 0 ? errno : ENOSPC;
-      throw OutputError(directory_, "cannot write the scratch cache of stack '" + stage_id_ + "': " +
-                                        std::strerror(error) + "; it needs " + format_byte_size(frame_bytes_) +
+      throw OutputError(directory_, "cannot write the scratch cache of stack '" + stage_id_ +
+                                        "': " + std::strerror(error) + "; it needs " +
+                                        format_byte_size(frame_bytes_) +
                                         " per frame: free some space, set cache_directory to another disk, "
                                         "or raise memory_limit so that the frames stay in memory");
     }

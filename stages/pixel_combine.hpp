@@ -5,6 +5,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <span>
+#include <utility>
 #include <vector>
 
 #include "stages/rejection.hpp"
@@ -30,17 +31,23 @@ class PixelCombiner {
   std::span<double> weights() { return weights_; }
 
   // median: the median of the values (the mean of the two middle ones for an even count), weights
-  // unused. mean: sum(w * x) / sum(w) over the values rejection kept, summed in frame order; NaN
-  // when none is kept or count is 0.
+  // unused. mean: sum(w * x) / sum(w) over the values rejection kept, summed in frame order (for
+  // sigma_clip in ascending order of the values: sorted_clip.hpp); NaN when none is kept or count is 0.
   PixelResult combine(std::size_t count);
 
   std::size_t scratch_bytes() const;
 
  private:
+  PixelResult sigma_clipped_mean(std::size_t count);
+
   Combine combine_;
   std::vector<double> values_, weights_;
   std::vector<Verdict> verdicts_;
   PixelRejector rejector_;
+  RejectionSettings rejection_settings_;
+  Rejection rejection_;
+  std::vector<std::pair<double, double>> pairs_;  // sigma_clip: (value, weight), sorted
+  std::vector<double> prefix_sums_;               // sigma_clip's scratch
 };
 
 }  // namespace nightstack

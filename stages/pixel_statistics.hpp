@@ -1,7 +1,8 @@
 // Statistics of one pixel's few values (one per frame), written for the per-pixel loops of the
 // stacking methods: no allocation, the caller lends the scratch space. Conventions follow numpy so
 // results can be checked against astropy: the median of an even count is the mean of the two middle
-// values; sums run in the order given.
+// values; sums run in a fixed order for a given sequence (four interleaved partial sums, so that the
+// per-pixel loops do not wait on one chain of additions).
 #pragma once
 
 #include <span>

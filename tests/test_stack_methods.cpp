@@ -157,7 +157,19 @@ BOOST_AUTO_TEST_CASE(mean_weights_by_exposure_and_noise) {
   BOOST_TEST(result.samples()[2] == (3.0 + 0.25 * 5.0) / 1.25);
 }
 
-BOOST_AUTO_TEST_CASE(rejection_that_rejects_nothing_equals_the_mean_bit_for_bit) {
+// Equal to rounding only: sigma_clip sums the values it keeps in ascending order (sorted_clip.hpp),
+// the mean in frame order.
+bool close_values(const ImageD& a, const ImageD& b) {
+  if (a.samples().size() != b.samples().size()) return false;
+  for (std::size_t i = 0; i < a.samples().size(); ++i) {
+    const double x = a.samples()[i], y = b.samples()[i];
+    if (!(std::abs(x - y) <= 1e-14 * std::max(std::abs(x), 1.0) || (std::isnan(x) && std::isnan(y))))
+      return false;
+  }
+  return true;
+}
+
+BOOST_AUTO_TEST_CASE(rejection_that_rejects_nothing_equals_the_mean) {
   auto frames = noisy_frames(7, 9, 6, 3, 5);
   for (auto& frame : frames)
     for (auto& value : frame.samples())
@@ -169,7 +181,8 @@ BOOST_AUTO_TEST_CASE(rejection_that_rejects_nothing_equals_the_mean_bit_for_bit)
       settings.weights = weights;
       settings.rejection.sigma_low = settings.rejection.sigma_high = 1e6;
       BOOST_TEST(
-          same_values(stack_with("mean", frames, settings), stack_with("sigma_clip", frames, settings)));
+          close_values(stack_with("mean", frames, settings), stack_with("sigma_clip", frames, settings)));
+      BOOST_TEST(same_values(stack_with("mean", frames, settings), stack_with("mad_clip", frames, settings)));
     }
   }
 }
