@@ -274,7 +274,6 @@ RowTotals BandBlockStack::combine_sorted_codes(const std::vector<const Sample*>&
   }();
   codes.resize(frames_ * lanes);
   scratch.values.resize(frames_);
-  scratch.prefix_sums.resize(2 * (frames_ + 1));
   double* values = scratch.values.data();
   const std::size_t row_samples = shape_.row_samples();
   const auto channels = static_cast<std::size_t>(shape_.channels);
@@ -298,7 +297,7 @@ RowTotals BandBlockStack::combine_sorted_codes(const std::vector<const Sample*>&
       if (combine_ == Combine::median) {
         result = median_of_sorted(sorted);
       } else {
-        const SortedClip clip = sigma_clip_sorted(sorted, settings_.rejection, scratch.prefix_sums);
+        const SortedClip clip = sigma_clip_sorted(sorted, settings_.rejection);
         first = clip.first;
         last = clip.last;
         result = kept_mean(sorted, nullptr, first, last);

@@ -61,7 +61,6 @@ class BandBlockStack {
     std::vector<std::uint8_t> codes8;    // frames x lanes
     std::vector<std::uint16_t> codes16;  // frames x lanes
     std::vector<double> values;          // one sample's sorted values
-    std::vector<double> prefix_sums;     // sigma_clip's scratch
   };
   template <class Sample>
   RowTotals combine_sorted_codes(const std::vector<const Sample*>& row_starts, int row,

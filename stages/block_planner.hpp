@@ -11,7 +11,7 @@ namespace nightstack {
 
 // Bytes of per-pixel scratch one stacking thread holds for each frame (values, weights, verdicts,
 // selection copies, index lists); the pixel combiner allocates no more than this (tested).
-inline constexpr std::uint64_t scratch_bytes_per_frame_per_thread = 96;
+inline constexpr std::uint64_t scratch_bytes_per_frame_per_thread = 64;
 
 struct BlockPlanRequest {
   std::uint64_t frames = 0;

@@ -14,7 +14,8 @@ SortingNetwork::SortingNetwork(std::size_t size) : size_(size) {
         for (std::size_t i = 0; i < std::min(k, padded - j - k); ++i) {
           if ((i + j) / (2 * p) != (i + j + k) / (2 * p)) continue;
           const std::size_t low = i + j, high = i + j + k;
-          if (high < size) comparators_.emplace_back(static_cast<std::uint32_t>(low), static_cast<std::uint32_t>(high));
+          if (high < size)
+            comparators_.emplace_back(static_cast<std::uint32_t>(low), static_cast<std::uint32_t>(high));
         }
       }
     }

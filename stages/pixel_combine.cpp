@@ -17,13 +17,11 @@ PixelCombiner::PixelCombiner(Combine combine, const RejectionSettings& rejection
       rejector_(combine == Combine::mean ? rejection : RejectionSettings{}, frames),
       rejection_settings_(combine == Combine::mean ? rejection : RejectionSettings{}),
       rejection_(rejection_settings_.method),
-      pairs_(rejection_ == Rejection::sigma_clip ? frames : 0),
-      prefix_sums_(rejection_ == Rejection::sigma_clip ? 2 * (frames + 1) : 0) {}
+      pairs_(rejection_ == Rejection::sigma_clip ? frames : 0) {}
 
 std::size_t PixelCombiner::scratch_bytes() const {
   return (values_.capacity() + weights_.capacity()) * sizeof(double) + verdicts_.capacity() +
-         pairs_.capacity() * sizeof(pairs_[0]) + prefix_sums_.capacity() * sizeof(double) +
-         rejector_.scratch_bytes();
+         pairs_.capacity() * sizeof(pairs_[0]) + rejector_.scratch_bytes();
 }
 
 PixelResult PixelCombiner::combine(std::size_t count) {
@@ -59,7 +57,7 @@ PixelResult PixelCombiner::sigma_clipped_mean(std::size_t count) {
     weights_[i] = pairs_[i].second;
   }
   const std::span<const double> sorted(values_.data(), count);
-  const SortedClip clip = sigma_clip_sorted(sorted, rejection_settings_, prefix_sums_);
+  const SortedClip clip = sigma_clip_sorted(sorted, rejection_settings_);
   PixelResult result;
   result.low = static_cast<std::uint32_t>(clip.first);
   result.high = static_cast<std::uint32_t>(count - clip.last);

@@ -47,7 +47,6 @@ class PixelCombiner {
   RejectionSettings rejection_settings_;
   Rejection rejection_;
   std::vector<std::pair<double, double>> pairs_;  // sigma_clip: (value, weight), sorted
-  std::vector<double> prefix_sums_;               // sigma_clip's scratch
 };
 
 }  // namespace nightstack

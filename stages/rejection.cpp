@@ -15,7 +15,6 @@ PixelRejector::PixelRejector(const RejectionSettings& settings, std::size_t capa
       subset_(capacity),
       scratch_(capacity),
       winsorized_(settings.method == Rejection::winsorized_sigma_clip ? capacity : 0),
-      prefix_sums_(settings.method == Rejection::sigma_clip ? 2 * (capacity + 1) : 0),
       order_(capacity),
       candidates_(settings.method == Rejection::gesd ? capacity : 0),
       candidate_sides_(settings.method == Rejection::gesd ? capacity : 0) {
@@ -23,8 +22,8 @@ PixelRejector::PixelRejector(const RejectionSettings& settings, std::size_t capa
 }
 
 std::size_t PixelRejector::scratch_bytes() const {
-  return (subset_.capacity() + scratch_.capacity() + winsorized_.capacity() + prefix_sums_.capacity() +
-          critical_full_.capacity() + critical_other_.capacity()) *
+  return (subset_.capacity() + scratch_.capacity() + winsorized_.capacity() + critical_full_.capacity() +
+          critical_other_.capacity()) *
              sizeof(double) +
          (order_.capacity() + candidates_.capacity()) * sizeof(std::uint32_t) + candidate_sides_.capacity();
 }
@@ -64,7 +63,7 @@ void PixelRejector::iterative_clip(std::span<const double> values, std::span<Ver
     std::copy(values.begin(), values.end(), subset_.begin());
     std::sort(subset_.begin(), subset_.begin() + static_cast<std::ptrdiff_t>(values.size()));
     const SortedClip clip =
-        sigma_clip_sorted(std::span<const double>(subset_.data(), values.size()), settings_, prefix_sums_);
+        sigma_clip_sorted(std::span<const double>(subset_.data(), values.size()), settings_);
     for (std::size_t i = 0; i < values.size(); ++i) {
       if (values[i] < clip.lower) {
         verdicts[i] = Verdict::low;

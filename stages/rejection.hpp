@@ -69,7 +69,6 @@ class PixelRejector {
   RejectionSettings settings_;
   std::size_t capacity_;
   std::vector<double> subset_, scratch_, winsorized_;
-  std::vector<double> prefix_sums_;  // sigma_clip
   std::vector<std::uint32_t> order_, candidates_;
   std::vector<Verdict> candidate_sides_;
   std::vector<double> critical_full_;   // for `capacity_` values

@@ -4,7 +4,6 @@
 #include <cmath>
 #include <limits>
 
-
 namespace nightstack {
 
 double median_of_sorted(std::span<const double> sorted) {
@@ -15,47 +14,51 @@ double median_of_sorted(std::span<const double> sorted) {
   return (sorted[count / 2 - 1] + upper) / 2.0;
 }
 
-// The spread of each iteration from prefix sums of the values' distances to a shift c (the mean of
-// all the values): for a range of m values, var = D2 / m - (D1 / m)^2 with D1, D2 the sums of d and
-// d^2 over the range. One pass, then each iteration costs the same whatever it keeps; shifted by the
-// mean, the formula loses nothing to cancellation at the precision of the data (8-, 16-bit codes,
-// float frames).
-SortedClip sigma_clip_sorted(std::span<const double> sorted, const RejectionSettings& settings,
-                             std::span<double> scratch) {
-  const std::size_t count = sorted.size();
-  SortedClip clip;
-  if (count == 0) {
-    clip.lower = clip.upper = std::numeric_limits<double>::quiet_NaN();
-    return clip;
-  }
-  double* sums = scratch.data();
-  double* squares = sums + count + 1;
-  double shift = 0.0;
-  for (double value : sorted) shift += value;
-  shift /= static_cast<double>(count);
-  sums[0] = squares[0] = 0.0;
-  for (std::size_t i = 0; i < count; ++i) {
-    const double distance = sorted[i] - shift;
-    sums[i + 1] = sums[i] + distance;
-    squares[i + 1] = squares[i] + distance * distance;
-  }
-  std::size_t first = 0, last = count;
-  for (int iteration = 0; iteration < settings.max_iters; ++iteration) {
-    const std::size_t kept = last - first;
-    double center = std::numeric_limits<double>::quiet_NaN(), deviation = center;
-    if (kept > 0) {
-      center = median_of_sorted(sorted.subspan(first, kept));
-      const double mean = (sums[last] - sums[first]) / static_cast<double>(kept);
-      const double variance = (squares[last] - squares[first]) / static_cast<double>(kept) - mean * mean;
-      deviation = std::sqrt(std::max(variance, 0.0));
+namespace {
+
+// The population standard deviation of a range whose median is `center`, in one pass over the
+// distances d to it: var = D2 / m - (D1 / m)^2, with D1, D2 the sums of d and d^2 (four interleaved
+// partial sums each). About the median, which lies within the values, the formula loses nothing to
+// cancellation at the precision of the data.
+double deviation_about(std::span<const double> values, double center) {
+  double first[4] = {0.0, 0.0, 0.0, 0.0}, second[4] = {0.0, 0.0, 0.0, 0.0};
+  const std::size_t count = values.size();
+  std::size_t i = 0;
+  for (; i + 4 <= count; i += 4) {
+    for (std::size_t lane = 0; lane < 4; ++lane) {
+      const double distance = values[i + lane] - center;
+      first[lane] += distance;
+      second[lane] += distance * distance;
     }
+  }
+  for (std::size_t lane = 0; i < count; ++i, ++lane) {
+    const double distance = values[i] - center;
+    first[lane] += distance;
+    second[lane] += distance * distance;
+  }
+  const double inverse = 1.0 / static_cast<double>(count);  // one division, not two, per iteration
+  const double mean = ((first[0] + first[1]) + (first[2] + first[3])) * inverse;
+  const double variance = ((second[0] + second[1]) + (second[2] + second[3])) * inverse - mean * mean;
+  return std::sqrt(std::max(variance, 0.0));
+}
+
+}  // namespace
+
+SortedClip sigma_clip_sorted(std::span<const double> sorted, const RejectionSettings& settings) {
+  const std::size_t count = sorted.size();
+  std::size_t first = 0, last = count;
+  SortedClip clip;
+  for (int iteration = 0; iteration < settings.max_iters; ++iteration) {
+    const std::span<const double> kept = sorted.subspan(first, last - first);
+    const double center = median_of_sorted(kept);
+    const double deviation = kept.empty() ? center : deviation_about(kept, center);
     clip.lower = center - deviation * settings.sigma_low;
     clip.upper = center + deviation * settings.sigma_high;
     // Written so that NaN bounds drop everything, as the comparisons of astropy's mask do.
     std::size_t new_first = first, new_last = last;
     while (new_first < new_last && !(sorted[new_first] >= clip.lower)) ++new_first;
     while (new_last > new_first && !(sorted[new_last - 1] <= clip.upper)) --new_last;
-    const bool changed = new_last - new_first != kept;
+    const bool changed = new_last - new_first != kept.size();
     first = new_first;
     last = new_last;
     if (!changed) break;

@@ -1,7 +1,7 @@
 // astropy's sigma_clip (centre median, spread standard deviation with ddof 0, iterated) on a pixel's
 // values sorted in ascending order. Each iteration keeps the values within its bounds of those kept
 // before, so what is kept is always a contiguous range of the sorted values: the median is its middle
-// and the spread comes from prefix sums over it. Every path that clips (whole frames, bands, the code
+// and the spread is summed over it about that median. Every path that clips (whole frames, bands, the code
 // fast path) sorts first, clips and averages here, so they all give the same bits.
 #pragma once
 
@@ -20,9 +20,7 @@ struct SortedClip {
   std::size_t first = 0, last = 0;
 };
 
-// `scratch` holds at least 2 x (sorted.size() + 1) values (the prefix sums); nothing is allocated.
-SortedClip sigma_clip_sorted(std::span<const double> sorted, const RejectionSettings& settings,
-                             std::span<double> scratch);
+SortedClip sigma_clip_sorted(std::span<const double> sorted, const RejectionSettings& settings);
 
 // The weighted mean of sorted[first, last) with weights[first, last) (all 1 when weights is null: the
 // same bits as weights of 1), summed in ascending order in two interleaved partial sums; NaN when

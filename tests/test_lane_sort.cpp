@@ -3,8 +3,8 @@
 // of astropy's masked iteration (bounds from the values still kept, in frame order; the last bounds
 // decide every value).
 #define BOOST_TEST_DYN_LINK
-#include <boost/test/unit_test.hpp>
 #include <algorithm>
+#include <boost/test/unit_test.hpp>
 #include <cmath>
 #include <random>
 
@@ -76,9 +76,11 @@ BOOST_AUTO_TEST_CASE(the_network_sorts_every_lane_as_std_sort) {
   for (std::size_t size = 1; size <= 70; ++size) sizes.push_back(size);
   for (std::size_t size : {127, 128, 129, 500}) sizes.push_back(size);
   for (std::size_t size : sizes) {
-    check_network<32, std::uint8_t>(size, generator, [&](auto& g) { return static_cast<std::uint8_t>(byte(g)); });
+    check_network<32, std::uint8_t>(size, generator,
+                                    [&](auto& g) { return static_cast<std::uint8_t>(byte(g)); });
     // Many ties: a network that mishandles equal values shows it here.
-    check_network<32, std::uint8_t>(size, generator, [&](auto& g) { return static_cast<std::uint8_t>(few(g)); });
+    check_network<32, std::uint8_t>(size, generator,
+                                    [&](auto& g) { return static_cast<std::uint8_t>(few(g)); });
     check_network<16, std::uint16_t>(size, generator,
                                      [&](auto& g) { return static_cast<std::uint16_t>(word(g)); });
     check_network<4, double>(size, generator, [&](auto& g) { return normal(g); });
@@ -106,9 +108,9 @@ BOOST_AUTO_TEST_CASE(sigma_clip_of_sorted_values_rejects_what_astropy_rejects) {
     }
     std::vector<double> sorted = values;
     std::sort(sorted.begin(), sorted.end());
-    std::vector<double> scratch(2 * (sorted.size() + 1));
-    const SortedClip clip = sigma_clip_sorted(sorted, settings, scratch);
-    const auto [below, above] = astropy_clip(values, settings.sigma_low, settings.sigma_high, settings.max_iters);
+    const SortedClip clip = sigma_clip_sorted(sorted, settings);
+    const auto [below, above] =
+        astropy_clip(values, settings.sigma_low, settings.sigma_high, settings.max_iters);
     BOOST_TEST_REQUIRE(clip.first == below, "trial " << trial);
     BOOST_TEST_REQUIRE(sorted.size() - clip.last == above, "trial " << trial);
   }
@@ -118,8 +120,7 @@ BOOST_AUTO_TEST_CASE(equal_values_and_one_value_keep_everything) {
   RejectionSettings settings;
   settings.method = Rejection::sigma_clip;
   const std::vector<double> same(9, 0.25), one{0.5};
-  std::vector<double> scratch(20);
-  const SortedClip all = sigma_clip_sorted(same, settings, scratch);
+  const SortedClip all = sigma_clip_sorted(same, settings);
   BOOST_TEST(all.first == 0u);
   BOOST_TEST(all.last == 9u);
   BOOST_TEST(median_of_sorted(one) == 0.5);

@@ -192,7 +192,7 @@ BOOST_AUTO_TEST_CASE(cached_methods_give_the_same_bits_for_any_threads_memory_an
         settings.cache_format = format;
         const Stacked expected = stack_frames(method.name, frames, settings);
         for (unsigned threads : {1u, 2u, 3u}) {
-          for (std::uint64_t limit : {std::uint64_t{4608}, std::uint64_t{1} << 30}) {
+          for (std::uint64_t limit : {std::uint64_t{3} << 10, std::uint64_t{1} << 30}) {
             settings.threads = threads;
             settings.memory_limit = limit;
             const Stacked stacked = stack_frames(method.name, frames, settings);
@@ -239,13 +239,13 @@ BOOST_AUTO_TEST_CASE(the_binary_stacks_float_nan_and_integer_blank_sequences_wit
       BOOST_TEST_CONTEXT(sequence.folder.filename() << " " << reference.method) {
         const fs::path output = directory.path() / (reference.method + ".fits");
         const std::string maps = (directory.path() / reference.method).string();
-        // The float sequence also in other thread counts and block sizes (for the cached methods, 4608 bytes
+        // The float sequence also in other thread counts and block sizes (for the cached methods, 3KiB
         // leaves room for 2 to 4 rows a block with 2 or 3 threads).
         std::vector<std::pair<std::string, std::string>> runs{{"1", "1GiB"}};
         if (sequence.folder == floats) {
           runs.insert(runs.end(), {{"3", "1GiB"}});
           if (find_stack_method(reference.method)->kind != StackKind::single_pass)
-            runs.insert(runs.end(), {{"2", "4608"}, {"3", "4608"}});
+            runs.insert(runs.end(), {{"2", "3KiB"}, {"3", "3KiB"}});
         }
         ImageD first;
         for (const auto& [threads, limit] : runs) {
