@@ -369,8 +369,9 @@ StageType stack_stage_type() {
   type.name = "stack";
   type.summary =
       "Combines every frame of its input into one image (double precision). max, min, sum and mean go frame "
-      "by frame: memory holds the accumulators, never the sequence. median and the rejection methods write "
-      "each frame once to a scratch cache and stack it in blocks of rows that fit memory_limit.";
+      "by frame: memory holds the accumulators, never the sequence. median and the rejection methods keep "
+      "every frame as stored (an 8-bit code is one byte), in memory when they fit memory_limit, otherwise in "
+      "a scratch file stacked in blocks of rows.";
   type.input = DataKind::frames;
   type.output = DataKind::image;
   type.parameters = {
@@ -440,20 +441,23 @@ StageType stack_stage_type() {
       {.name = "memory_limit",
        .type = ParameterType::text,
        .default_value = std::string("auto"),
-       .help = "Memory for stacking the cached frames (median and rejection methods): a size such as 1GiB or "
-               "512MB, or auto (half of the available memory). Bounds the result, the maps and the row "
-               "blocks; frames being decoded come on top."},
+       .help = "Memory for the frames that median and the rejection methods keep: a size such as 1GiB or "
+               "512MB, or auto (half of the available memory). Bounds the frames kept (in memory when they "
+               "fit, else in row blocks read from the scratch file), the result and the maps; frames being "
+               "decoded come on top."},
       {.name = "cache_directory",
        .type = ParameterType::path,
-       .help = "Where median and the rejection methods keep their scratch cache (one file, frames x width x "
-               "height x channels x 4 bytes, or 2 with cache_format: uint16; nameless while in use, gone "
-               "when the run ends however it ends). Default: $TMPDIR, else /tmp."},
+       .help = "Where median and the rejection methods keep their frames when they do not fit memory_limit "
+               "(one file, frames x width x height x channels x bytes per stored sample; nameless while in "
+               "use, gone when the run ends however it ends). Default: $TMPDIR, else /tmp."},
       {.name = "cache_format",
        .type = ParameterType::choice,
        .default_value = std::string("float32"),
        .choices = {"float32", "uint16"},
-       .help = "float32 caches values exactly; uint16 halves the cache: exact for integer data 0..65535, "
-               "otherwise quantized in 65534 steps between each frame's minimum and maximum per channel."},
+       .help = "For runs that take whole frames (checkpoints, neighbourhood steps): float32 caches values "
+               "exactly; uint16 halves the cache: exact for integer data 0..65535, otherwise quantized in "
+               "65534 steps between each frame's minimum and maximum per channel. Banded runs keep frames as "
+               "stored."},
       {.name = "rejection_maps",
        .type = ParameterType::path,
        .help = "With a rejection method: also writes PREFIX_low.fits and PREFIX_high.fits, the number of "
