@@ -12,7 +12,8 @@ namespace nightstack {
 
 enum class ErrorKind { usage, config, input, output, interrupted, internal };
 
-// Documented in the README; scripts depend on these numbers, so they never change meaning.
+// Documented in docs/reliability.md (Exit codes); scripts depend on these numbers, so they never change
+// meaning.
 namespace exit_code {
 inline constexpr int success = 0;
 inline constexpr int internal = 1;

@@ -318,7 +318,7 @@ RowTotals BandBlockStack::combine_sorted_codes(const std::vector<const Sample*>&
 void BandBlockStack::record(Provenance& provenance) const {
   provenance.set("CACHEFMT",
                  to_string(shape_.type) + (store_->place() == StorePlace::memory ? " in memory" : " on disk"),
-                 "frames kept as stored (see README)");
+                 "frames kept as stored (docs/stacking.md)");
   const double values = static_cast<double>(frames_) * static_cast<double>(shape_.row_samples()) *
                         static_cast<double>(shape_.height);
   record_block_stack(provenance, combine_, settings_.rejection, weighting_, rejected_low_, rejected_high_,

@@ -58,7 +58,7 @@ class BlockStack : public StackMethod {
 
   void record(Provenance& provenance) const override {
     provenance.set("CACHEFMT", to_string(cache_.format()),
-                   cache_.format() == CacheFormat::uint16 ? "frames cached as 16-bit codes (see README)"
+                   cache_.format() == CacheFormat::uint16 ? "frames cached as 16-bit codes (docs/stacking.md)"
                                                           : "frames cached as 32-bit floats, as decoded");
     const double values = static_cast<double>(frames_) * static_cast<double>(width_) *
                           static_cast<double>(height_) * static_cast<double>(channels_);

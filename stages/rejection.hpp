@@ -1,6 +1,6 @@
 // Per-pixel outlier rejection: given one pixel's values (one per frame, normalized, in frame order),
 // decides which are kept and which are rejected as too low or too high. The exact definitions are
-// in the README ("Stacking methods") and beside each function in rejection*.cpp.
+// in docs/stacking.md and beside each function in rejection*.cpp.
 #pragma once
 
 #include <cstddef>

@@ -278,7 +278,7 @@ std::string method_help() {
   return help +
          " median and the rejection methods cache every frame once (cache_directory) and stack blocks of "
          "rows "
-         "within memory_limit; the README's \"Stacking methods\" defines each exactly.";
+         "within memory_limit; docs/stacking.md defines each exactly.";
 }
 
 template <class Enum>

@@ -7,7 +7,7 @@ Run with Debian's python3-astropy (offline), from the repository root:
 
 sigma_clip and mad_clip are astropy.stats.sigma_clip itself (cenfunc='median', stdfunc='std' or
 'mad_std'); winsorized_sigma_clip is astropy's sigma_clip with a winsorized spread function; the
-others are plain numpy / Python written from the definitions in the README ("Stacking methods").
+others are plain numpy / Python written from the definitions in docs/stacking.md.
 """
 import math
 import warnings
