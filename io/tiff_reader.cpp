@@ -34,6 +34,15 @@ void interleave(const TiffLayout& layout, const unsigned char* source, std::size
   const int last_channel = layout.separate_planes ? plane + 1 : layout.colours;
   const int colours = layout.colours;
   auto* target = reinterpret_cast<Sample*>(block_row);
+  const bool inverted = std::numeric_limits<Sample>::is_integer && layout.min_is_white;
+  if (!layout.separate_planes && stride == colours && !inverted) {
+    // The common file: samples already interleaved as bands want them, one copy per row.
+    for (std::uint32_t row = 0; row < rows; ++row) {
+      std::memcpy(target + (std::size_t{row} * layout.width + first_column) * colours,
+                  source + row * source_row_bytes, std::size_t{columns} * colours * sizeof(Sample));
+    }
+    return;
+  }
   for (std::uint32_t row = 0; row < rows; ++row) {
     const unsigned char* from = source + row * source_row_bytes;
     Sample* to = target + (std::size_t{row} * layout.width + first_column) * colours;
