@@ -7,7 +7,6 @@
 #include <map>
 #include <sstream>
 
-#include "io/fits_primary_header.hpp"
 #include "io/fits_reader.hpp"
 #include "io/fits_writer.hpp"
 #include "io/formats.hpp"
@@ -15,6 +14,7 @@
 #include "pipeline/interrupt.hpp"
 #include "pipeline/sha256.hpp"
 #include "stages/frame_provenance.hpp"
+#include "stages/parallel_for.hpp"
 
 namespace nightstack {
 
@@ -103,11 +103,10 @@ double number_card(const std::map<std::string, std::string>& header, const std::
   }
 }
 
-// Reads a master FITS (ours or a user's ready master) with the pattern and full scale it states.
-Master read_master(const std::filesystem::path& path, const std::string& kind, const ReadOptions& options,
-                   const std::map<std::string, std::string>& header) {
-  FitsReader reader(options);
-  Frame frame = reader.read(path);
+// A master FITS (ours or a user's ready master), read, with the pattern and full scale it states.
+Master master_from(Frame frame, const std::string& kind) {
+  const std::filesystem::path path = frame.info.path;
+  const std::map<std::string, std::string>& header = frame.info.header_keys;
   Master master;
   master.kind = kind;
   master.pixels = std::move(frame.pixels);
@@ -116,6 +115,7 @@ Master read_master(const std::filesystem::path& path, const std::string& kind, c
   // whose full scale reads as 1) is taken to be in the lights' units: 0 means "not known".
   master.info.white_level = number_card(header, "WHITELVL", 0.0);
   master.frame_count = static_cast<std::size_t>(number_card(header, "NCOMBINE", 1));
+  master.info.header_keys.clear();  // the master's own keys say nothing about the lights
   master.file = path;
   master.first_frame = path;
   return master;
@@ -157,11 +157,11 @@ std::string master_cache_key(const MasterRecipe& recipe) {
 Master obtain_master(const MasterRecipe& recipe, const ReadOptions& options, const std::string& software,
                      Log& log) {
   if (recipe.frames.size() == 1) {
-    const auto header = read_fits_primary_header(recipe.frames.front());
-    if (is_ready_master(header)) {
+    Frame frame = read_calibration_frame(recipe.frames.front(), options, recipe.stage_id);
+    if (is_ready_master(frame.info.header_keys)) {
       log.info("stage '" + recipe.stage_id + "': using " + recipe.frames.front().string() +
                " as the master " + recipe.kind + " as it is");
-      Master master = read_master(recipe.frames.front(), recipe.kind, options, header);
+      Master master = master_from(std::move(frame), recipe.kind);
       master.key = master_cache_key(recipe);
       return master;
     }
@@ -170,12 +170,19 @@ Master obtain_master(const MasterRecipe& recipe, const ReadOptions& options, con
   std::string reason = "no master yet";
   std::error_code error;
   if (std::filesystem::exists(recipe.file, error)) {
-    const auto header = read_fits_primary_header(recipe.file);
-    auto found = header.find(key_card);
-    if (found != header.end() && found->second == key) {
+    std::optional<Frame> cached;
+    try {
+      cached = FitsReader(options).read(recipe.file);
+    } catch (const InputError& unreadable) {
+      log.warn("stage '" + recipe.stage_id + "': the cached master " + recipe.kind + " cannot be read (" +
+               unreadable.what() + "); building it again");
+    }
+    const auto& cached_keys = cached ? cached->info.header_keys : std::map<std::string, std::string>{};
+    const auto found = cached_keys.find(key_card);
+    if (found != cached_keys.end() && found->second == key) {
       log.info("stage '" + recipe.stage_id + "': reusing master " + recipe.kind + " " + recipe.file.string() +
                " (its " + std::to_string(recipe.frames.size()) + " frames and parameters are unchanged)");
-      Master master = read_master(recipe.file, recipe.kind, options, header);
+      Master master = master_from(std::move(*cached), recipe.kind);
       master.first_frame = recipe.frames.front();
       master.frame_count = recipe.frames.size();
       master.reused = true;
@@ -193,17 +200,37 @@ Master obtain_master(const MasterRecipe& recipe, const ReadOptions& options, con
   FrameProvenance provenance;
   Frame first;
   std::string prepared_pattern;  // after trimming, the pattern may start elsewhere
-  for (std::size_t index = 0; index < recipe.frames.size(); ++index) {
-    throw_if_interrupted();  // a master of many RAW frames takes a while; Ctrl-C stops it cleanly
-    Frame frame = read_calibration_frame(recipe.frames[index], options, recipe.stage_id);
-    frame.info.index = index;
-    if (index == 0) first = frame;
-    check_consistent(frame, first, recipe);
-    if (recipe.prepare_frame) recipe.prepare_frame(frame);
-    if (index == 0) prepared_pattern = frame.info.cfa_pattern;
-    provenance.add(frame.info);
-    combiner->add(frame.pixels, frame.info);
+  // Frames decode and are prepared on every thread, a batch of one frame per thread at a time
+  // (memory: one frame per thread), and are combined one by one in their order, so the master is
+  // the same for any thread count.
+  const unsigned threads = std::max(1u, recipe.stack.threads);
+  Progress progress = log.progress(recipe.stage_id + " (master " + recipe.kind + ")", recipe.frames.size());
+  std::vector<Frame> batch;
+  for (std::size_t start = 0; start < recipe.frames.size(); start += batch.size()) {
+    batch.assign(std::min<std::size_t>(threads, recipe.frames.size() - start), Frame{});
+    // A master of many RAW frames takes a while; Ctrl-C stops it cleanly.
+    parallel_for(batch.size(), threads, [&](std::size_t position, unsigned) {
+      throw_if_interrupted();
+      batch[position] = read_calibration_frame(recipe.frames[start + position], options, recipe.stage_id);
+      batch[position].info.index = start + position;
+    });
+    if (start == 0) first = batch.front();
+    for (const Frame& frame : batch) check_consistent(frame, first, recipe);
+    if (recipe.prepare_frame) {
+      parallel_for(batch.size(), threads, [&](std::size_t position, unsigned) {
+        throw_if_interrupted();
+        recipe.prepare_frame(batch[position]);
+      });
+    }
+    if (start == 0) prepared_pattern = batch.front().info.cfa_pattern;
+    for (const Frame& frame : batch) {
+      provenance.add(frame.info);
+      combiner->add(frame.pixels, frame.info);
+    }
+    progress.update(start + batch.size());
   }
+  batch.clear();
+  progress.finish();
 
   Master master;
   master.kind = recipe.kind;
