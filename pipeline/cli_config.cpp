@@ -79,8 +79,8 @@ int check_inputs(const RunRecord& record) {
 
 int command_config(const Arguments& arguments, const HeaderReader& read_header) {
   po::options_description options;
-  options.add_options()("help,h", "show this help")(
-      "from", po::value<std::string>()->value_name("OUT.fits"), "the FITS output whose run record to read")(
+  options.add_options()("help,h", "show this help")("from", po::value<std::string>()->value_name("OUT.fits"),
+                                                    "the FITS output whose run record to read")(
       "check", "report which inputs changed instead of printing the config");
   po::variables_map values;
   po::store(po::command_line_parser(arguments).options(options).run(), values);

@@ -1,7 +1,7 @@
 // The complete config: every stage with every parameter its type has a value for, defaults
 // included, in the schema's order, so that running it again needs nothing but this text.
-#include <charconv>
 #include <yaml-cpp/yaml.h>
+#include <charconv>
 
 #include "pipeline/config.hpp"
 

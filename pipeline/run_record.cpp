@@ -114,8 +114,8 @@ std::string pipeline_library_versions() {
   std::string boost = BOOST_LIB_VERSION;
   for (char& character : boost)
     if (character == '_') character = '.';
-  return std::string("yaml-cpp ") + NIGHTSTACK_YAML_CPP_VERSION + "; Boost " + boost + "; " + openssl_version() +
-         "; compiler " + __VERSION__;
+  return std::string("yaml-cpp ") + NIGHTSTACK_YAML_CPP_VERSION + "; Boost " + boost + "; " +
+         openssl_version() + "; compiler " + __VERSION__;
 }
 
 }  // namespace nightstack

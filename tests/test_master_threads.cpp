@@ -59,7 +59,8 @@ struct Darks {
 
 bool same_bytes(const ImageF& left, const ImageF& right) {
   return left.samples().size() == right.samples().size() &&
-         std::memcmp(left.samples().data(), right.samples().data(), left.samples().size() * sizeof(float)) == 0;
+         std::memcmp(left.samples().data(), right.samples().data(), left.samples().size() * sizeof(float)) ==
+             0;
 }
 
 }  // namespace
@@ -95,8 +96,8 @@ BOOST_AUTO_TEST_CASE(building_a_master_shows_progress) {
   const fs::path config = run.path() / "cal.yaml";
   std::ofstream(config) << "stages:\n  - id: lights\n    type: ingest\n    paths: [" << light.string()
                         << "]\n  - id: cal\n    type: calibrate\n    input: lights\n    darks: ["
-                        << darks.directory.path().string() << "]\n    masters_directory: "
-                        << (run.path() / "masters").string()
+                        << darks.directory.path().string()
+                        << "]\n    masters_directory: " << (run.path() / "masters").string()
                         << "\n  - id: sky\n    type: stack\n    input: cal\n    method: mean\n"
                            "  - id: save\n    type: write\n    input: sky\n    fits: "
                         << (run.path() / "out.fits").string() << "\n";

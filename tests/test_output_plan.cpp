@@ -114,7 +114,8 @@ BOOST_AUTO_TEST_CASE(a_rejection_map_over_another_output_is_refused) {
   const CommandResult result = session.run();
   BOOST_TEST_INFO("stderr: " << result.err);
   BOOST_TEST(result.exit_code == 3);
-  BOOST_TEST(contains(result.err, "writes " + (session.out / "sky_low.fits").string() + ", which stage 'sky'"));
+  BOOST_TEST(
+      contains(result.err, "writes " + (session.out / "sky_low.fits").string() + ", which stage 'sky'"));
   BOOST_TEST(!fs::exists(session.out));
 }
 

@@ -40,7 +40,8 @@ struct Session {
                           << "]\n  - id: sky\n    type: stack\n    input: lights\n    method: sigma_clip\n"
                              "    normalize_frames: additive\n  - id: save\n    type: write\n    input: sky\n"
                              "    fits: "
-                          << (out / "sky.fits").string() << "\n    tiff: " << (out / "sky.tif").string() << "\n";
+                          << (out / "sky.fits").string() << "\n    tiff: " << (out / "sky.tif").string()
+                          << "\n";
   }
 
   fs::path frame_path(int k) const { return frames / ("light_" + std::to_string(k) + ".fits"); }
@@ -123,8 +124,8 @@ BOOST_AUTO_TEST_CASE(config_from_an_output_runs_again_to_the_same_pixels) {
   const CommandResult rebuilt = session.config_from(session.out / "sky.fits");
   BOOST_TEST_INFO("stderr: " << rebuilt.err);
   BOOST_TEST_REQUIRE(rebuilt.exit_code == 0);
-  BOOST_TEST(contains(rebuilt.out, "    sigma_high: 2.5\n"));        // the --set
-  BOOST_TEST(contains(rebuilt.out, "    max_iters: 5\n"));           // a default
+  BOOST_TEST(contains(rebuilt.out, "    sigma_high: 2.5\n"));  // the --set
+  BOOST_TEST(contains(rebuilt.out, "    max_iters: 5\n"));     // a default
   BOOST_TEST(contains(rebuilt.out, "    normalize_frames: additive\n"));
   BOOST_TEST(contains(rebuilt.out, "# Made by: nightstack "));
   BOOST_TEST(contains(rebuilt.out, "CFITSIO "));
