@@ -4,6 +4,8 @@
 #include <algorithm>
 #include <cctype>
 #include <cmath>
+#include <exception>
+#include <functional>
 #include <map>
 #include <sstream>
 
@@ -127,6 +129,22 @@ bool is_ready_master(const std::map<std::string, std::string>& header) {
   return number_card(header, "NCOMBINE", 1) > 1;
 }
 
+// Runs task(position) for every position on up to `threads` threads and returns what each threw
+// (nothing for those that succeeded), so the caller can report errors in frame order.
+std::vector<std::exception_ptr> run_on_every_thread(std::size_t count, unsigned threads,
+                                                    const std::function<void(std::size_t)>& task) {
+  std::vector<std::exception_ptr> errors(count);
+  parallel_for(count, threads, [&](std::size_t position, unsigned) {
+    try {
+      throw_if_interrupted();
+      task(position);
+    } catch (...) {
+      errors[position] = std::current_exception();
+    }
+  });
+  return errors;
+}
+
 }  // namespace
 
 std::string Master::describe() const {
@@ -208,19 +226,21 @@ Master obtain_master(const MasterRecipe& recipe, const ReadOptions& options, con
   std::vector<Frame> batch;
   for (std::size_t start = 0; start < recipe.frames.size(); start += batch.size()) {
     batch.assign(std::min<std::size_t>(threads, recipe.frames.size() - start), Frame{});
-    // A master of many RAW frames takes a while; Ctrl-C stops it cleanly.
-    parallel_for(batch.size(), threads, [&](std::size_t position, unsigned) {
-      throw_if_interrupted();
+    // A master of many RAW frames takes a while; Ctrl-C stops it cleanly. The frames are checked
+    // in their order, so the error reported is the earliest frame's, whatever the thread count.
+    const auto errors = run_on_every_thread(batch.size(), threads, [&](std::size_t position) {
       batch[position] = read_calibration_frame(recipe.frames[start + position], options, recipe.stage_id);
       batch[position].info.index = start + position;
     });
-    if (start == 0) first = batch.front();
-    for (const Frame& frame : batch) check_consistent(frame, first, recipe);
+    for (std::size_t position = 0; position < batch.size(); ++position) {
+      if (errors[position]) std::rethrow_exception(errors[position]);
+      if (start + position == 0) first = batch.front();
+      check_consistent(batch[position], first, recipe);
+    }
     if (recipe.prepare_frame) {
-      parallel_for(batch.size(), threads, [&](std::size_t position, unsigned) {
-        throw_if_interrupted();
-        recipe.prepare_frame(batch[position]);
-      });
+      for (const auto& error : run_on_every_thread(
+               batch.size(), threads, [&](std::size_t position) { recipe.prepare_frame(batch[position]); }))
+        if (error) std::rethrow_exception(error);
     }
     if (start == 0) prepared_pattern = batch.front().info.cfa_pattern;
     for (const Frame& frame : batch) {

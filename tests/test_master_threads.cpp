@@ -108,3 +108,22 @@ BOOST_AUTO_TEST_CASE(building_a_master_shows_progress) {
   BOOST_TEST(contains(result.err, "{\"stage\": \"cal (master dark)\", \"done\": 7, \"total\": 7, "));
   BOOST_TEST(contains(result.err, "\"finished\": true}"));
 }
+
+// Of several unreadable frames, the error names the earliest, whatever the thread count.
+BOOST_AUTO_TEST_CASE(the_earliest_bad_frame_is_reported_for_any_thread_count) {
+  Darks darks;
+  for (std::size_t broken : {1u, 4u}) {
+    const std::string head = file_text(darks.files[broken]).substr(0, 2880);  // the header alone
+    fs::remove(darks.files[broken]);
+    std::ofstream(darks.files[broken], std::ios::binary) << head;
+  }
+  for (unsigned threads : {1u, 2u, 5u}) {
+    try {
+      darks.build("median", threads, false);
+      BOOST_FAIL("a master was built from truncated frames");
+    } catch (const InputError& error) {
+      BOOST_TEST(contains(error.what(), darks.files[1].string()), threads << " threads: " << error.what());
+      BOOST_TEST(!contains(error.what(), darks.files[4].string()));
+    }
+  }
+}
