@@ -174,6 +174,57 @@ CaptureInfo read_capture_info(fitsfile* file) {
   return capture;
 }
 
+namespace {
+
+std::string trimmed(std::string text) {
+  while (!text.empty() && text.back() == ' ') text.pop_back();
+  const auto first = text.find_first_not_of(' ');
+  return first == std::string::npos ? "" : text.substr(first);
+}
+
+// The keys of the current HDU not yet in `keys`.
+void add_header_keys(const std::filesystem::path& path, fitsfile* file,
+                     std::map<std::string, std::string>& keys) {
+  int status = 0, count = 0;
+  if (fits_get_hdrspace(file, &count, nullptr, &status) != 0) fail(path, "cannot read the header", status);
+  char name[FLEN_KEYWORD], value[FLEN_VALUE], comment[FLEN_COMMENT];
+  for (int number = 1; number <= count; ++number) {
+    if (fits_read_keyn(file, number, name, value, comment, &status) != 0)
+      fail(path, "cannot read header card " + std::to_string(number), status);
+    const std::string key = name;
+    if (key.empty() || key == "COMMENT" || key == "HISTORY" || key == "CONTINUE" || value[0] == '\0' ||
+        keys.count(key))
+      continue;
+    if (value[0] != '\'') {
+      keys.emplace(key, trimmed(value));
+      continue;
+    }
+    // A string, perhaps continued over CONTINUE cards: CFITSIO joins the pieces and undoes ''.
+    char* text = nullptr;
+    if (fits_read_key_longstr(file, name, &text, nullptr, &status) != 0)
+      fail(path, "cannot read the value of " + key, status);
+    std::string joined = text;
+    fits_free_memory(text, &status);
+    while (!joined.empty() && joined.back() == ' ') joined.pop_back();
+    keys.emplace(key, std::move(joined));
+  }
+}
+
+}  // namespace
+
+std::map<std::string, std::string> read_header_keys(const std::filesystem::path& path, fitsfile* file) {
+  std::map<std::string, std::string> keys;
+  add_header_keys(path, file, keys);
+  int status = 0, current = 1;
+  fits_get_hdu_num(file, &current);
+  if (current == 1) return keys;
+  // An image in an extension often leaves the observation's keys to the primary header.
+  if (fits_movabs_hdu(file, 1, nullptr, &status) != 0) fail(path, "cannot read the primary header", status);
+  add_header_keys(path, file, keys);
+  if (fits_movabs_hdu(file, current, nullptr, &status) != 0) fail(path, "cannot return to the image", status);
+  return keys;
+}
+
 // The physical value of the largest stored integer, so 16-bit data with BZERO = 32768 (unsigned)
 // has white level 65535 and signed 16-bit has 32767; floating-point data is scaled to 1.
 double white_level_for(const std::filesystem::path& path, fitsfile* file, int bitpix) {

@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <map>
 #include <optional>
 #include <string>
 
@@ -41,6 +42,10 @@ std::string read_text_key(fitsfile* file, const char* key);  // "" when absent, 
 
 // What astro cameras and their capture software write about the exposure.
 CaptureInfo read_capture_info(fitsfile* file);
+// Every valued key of the current HDU (strings without their quotes, CONTINUE long strings joined,
+// other values as written), then those of the primary header that the image's HDU lacks, for
+// FrameInfo::header_keys. COMMENT, HISTORY and blank cards are not keys.
+std::map<std::string, std::string> read_header_keys(const std::filesystem::path& path, fitsfile* file);
 // The physical value of the largest stored integer; 1 for floating-point data.
 double white_level_for(const std::filesystem::path& path, fitsfile* file, int bitpix);
 

@@ -165,6 +165,7 @@ FrameInfo FitsReader::read_info(const std::filesystem::path& path) {
   info.format = "FITS";
   info.bits_per_sample = shape.bitpix;
   info.capture = read_capture_info(file.get());
+  info.header_keys = read_header_keys(path, file.get());
   return info;
 }
 
@@ -213,6 +214,7 @@ std::unique_ptr<OpenFrame> FitsReader::open_loaned(const std::filesystem::path& 
   info.white_level = white_level;
   info.bits_per_sample = shape.bitpix;
   info.capture = read_capture_info(file->get());
+  info.header_keys = read_header_keys(path, file->get());
   // FITS stores the bottom row first unless the writer says otherwise (some camera software writes
   // ROWORDER = 'TOP-DOWN'); frames are top to bottom.
   const bool stored_bottom_up = read_text_key(file->get(), "ROWORDER") != "TOP-DOWN";

@@ -54,7 +54,9 @@ std::string storage_failure_reason(int saved_errno) {
 }
 
 AtomicOutput::AtomicOutput(std::filesystem::path destination)
-    : destination_(std::move(destination)), temporary_(temporary_name_for(destination_)) {
+    : destination_(std::move(destination)),
+      temporary_(temporary_name_for(destination_)),
+      registration_(std::filesystem::absolute(temporary_)) {
   auto parent = destination_.parent_path();
   if (!parent.empty()) {
     std::error_code error;

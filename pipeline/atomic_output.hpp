@@ -5,6 +5,8 @@
 #include <filesystem>
 #include <string>
 
+#include "pipeline/interrupt.hpp"
+
 namespace nightstack {
 
 class AtomicOutput {
@@ -25,6 +27,7 @@ class AtomicOutput {
   std::filesystem::path destination_;
   std::filesystem::path temporary_;
   bool committed_ = false;
+  RegisteredTemporary registration_;  // a second Ctrl-C removes the temporary before exiting
 };
 
 // The reason to add to the message of a failed write, from the errno saved right after it, when

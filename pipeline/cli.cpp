@@ -22,6 +22,7 @@ Usage:
   nightstack validate CONFIG [--set ID.PARAM=VALUE]...
   nightstack stages
   nightstack info FILE... [--json]
+  nightstack config --from OUT.fits [--check]
   nightstack stack --method METHOD --fits OUT.fits [--tiff OUT.tif] INPUT...
   nightstack COMMAND --help      (each command explains itself)
 
@@ -36,6 +37,8 @@ Commands:
              (sigma_clip, mad_clip, ...) out of core in bounded memory.
   info       One line per file: format, size, channels, bit depth, CFA pattern,
              exposure, ISO/gain, time, camera; --json for machines.
+  config     Print the complete config that made an output (from its FITS header),
+             to run again; --check tells which of its inputs changed since.
 
 Examples:
   nightstack stack --method max --fits trails.fits --tiff trails.tif night/*.jpg
@@ -64,8 +67,9 @@ int dispatch(const std::string& command, const Arguments& arguments, const Comma
   if (command == "validate") return command_validate(arguments, registry);
   if (command == "stages") return command_stages(arguments, registry);
   if (command == "stack") return command_stack(arguments, registry);
+  if (command == "config") return command_config(arguments, tools.read_header);
   throw UsageError("unknown command '" + command +
-                   "'; the commands are run, validate, stages and stack "
+                   "'; the commands are run, validate, stages, stack, info and config "
                    "(see nightstack --help)");
 }
 
@@ -88,6 +92,7 @@ int run_command_line(int argc, char** argv, const CommandLineTools& tools) {
   }
   install_interrupt_handlers();
   set_report_writer(tools.write_report);
+  set_library_versions(tools.library_versions);
   std::string command = arguments.front();
   arguments.erase(arguments.begin());
   try {

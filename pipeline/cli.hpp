@@ -3,6 +3,8 @@
 
 #include <filesystem>
 #include <functional>
+#include <map>
+#include <string>
 
 #include "pipeline/frame.hpp"
 #include "pipeline/run_summary.hpp"
@@ -19,10 +21,16 @@ using FileInspector = std::function<Frame(const std::filesystem::path&)>;
 using ReportWriter =
     std::function<void(const std::filesystem::path& prefix, const RunSummary&, const RunInfo&)>;
 
+// The keys of a file's header without its pixels (FrameInfo::header_keys), for `nightstack config
+// --from`. Supplied by main, as the readers are io/'s.
+using HeaderReader = std::function<std::map<std::string, std::string>(const std::filesystem::path&)>;
+
 struct CommandLineTools {
   const StageRegistry& registry;
   FileInspector inspect;
   ReportWriter write_report;
+  HeaderReader read_header;
+  std::string library_versions;  // of io/'s libraries, for the run record (io_library_versions)
 };
 
 int run_command_line(int argc, char** argv, const CommandLineTools& tools);

@@ -18,9 +18,12 @@ int command_validate(const Arguments& arguments, const StageRegistry& registry);
 int command_stages(const Arguments& arguments, const StageRegistry& registry);
 int command_stack(const Arguments& arguments, const StageRegistry& registry);
 int command_info(const Arguments& arguments, const FileInspector& inspect);
+int command_config(const Arguments& arguments, const HeaderReader& read_header);
 
 // The report writer execute_config uses; set once by run_command_line.
 void set_report_writer(ReportWriter writer);
+// io/'s library versions for the run record; set once by run_command_line.
+void set_library_versions(std::string versions);
 
 // Shared by run and stack: builds the graph from a loaded config, runs it, prints the summary and
 // writes the run report.

@@ -6,6 +6,7 @@
 #include "pipeline/cli_commands.hpp"
 #include "pipeline/graph.hpp"
 #include "pipeline/output_protection.hpp"
+#include "pipeline/run_record.hpp"
 
 namespace nightstack {
 
@@ -159,20 +160,26 @@ ReportWriter& report_writer() {
   return writer;
 }
 
-std::filesystem::path default_report_prefix(const Config& config, const RunSummary& summary) {
-  std::filesystem::path directory = ".";
-  for (const auto& output : summary.outputs) {
-    if (!output.files.empty()) {
-      directory = output.files.front().parent_path();
+std::string& library_versions() {
+  static std::string versions;
+  return versions;
+}
+
+// Beside the first file of the first sink, named after the config (the quick `stack` command's
+// report after that file), known before the run so that the report is in the output plan.
+std::filesystem::path default_report_prefix(const Config& config, const Graph& graph) {
+  std::optional<std::filesystem::path> first;
+  for (const auto& node : graph.nodes) {
+    const auto* sink = dynamic_cast<const ImageSink*>(node.stage.get());
+    if (!sink) continue;
+    if (auto files = sink->planned_outputs(); !files.empty()) {
+      first = files.front();
       break;
     }
   }
+  const std::filesystem::path directory = first ? first->parent_path() : ".";
   std::string name = std::filesystem::path(config.source).stem().string();
-  if (name.empty() || config.source == "nightstack stack") {
-    name = summary.outputs.empty() || summary.outputs.front().files.empty()
-               ? std::string("stack")
-               : summary.outputs.front().files.front().stem().string();
-  }
+  if (name.empty() || config.source == "nightstack stack") name = first ? first->stem().string() : "stack";
   return (directory.empty() ? std::filesystem::path(".") : directory) / (name + "-report");
 }
 
@@ -180,20 +187,35 @@ std::filesystem::path default_report_prefix(const Config& config, const RunSumma
 
 void set_report_writer(ReportWriter writer) { report_writer() = std::move(writer); }
 
+void set_library_versions(std::string versions) { library_versions() = std::move(versions); }
+
 int execute_config(const Config& config, RunOptions options, bool quiet) {
   options.resolved_config = config.resolved_yaml;
+  std::error_code no_directory;
   RunInfo run{.config_path = config.source,
               .resolved_config = config.resolved_yaml,
+              .complete_config = config.complete_yaml,
+              .directory = std::filesystem::current_path(no_directory).string(),
+              .versions = "nightstack " NIGHTSTACK_VERSION "; " +
+                          (library_versions().empty() ? "" : library_versions() + "; ") +
+                          pipeline_library_versions(),
               .threads = resolve_thread_count(options.threads)};
+  options.run_info = &run;
   Graph graph = build_graph(config, run);
+  std::optional<std::filesystem::path> report;
+  if (options.report != "none" && report_writer()) {
+    report = options.report == "auto" ? default_report_prefix(config, graph)
+                                      : std::filesystem::path(options.report);
+    for (const char* extension : {".json", ".html"})
+      options.extra_outputs.push_back(
+          {report->string() + extension, "the run report (--report)", SourceLocation{"--report", 0, 0}});
+  }
   Log log(std::cerr, quiet);
   RunSummary summary = run_graph(graph, options, log, std::cerr);
   print_summary(summary);
-  if (options.report != "none" && report_writer()) {
-    std::filesystem::path prefix = options.report == "auto" ? default_report_prefix(config, summary)
-                                                            : std::filesystem::path(options.report);
-    report_writer()(prefix, summary, run);
-    std::cout << "  wrote " << prefix.string() << ".json\n  wrote " << prefix.string() << ".html\n";
+  if (report) {
+    report_writer()(*report, summary, run);
+    std::cout << "  wrote " << report->string() << ".json\n  wrote " << report->string() << ".html\n";
   }
   return exit_code::success;
 }

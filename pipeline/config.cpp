@@ -77,6 +77,7 @@ class ConfigLoader {
       throw ConfigError(std::move(diagnostics_));
     }
     config.resolved_yaml = document.emit();
+    config.complete_yaml = complete_config_yaml(config.stages);
     return config;
   }
 

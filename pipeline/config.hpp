@@ -25,7 +25,14 @@ struct Config {
   std::string source;               // file name, or a label such as "nightstack stack"
   std::vector<StageConfig> stages;  // in the order written
   std::string resolved_yaml;        // the config after overrides, as YAML text
+  // The config after overrides with every parameter written out, defaults included: loading it
+  // gives the same stages and the same text again (complete_config_yaml).
+  std::string complete_yaml;
 };
+
+// Every stage in order: id, type, input, then each parameter that has a value, in its type's
+// schema order; numbers in the shortest form that reads back exactly.
+std::string complete_config_yaml(const std::vector<StageConfig>& stages);
 
 // One `--set ID.PARAM=VALUE`. VALUE is read as YAML, so lists ([a, b]) and numbers work.
 struct Override {

@@ -4,6 +4,7 @@
 
 #include <cstddef>
 #include <filesystem>
+#include <map>
 #include <optional>
 #include <string>
 
@@ -53,6 +54,11 @@ struct FrameInfo {
   // What the calibrate stage did (masters, scaling, cosmetic correction), for the provenance.
   std::string calibration;
   CaptureInfo capture;
+  // The file header's keys and their values as text (FITS: strings without quotes, long strings
+  // joined), for steps that consult a key by name: PEDESTAL, BIASSEC, TRIMSEC, DATASEC, IMAGETYP,
+  // NCOMBINE, WHITELVL, MASTKEY, and the run record of nightstack's own outputs. Empty for formats
+  // without such a header.
+  std::map<std::string, std::string> header_keys;
 };
 
 struct Frame {

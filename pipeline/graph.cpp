@@ -61,22 +61,30 @@ std::filesystem::path comparable_path(const std::filesystem::path& path) {
 }  // namespace
 
 // The parameter that names `path`, to point at it rather than at the whole stage; the one written
-// last when several do, as that is the one that clashes.
+// last when several do, as that is the one that clashes. Failing that, the one whose value `path`
+// extends (a prefix such as a stack's rejection_maps: PREFIX gives PREFIX_low.fits).
 SourceLocation location_of_path(const StageConfig& stage, const std::filesystem::path& path) {
   std::optional<SourceLocation> found;
+  std::optional<SourceLocation> prefix;
+  std::size_t prefix_length = 0;
   auto later = [](const SourceLocation& left, const SourceLocation& right) {
     return std::tie(left.line, left.column) > std::tie(right.line, right.column);
   };
+  const std::string spelled = path.string();
   for (const auto& [name, value] : stage.parameters.values()) {
     const auto* text = std::get_if<std::string>(&value);
     const auto* list = std::get_if<std::vector<std::string>>(&value);
-    const bool names_path = (text && *text == path.string()) ||
-                            (list && std::find(list->begin(), list->end(), path.string()) != list->end());
+    const bool names_path =
+        (text && *text == spelled) || (list && std::find(list->begin(), list->end(), spelled) != list->end());
     if (names_path && (!found || later(stage.parameters.location(name), *found))) {
       found = stage.parameters.location(name);
     }
+    if (text && !text->empty() && text->size() > prefix_length && spelled.starts_with(*text)) {
+      prefix = stage.parameters.location(name);
+      prefix_length = text->size();
+    }
   }
-  return found.value_or(stage.location);
+  return found.value_or(prefix.value_or(stage.location));
 }
 
 namespace {
@@ -296,17 +304,17 @@ class GraphBuilder {
     };
     std::map<std::filesystem::path, Writer> writers;
     for (std::size_t i = 0; i < stages_.size(); ++i) {
-      const auto* sink = dynamic_cast<const ImageSink*>(made_[i].get());
-      if (!sink) continue;
+      if (!made_[i]) continue;
       const StageConfig& stage = stages_[i];
       std::vector<std::filesystem::path> planned;
       try {
-        planned = sink->planned_outputs();
+        planned = made_[i]->planned_outputs();
       } catch (const std::exception& error) {
         report(stage.location, label(stage) + ": " + error.what());
         continue;
       }
-      const bool sequence = fed_a_sequence(i);
+      // Only sinks are given the images of a sequence; a stack's maps are one file each.
+      const bool sequence = dynamic_cast<const ImageSink*>(made_[i].get()) && fed_a_sequence(i);
       for (const auto& path : planned) {
         const bool numbered = path.string().find(sequence_placeholder) != std::string::npos;
         if (sequence && !numbered) {

@@ -13,6 +13,7 @@
 #include "pipeline/errors.hpp"
 #include "pipeline/frame_pass.hpp"
 #include "pipeline/frame_screening.hpp"
+#include "pipeline/input_fingerprints.hpp"
 #include "pipeline/interrupt.hpp"
 #include "pipeline/output_protection.hpp"
 #include "pipeline/preview.hpp"
@@ -67,6 +68,12 @@ std::vector<std::size_t> screen_source(FrameSource& source, double threshold, co
                      std::nullopt, source.id());
   }
   return indices;
+}
+
+std::size_t input_count(const std::vector<SourceSummary>& sources) {
+  std::size_t count = 0;
+  for (const auto& source : sources) count += source.records.size();
+  return count;
 }
 
 // Each frame on_error: skip left out becomes a line of the stacked image's history, and their count
@@ -186,8 +193,14 @@ RunSummary run_graph(Graph& graph, const RunOptions& options, Log& log, std::ost
   auto start = Clock::now();
   RunSummary summary;
   summary.threads = resolve_thread_count(options.threads);
+  log.set_progress_style(options.progress);
   summary.sources = prepare_sources(graph, log);
-  refuse_outputs_over_inputs(graph, summary.sources);
+  refuse_outputs_over_inputs(graph, summary.sources, options.extra_outputs);
+  if (options.run_info) {
+    Progress progress(progress_stream, options.progress, "inputs (SHA-256)", input_count(summary.sources));
+    options.run_info->inputs = fingerprint_inputs(summary.sources, summary.threads, progress);
+    progress.finish();
+  }
   for (auto& node : graph.nodes) {
     if (auto* transform = dynamic_cast<FrameTransform*>(node.stage.get())) transform->prepare(log);
   }
@@ -261,6 +274,9 @@ RunSummary run_graph(Graph& graph, const RunOptions& options, Log& log, std::ost
       sequence->finish();  // emits the last images
     } else if (auto* reducer = dynamic_cast<FrameReducer*>(node.stage.get())) {
       images[n] = reducer->finish();
+      // A stack's maps, written by finish().
+      if (auto maps = reducer->planned_outputs(); !maps.empty())
+        summary.outputs.push_back({reducer->id(), std::move(maps), {}, {}});
       if (source_of_reducer[n])
         record_skipped_frames(summary.sources[*source_of_reducer[n]], images[n]->provenance);
     } else if (auto* transform = dynamic_cast<ImageTransform*>(node.stage.get())) {

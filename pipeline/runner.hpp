@@ -16,6 +16,13 @@
 
 namespace nightstack {
 
+// A file the run writes that no stage plans (the run report), with what to call its writer.
+struct ExtraOutput {
+  std::filesystem::path path;
+  std::string writer;     // "the run report (--report)"
+  SourceLocation origin;  // where it was asked for, e.g. {"--report", 0, 0}
+};
+
 struct RunOptions {
   unsigned threads = 0;  // 0: every core
   ProgressStyle progress = ProgressStyle::off;
@@ -29,6 +36,11 @@ struct RunOptions {
   // Diagnostics and benchmarks: decode every frame whole (the pass that stages other than point
   // transforms need) even where the banded pass could run.
   bool whole_frames = false;
+  // Files the caller will write after the run (the report), checked with the stages' outputs.
+  std::vector<ExtraOutput> extra_outputs;
+  // The facts the stages were built with: when set, the runner adds the inputs with their sizes
+  // and SHA-256 (RunInfo::inputs) before any output is written, for the run record.
+  RunInfo* run_info = nullptr;
 };
 
 // Finds every source's inputs (directory listings, first bytes); reads no pixels. run_graph calls

@@ -28,12 +28,26 @@ enum class DataKind {
 
 std::string to_string(DataKind kind);
 
+// One input file as the run found it, to tell later whether it changed.
+struct InputFileRecord {
+  std::filesystem::path path;  // as the stage found it (relative to the run's directory or absolute)
+  std::uintmax_t size = 0;
+  std::string sha256;  // lowercase hex
+};
+
 // Facts about the whole run that a stage may record in its outputs.
 struct RunInfo {
   std::string software = "nightstack " NIGHTSTACK_VERSION;
   std::string config_path;
   std::string resolved_config;  // the config as run, after --set overrides, as YAML text
-  unsigned threads = 1;         // worker threads of the run (resolved: never 0)
+  // The same config with every parameter written out, defaults included (Config::complete_yaml):
+  // what `nightstack config --from` gives back to run again.
+  std::string complete_config{};
+  std::string directory{};  // where the run ran: relative paths are relative to it
+  std::string versions{};   // of nightstack and the libraries it was built with, "; "-separated
+  // Every frame the sources found, filled by the runner before any output is written.
+  std::vector<InputFileRecord> inputs{};
+  unsigned threads = 1;  // worker threads of the run (resolved: never 0)
 };
 
 struct StageContext {
@@ -49,6 +63,10 @@ class Stage {
   Stage(const Stage&) = delete;
   Stage& operator=(const Stage&) = delete;
   const std::string& id() const { return id_; }
+  // Files this stage will write (a sink's images, a stack's rejection and coverage maps), known
+  // before any pixel is read, so that the run refuses clashes with each other and with inputs up
+  // front. Each is written under a temporary name and renamed into place when complete.
+  virtual std::vector<std::filesystem::path> planned_outputs() const { return {}; }
 
  private:
   std::string id_;
@@ -135,6 +153,7 @@ class FrameReducer : public Stage {
  public:
   using Stage::Stage;
   virtual void accept(const Frame& frame) = 0;
+  // Writes the reducer's planned_outputs(), if any, before it returns.
   virtual Image finish() = 0;
   // Called once before the first accept(). A reducer that checkpoints starts its checkpoints, or
   // with request.resume loads the last one (calling request.load_run_state) and returns true: the
@@ -188,8 +207,8 @@ class ImageSink : public Stage {
  public:
   using Stage::Stage;
   virtual std::vector<std::filesystem::path> write(const Image& image) = 0;
-  // Files this sink will write, known before any pixel is read, so clashes are caught up front.
-  virtual std::vector<std::filesystem::path> planned_outputs() const = 0;
+  // Every sink names its files ({index} standing for the number of an image of a sequence).
+  std::vector<std::filesystem::path> planned_outputs() const override = 0;
 };
 
 // One entry of the stage registry. The factory checks what the schema cannot (combinations of

@@ -146,6 +146,10 @@ void write_output_section(std::ostringstream& html, const OutputRecord& output) 
          << ", stretched from the 0.1 to the 99.9 percentile, sRGB.</figcaption></figure>"
          << histogram_svg(codes);
   }
+  if (output.statistics.channels.empty()) {  // a stack's maps: files only
+    html << "</section>";
+    return;
+  }
   html << "<table><tr><th>channel</th><th>min</th><th>median</th><th>mean</th><th>max</th><th>MAD</th>"
           "<th>std</th><th>p0.1</th><th>p99.9</th></tr>";
   for (std::size_t c = 0; c < output.statistics.channels.size(); ++c) {

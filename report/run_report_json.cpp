@@ -49,6 +49,15 @@ std::string run_report_json(const RunSummary& summary, const RunInfo& run) {
   json << "{\n  \"software\": " << json_string(run.software)
        << ",\n  \"config\": " << json_string(run.config_path)
        << ",\n  \"resolved_config\": " << json_string(run.resolved_config)
+       << ",\n  \"complete_config\": " << json_string(run.complete_config)
+       << ",\n  \"directory\": " << json_string(run.directory)
+       << ",\n  \"versions\": " << json_string(run.versions) << ",\n  \"inputs\": [";
+  for (std::size_t i = 0; i < run.inputs.size(); ++i) {
+    json << (i ? "," : "") << "\n    {\"path\": " << json_string(run.inputs[i].path.string())
+         << ", \"size\": " << run.inputs[i].size << ", \"sha256\": " << json_string(run.inputs[i].sha256)
+         << "}";
+  }
+  json << "]"
        << ",\n  \"threads\": " << summary.threads << ",\n  \"wall_seconds\": " << json_number(summary.seconds)
        << ",\n  \"sources\": [";
   for (std::size_t s = 0; s < summary.sources.size(); ++s) {

@@ -5,7 +5,6 @@
 #include <map>
 #include <stdexcept>
 
-#include "io/fits_primary_header.hpp"
 #include "pipeline/errors.hpp"
 
 namespace nightstack {
@@ -56,9 +55,7 @@ std::string FramePreparation::describe() const {
 
 void FramePreparation::apply(Frame& frame, const std::string& stage_id) const {
   if (!does_anything()) return;
-  std::map<std::string, std::string> header;
-  if (pedestal || overscan == from_header || trim == from_header)
-    header = read_fits_primary_header(frame.info.path);
+  const std::map<std::string, std::string>& header = frame.info.header_keys;
   if (pedestal) {
     auto found = header.find("PEDESTAL");
     double value = 0;

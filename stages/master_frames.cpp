@@ -4,10 +4,11 @@
 #include <algorithm>
 #include <cctype>
 #include <cmath>
+#include <exception>
+#include <functional>
 #include <map>
 #include <sstream>
 
-#include "io/fits_primary_header.hpp"
 #include "io/fits_reader.hpp"
 #include "io/fits_writer.hpp"
 #include "io/formats.hpp"
@@ -15,6 +16,7 @@
 #include "pipeline/interrupt.hpp"
 #include "pipeline/sha256.hpp"
 #include "stages/frame_provenance.hpp"
+#include "stages/parallel_for.hpp"
 
 namespace nightstack {
 
@@ -103,11 +105,10 @@ double number_card(const std::map<std::string, std::string>& header, const std::
   }
 }
 
-// Reads a master FITS (ours or a user's ready master) with the pattern and full scale it states.
-Master read_master(const std::filesystem::path& path, const std::string& kind, const ReadOptions& options,
-                   const std::map<std::string, std::string>& header) {
-  FitsReader reader(options);
-  Frame frame = reader.read(path);
+// A master FITS (ours or a user's ready master), read, with the pattern and full scale it states.
+Master master_from(Frame frame, const std::string& kind) {
+  const std::filesystem::path path = frame.info.path;
+  const std::map<std::string, std::string>& header = frame.info.header_keys;
   Master master;
   master.kind = kind;
   master.pixels = std::move(frame.pixels);
@@ -116,6 +117,7 @@ Master read_master(const std::filesystem::path& path, const std::string& kind, c
   // whose full scale reads as 1) is taken to be in the lights' units: 0 means "not known".
   master.info.white_level = number_card(header, "WHITELVL", 0.0);
   master.frame_count = static_cast<std::size_t>(number_card(header, "NCOMBINE", 1));
+  master.info.header_keys.clear();  // the master's own keys say nothing about the lights
   master.file = path;
   master.first_frame = path;
   return master;
@@ -125,6 +127,22 @@ bool is_ready_master(const std::map<std::string, std::string>& header) {
   auto type = header.find("IMAGETYP");
   if (type != header.end() && lower(type->second).find("master") != std::string::npos) return true;
   return number_card(header, "NCOMBINE", 1) > 1;
+}
+
+// Runs task(position) for every position on up to `threads` threads and returns what each threw
+// (nothing for those that succeeded), so the caller can report errors in frame order.
+std::vector<std::exception_ptr> run_on_every_thread(std::size_t count, unsigned threads,
+                                                    const std::function<void(std::size_t)>& task) {
+  std::vector<std::exception_ptr> errors(count);
+  parallel_for(count, threads, [&](std::size_t position, unsigned) {
+    try {
+      throw_if_interrupted();
+      task(position);
+    } catch (...) {
+      errors[position] = std::current_exception();
+    }
+  });
+  return errors;
 }
 
 }  // namespace
@@ -157,11 +175,11 @@ std::string master_cache_key(const MasterRecipe& recipe) {
 Master obtain_master(const MasterRecipe& recipe, const ReadOptions& options, const std::string& software,
                      Log& log) {
   if (recipe.frames.size() == 1) {
-    const auto header = read_fits_primary_header(recipe.frames.front());
-    if (is_ready_master(header)) {
+    Frame frame = read_calibration_frame(recipe.frames.front(), options, recipe.stage_id);
+    if (is_ready_master(frame.info.header_keys)) {
       log.info("stage '" + recipe.stage_id + "': using " + recipe.frames.front().string() +
                " as the master " + recipe.kind + " as it is");
-      Master master = read_master(recipe.frames.front(), recipe.kind, options, header);
+      Master master = master_from(std::move(frame), recipe.kind);
       master.key = master_cache_key(recipe);
       return master;
     }
@@ -170,12 +188,19 @@ Master obtain_master(const MasterRecipe& recipe, const ReadOptions& options, con
   std::string reason = "no master yet";
   std::error_code error;
   if (std::filesystem::exists(recipe.file, error)) {
-    const auto header = read_fits_primary_header(recipe.file);
-    auto found = header.find(key_card);
-    if (found != header.end() && found->second == key) {
+    std::optional<Frame> cached;
+    try {
+      cached = FitsReader(options).read(recipe.file);
+    } catch (const InputError& unreadable) {
+      log.warn("stage '" + recipe.stage_id + "': the cached master " + recipe.kind + " cannot be read (" +
+               unreadable.what() + "); building it again");
+    }
+    const auto& cached_keys = cached ? cached->info.header_keys : std::map<std::string, std::string>{};
+    const auto found = cached_keys.find(key_card);
+    if (found != cached_keys.end() && found->second == key) {
       log.info("stage '" + recipe.stage_id + "': reusing master " + recipe.kind + " " + recipe.file.string() +
                " (its " + std::to_string(recipe.frames.size()) + " frames and parameters are unchanged)");
-      Master master = read_master(recipe.file, recipe.kind, options, header);
+      Master master = master_from(std::move(*cached), recipe.kind);
       master.first_frame = recipe.frames.front();
       master.frame_count = recipe.frames.size();
       master.reused = true;
@@ -193,17 +218,39 @@ Master obtain_master(const MasterRecipe& recipe, const ReadOptions& options, con
   FrameProvenance provenance;
   Frame first;
   std::string prepared_pattern;  // after trimming, the pattern may start elsewhere
-  for (std::size_t index = 0; index < recipe.frames.size(); ++index) {
-    throw_if_interrupted();  // a master of many RAW frames takes a while; Ctrl-C stops it cleanly
-    Frame frame = read_calibration_frame(recipe.frames[index], options, recipe.stage_id);
-    frame.info.index = index;
-    if (index == 0) first = frame;
-    check_consistent(frame, first, recipe);
-    if (recipe.prepare_frame) recipe.prepare_frame(frame);
-    if (index == 0) prepared_pattern = frame.info.cfa_pattern;
-    provenance.add(frame.info);
-    combiner->add(frame.pixels, frame.info);
+  // Frames decode and are prepared on every thread, a batch of one frame per thread at a time
+  // (memory: one frame per thread), and are combined one by one in their order, so the master is
+  // the same for any thread count.
+  const unsigned threads = std::max(1u, recipe.stack.threads);
+  Progress progress = log.progress(recipe.stage_id + " (master " + recipe.kind + ")", recipe.frames.size());
+  std::vector<Frame> batch;
+  for (std::size_t start = 0; start < recipe.frames.size(); start += batch.size()) {
+    batch.assign(std::min<std::size_t>(threads, recipe.frames.size() - start), Frame{});
+    // A master of many RAW frames takes a while; Ctrl-C stops it cleanly. The frames are checked
+    // in their order, so the error reported is the earliest frame's, whatever the thread count.
+    const auto errors = run_on_every_thread(batch.size(), threads, [&](std::size_t position) {
+      batch[position] = read_calibration_frame(recipe.frames[start + position], options, recipe.stage_id);
+      batch[position].info.index = start + position;
+    });
+    for (std::size_t position = 0; position < batch.size(); ++position) {
+      if (errors[position]) std::rethrow_exception(errors[position]);
+      if (start + position == 0) first = batch.front();
+      check_consistent(batch[position], first, recipe);
+    }
+    if (recipe.prepare_frame) {
+      for (const auto& error : run_on_every_thread(
+               batch.size(), threads, [&](std::size_t position) { recipe.prepare_frame(batch[position]); }))
+        if (error) std::rethrow_exception(error);
+    }
+    if (start == 0) prepared_pattern = batch.front().info.cfa_pattern;
+    for (const Frame& frame : batch) {
+      provenance.add(frame.info);
+      combiner->add(frame.pixels, frame.info);
+    }
+    progress.update(start + batch.size());
   }
+  batch.clear();
+  progress.finish();
 
   Master master;
   master.kind = recipe.kind;

@@ -114,6 +114,13 @@ class Stack : public FrameReducer, public BandReducer {
 
   void remove_checkpoint() override { checkpoints_.remove(); }
 
+  std::vector<std::filesystem::path> planned_outputs() const override {
+    std::vector<std::filesystem::path> files;
+    if (rejection_maps_) files = {*rejection_maps_ + "_low.fits", *rejection_maps_ + "_high.fits"};
+    if (coverage_map_) files.push_back(*coverage_map_ + "_coverage.fits");
+    return files;
+  }
+
   Image finish() override {
     banded_ = band_total_ != nullptr;
     if (banded_) take_band_frames();
@@ -191,7 +198,7 @@ class Stack : public FrameReducer, public BandReducer {
     provenance.set("BUNIT", std::string("frames"), "number of frames with a valid value at this pixel");
     provenance.set("CREATOR", run_.software, "software that made this file");
     for (double& count : counts.samples()) count /= 65535.0;  // stored as round(value * 65535)
-    write_fits(*coverage_map_ + "_coverage.fits", counts, provenance, map_history("Coverage (valid values)"),
+    write_fits(planned_outputs().back(), counts, provenance, map_history("Coverage (valid values)"),
                FitsWriteOptions{.bitpix = 16});
   }
 
@@ -213,16 +220,18 @@ class Stack : public FrameReducer, public BandReducer {
 
   void write_rejection_maps(const Provenance& stack_provenance) {
     auto maps = banded_ ? band_block_->take_rejection_maps() : method_->take_rejection_maps();
-    if (!maps) return;
+    // Planned outputs are always written: a rejection method without maps is a bug.
+    if (!maps) throw std::logic_error("stack '" + id() + "' kept no rejection maps");
     Provenance provenance = stack_provenance;
     provenance.set("BUNIT", std::string("frames"), "number of frames rejected at this pixel");
     provenance.set("CREATOR", run_.software, "software that made this file");
     const std::vector<std::string> history = map_history("Rejection counts");
     provenance.set("REJMAP", std::string("low"), "values rejected as too low, per pixel");
-    write_fits(*rejection_maps_ + "_low.fits", maps->first, provenance, history);
+    const auto files = planned_outputs();
+    write_fits(files[0], maps->first, provenance, history);
     maps->first = ImageD();
     provenance.set("REJMAP", std::string("high"), "values rejected as too high, per pixel");
-    write_fits(*rejection_maps_ + "_high.fits", maps->second, provenance, history);
+    write_fits(files[1], maps->second, provenance, history);
   }
 
   // The stack's whole state, then the runner's, replacing the previous checkpoint in one rename.

@@ -5,6 +5,7 @@
 #include <sstream>
 
 #include "io/output_formats.hpp"
+#include "pipeline/run_record.hpp"
 #include "pipeline/sha256.hpp"
 #include "stages/registry.hpp"
 
@@ -45,9 +46,12 @@ class Write : public ImageSink {
     // Display formats also say which curve encoded their values.
     Provenance display_provenance = provenance;
     display_provenance.set("DISPENC", settings_.options.encoding, "curve applied to the display output");
+    const std::string values_description = description(provenance);
+    // What `nightstack config --from` rebuilds the run from: header cards of the values' formats
+    // (FITS), not repeated in the text descriptions, which hold the config already.
+    record_run(provenance, run_);
     const std::vector<std::string> values_history = history(provenance);
     const std::vector<std::string> display_history = history(display_provenance);
-    const std::string values_description = description(provenance);
     const std::string display_description = description(display_provenance);
     const ImageToWrite values{image.pixels, provenance, values_history, values_description, run_.software};
     const ImageToWrite display{image.pixels, display_provenance, display_history, display_description,

@@ -8,7 +8,7 @@
 #include <random>
 #include <sstream>
 
-#include "io/fits_primary_header.hpp"
+#include "io/fits_reader.hpp"
 #include "io/fits_writer.hpp"
 #include "pipeline/errors.hpp"
 #include "stages/cosmetic_correction.hpp"
@@ -292,7 +292,7 @@ BOOST_AUTO_TEST_CASE(masters_are_reused_until_their_frames_change) {
 
   auto first = calibrate(lights, parameters);
   BOOST_TEST(contains(first.log, "building master dark from 4 frames (no master yet)"));
-  const auto key = read_fits_primary_header(master_file).at("MASTKEY");
+  const auto key = FitsReader().read(master_file).info.header_keys.at("MASTKEY");
   const auto written = fs::last_write_time(master_file);
 
   auto second = calibrate(lights, parameters);
@@ -305,7 +305,7 @@ BOOST_AUTO_TEST_CASE(masters_are_reused_until_their_frames_change) {
   parameters["darks"] = darks;
   auto third = calibrate(lights, parameters);
   BOOST_TEST(contains(third.log, "building master dark from 3 frames (its frames or parameters changed"));
-  BOOST_TEST(read_fits_primary_header(master_file).at("MASTKEY") != key);
+  BOOST_TEST(FitsReader().read(master_file).info.header_keys.at("MASTKEY") != key);
 
   parameters["master_method"] = std::string("sigma_clip");
   BOOST_TEST(contains(calibrate(lights, parameters).log, "building master dark"));

@@ -1,5 +1,6 @@
 // Ctrl-C and SIGTERM: the real binary, stopped while it decodes, exits 130 with a message and
-// leaves no output, no temporary file and no scratch cache behind, its inputs untouched.
+// leaves no output, no temporary file and no scratch cache behind, its inputs untouched; a second
+// request while it stops ends it at once, with the same guarantees.
 #define BOOST_TEST_DYN_LINK
 #include <algorithm>
 #include <boost/test/unit_test.hpp>
@@ -109,4 +110,25 @@ BOOST_AUTO_TEST_CASE(sigint_while_caching_a_median_leaves_no_cache_and_no_output
 BOOST_AUTO_TEST_CASE(sigterm_while_caching_a_median_leaves_no_cache_and_no_output) {
   LongRun run;
   interrupt_and_check(run, "median", SIGTERM);
+}
+
+// Two requests in a row (a Ctrl-C, then a SIGTERM before the first stop has finished: two signals
+// of one kind could merge into one): the second ends the process at once, from its handler.
+BOOST_AUTO_TEST_CASE(a_second_stop_request_exits_at_once_and_leaves_nothing) {
+  LongRun run;
+  BackgroundNightstack process(run.stack_arguments("median"));
+  const bool decoding = process.wait_for_stderr("\"done\"", std::chrono::seconds(60));
+  process.send_signal(SIGINT);
+  process.send_signal(SIGTERM);
+  const ProcessEnd end = process.wait();
+  BOOST_TEST_INFO("stderr: " << end.err);
+  BOOST_TEST_REQUIRE(decoding);
+  BOOST_TEST(end.exited);
+  BOOST_TEST(end.exit_code == 130);
+  BOOST_TEST(end.err.find("press Ctrl-C again to stop at once") != std::string::npos);
+  BOOST_TEST(end.err.find("nightstack: interrupted again: stopped at once") != std::string::npos);
+  // The clean stop's own message never came: the process ended in the handler.
+  BOOST_TEST(end.err.find("no partial output was left behind") == std::string::npos);
+  BOOST_TEST(end.out.find("wrote") == std::string::npos);
+  run.check_nothing_left_behind();
 }
