@@ -14,11 +14,8 @@
 
 namespace nightstack {
 
-std::vector<InputFileRecord> fingerprint_inputs(const std::vector<SourceSummary>& sources, unsigned threads,
-                                                Progress& progress) {
-  std::vector<const std::filesystem::path*> paths;
-  for (const auto& source : sources)
-    for (const auto& record : source.records) paths.push_back(&record.path);
+std::vector<InputFileRecord> fingerprint_inputs(const std::vector<std::filesystem::path>& paths,
+                                                unsigned threads, Progress& progress) {
   std::vector<std::optional<InputFileRecord>> found(paths.size());
   std::atomic<std::size_t> next{0};
   std::atomic<bool> stop{false};
@@ -30,8 +27,8 @@ std::vector<InputFileRecord> fingerprint_inputs(const std::vector<SourceSummary>
       try {
         if (interrupt_requested()) throw InterruptedError();
         std::error_code error;
-        const auto size = std::filesystem::file_size(*paths[index], error);
-        if (!error) found[index] = InputFileRecord{*paths[index], size, sha256_file_hex(*paths[index])};
+        const auto size = std::filesystem::file_size(paths[index], error);
+        if (!error) found[index] = InputFileRecord{paths[index], size, sha256_file_hex(paths[index])};
       } catch (const InputError&) {
         // Left out; the frame pass reports it.
       } catch (...) {

@@ -5,14 +5,13 @@
 #include <vector>
 
 #include "pipeline/progress.hpp"
-#include "pipeline/run_summary.hpp"
 #include "pipeline/stage.hpp"
 
 namespace nightstack {
 
-// Every frame of every source, in source and frame order, hashed on `threads` threads. A file that
-// cannot be read is left out: decoding it will fail or skip it with the source's own message.
-std::vector<InputFileRecord> fingerprint_inputs(const std::vector<SourceSummary>& sources, unsigned threads,
-                                                Progress& progress);
+// Every file, in the order given, hashed on `threads` threads. A file that cannot be read is left
+// out: decoding it will fail or skip it with the source's own message.
+std::vector<InputFileRecord> fingerprint_inputs(const std::vector<std::filesystem::path>& paths,
+                                                unsigned threads, Progress& progress);
 
 }  // namespace nightstack

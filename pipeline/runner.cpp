@@ -16,6 +16,7 @@
 #include "pipeline/input_fingerprints.hpp"
 #include "pipeline/interrupt.hpp"
 #include "pipeline/output_protection.hpp"
+#include "pipeline/own_inputs.hpp"
 #include "pipeline/preview.hpp"
 #include "pipeline/run_checkpoint.hpp"
 #include "pipeline/sha256.hpp"
@@ -70,10 +71,20 @@ std::vector<std::size_t> screen_source(FrameSource& source, double threshold, co
   return indices;
 }
 
-std::size_t input_count(const std::vector<SourceSummary>& sources) {
-  std::size_t count = 0;
-  for (const auto& source : sources) count += source.records.size();
-  return count;
+// For the run record: every frame of every source, then the files stages read themselves
+// (calibration frames), in graph order.
+std::vector<std::filesystem::path> input_files(const Graph& graph,
+                                               const std::vector<SourceSummary>& sources) {
+  std::vector<std::filesystem::path> files;
+  for (const auto& source : sources)
+    for (const auto& record : source.records) files.push_back(record.path);
+  for (const auto& node : graph.nodes) {
+    if (const auto* own = dynamic_cast<const OwnInputs*>(node.stage.get())) {
+      const auto more = own->own_input_files();
+      files.insert(files.end(), more.begin(), more.end());
+    }
+  }
+  return files;
 }
 
 // Each frame on_error: skip left out becomes a line of the stacked image's history, and their count
@@ -196,13 +207,14 @@ RunSummary run_graph(Graph& graph, const RunOptions& options, Log& log, std::ost
   log.set_progress_style(options.progress);
   summary.sources = prepare_sources(graph, log);
   refuse_outputs_over_inputs(graph, summary.sources, options.extra_outputs);
-  if (options.run_info) {
-    Progress progress(progress_stream, options.progress, "inputs (SHA-256)", input_count(summary.sources));
-    options.run_info->inputs = fingerprint_inputs(summary.sources, summary.threads, progress);
-    progress.finish();
-  }
   for (auto& node : graph.nodes) {
     if (auto* transform = dynamic_cast<FrameTransform*>(node.stage.get())) transform->prepare(log);
+  }
+  if (options.run_info) {
+    const std::vector<std::filesystem::path> inputs = input_files(graph, summary.sources);
+    Progress progress(progress_stream, options.progress, "inputs (SHA-256)", inputs.size());
+    options.run_info->inputs = fingerprint_inputs(inputs, summary.threads, progress);
+    progress.finish();
   }
   std::vector<double> node_seconds(graph.nodes.size(), 0.0);
   std::vector<std::optional<std::size_t>> source_of_reducer(graph.nodes.size());

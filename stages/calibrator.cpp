@@ -43,6 +43,14 @@ void subtract(std::vector<float>& samples, const std::vector<float>& offset, dou
 
 }  // namespace
 
+std::vector<std::filesystem::path> Calibrator::own_input_files() const {
+  std::vector<std::filesystem::path> files;
+  for (const auto* master : {&bias_, &dark_, &flat_dark_, &flat_}) {
+    if (*master) files.insert(files.end(), (*master)->frames.begin(), (*master)->frames.end());
+  }
+  return files;
+}
+
 void Calibrator::prepare(Log& log) {
   std::vector<std::string> steps;
   if (settings_.preparation.does_anything()) steps.push_back(settings_.preparation.describe());

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "pipeline/own_inputs.hpp"
 #include "pipeline/stage.hpp"
 #include "stages/cosmetic_correction.hpp"
 #include "stages/frame_preparation.hpp"
@@ -31,13 +32,15 @@ struct CalibrateSettings {
   std::string software;
 };
 
-class Calibrator : public FrameTransform {
+class Calibrator : public FrameTransform, public OwnInputs {
  public:
   Calibrator(std::string id, CalibrateSettings settings)
       : FrameTransform(std::move(id)), settings_(std::move(settings)) {}
   // Builds or reuses the masters, finds the defects to repair; logs what each frame will undergo.
   void prepare(Log& log) override;
   Frame transform(Frame frame) const override;
+  // The frames of every master (bias, dark, flat dark, flat), after prepare().
+  std::vector<std::filesystem::path> own_input_files() const override;
 
  private:
   MasterRecipe recipe(const std::string& kind, const std::vector<std::string>& paths, Log& log) const;

@@ -120,6 +120,7 @@ Master master_from(Frame frame, const std::string& kind) {
   master.info.header_keys.clear();  // the master's own keys say nothing about the lights
   master.file = path;
   master.first_frame = path;
+  master.frames = {path};
   return master;
 }
 
@@ -202,6 +203,7 @@ Master obtain_master(const MasterRecipe& recipe, const ReadOptions& options, con
                " (its " + std::to_string(recipe.frames.size()) + " frames and parameters are unchanged)");
       Master master = master_from(std::move(*cached), recipe.kind);
       master.first_frame = recipe.frames.front();
+      master.frames = recipe.frames;
       master.frame_count = recipe.frames.size();
       master.reused = true;
       master.key = key;
@@ -263,6 +265,7 @@ Master obtain_master(const MasterRecipe& recipe, const ReadOptions& options, con
   master.frame_count = recipe.frames.size();
   master.file = recipe.file;
   master.first_frame = recipe.frames.front();
+  master.frames = recipe.frames;
   master.key = key;
 
   Provenance cards;

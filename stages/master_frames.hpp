@@ -37,8 +37,9 @@ struct Master {
   // capture.exposure_seconds (the frames' mean)
   FrameInfo info;
   std::size_t frame_count = 0;
-  std::filesystem::path file;         // the master FITS
-  std::filesystem::path first_frame;  // for messages: "master dark (from darks/d1.fits and 9 more)"
+  std::filesystem::path file;                 // the master FITS
+  std::filesystem::path first_frame;          // for messages: "master dark (from darks/d1.fits and 9 more)"
+  std::vector<std::filesystem::path> frames;  // every file it was made from (a ready master: itself)
   bool reused = false;
   std::string key;  // the cache key; for a ready master, the key of its one file
 

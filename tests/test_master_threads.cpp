@@ -1,6 +1,7 @@
 // Calibration masters decode and prepare their frames on every thread and combine them in order:
 // the master is the same bits for 1, 2 and 5 threads, with every method and with a preparation
-// step; building one shows progress (frames done, rate, ETA) in the run's style.
+// step; building one shows progress (frames done, rate, ETA) in the run's style, and its frames are
+// in the run record.
 #define BOOST_TEST_DYN_LINK
 #include <boost/test/unit_test.hpp>
 #include <cstring>
@@ -107,6 +108,19 @@ BOOST_AUTO_TEST_CASE(building_a_master_shows_progress) {
   BOOST_TEST_REQUIRE(result.exit_code == 0);
   BOOST_TEST(contains(result.err, "{\"stage\": \"cal (master dark)\", \"done\": 7, \"total\": 7, "));
   BOOST_TEST(contains(result.err, "\"finished\": true}"));
+
+  // The darks are inputs of the run too: the run record lists them, and --check sees one change.
+  const fs::path output = run.path() / "out.fits";
+  const CommandResult record = run_nightstack({"config", "--from", output.string()});
+  BOOST_TEST(contains(record.out, "# Inputs (8;"));
+  for (const auto& dark : darks.files)
+    BOOST_TEST(contains(record.out, " " + std::to_string(fs::file_size(dark)) + " " + dark.string() + "\n"));
+  BOOST_TEST(run_nightstack({"config", "--from", output.string(), "--check"}).exit_code == 0);
+  std::ofstream(darks.files[6], std::ios::app) << "more";
+  const CommandResult check = run_nightstack({"config", "--from", output.string(), "--check"});
+  BOOST_TEST(check.exit_code == 4);
+  BOOST_TEST(contains(check.out, darks.files[6].string() + ": changed: "));
+  BOOST_TEST(contains(check.out, "1 of 8 inputs changed or missing"));
 }
 
 // Of several unreadable frames, the error names the earliest, whatever the thread count.
