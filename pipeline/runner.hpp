@@ -29,6 +29,9 @@ struct RunOptions {
   // Diagnostics and benchmarks: decode every frame whole (the pass that stages other than point
   // transforms need) even where the banded pass could run.
   bool whole_frames = false;
+  // Make an MP4 of every numbered JPEG/PNG/TIFF sequence written, with ffmpeg when installed (the
+  // command is printed either way).
+  bool video = false;
 };
 
 // Finds every source's inputs (directory listings, first bytes); reads no pixels. run_graph calls
