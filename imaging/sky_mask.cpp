@@ -14,7 +14,8 @@ void box_line(double* line, int count, std::ptrdiff_t stride, int radius, std::v
   scratch.resize(static_cast<std::size_t>(count));
   for (int i = 0; i < count; ++i) scratch[static_cast<std::size_t>(i)] = line[i * stride];
   double sum = 0;
-  for (int i = -radius; i <= radius; ++i) sum += scratch[static_cast<std::size_t>(std::clamp(i, 0, count - 1))];
+  for (int i = -radius; i <= radius; ++i)
+    sum += scratch[static_cast<std::size_t>(std::clamp(i, 0, count - 1))];
   const double window = 2.0 * radius + 1.0;
   for (int i = 0; i < count; ++i) {
     line[i * stride] = sum / window;
@@ -27,7 +28,8 @@ void box_blur(std::vector<double>& values, int width, int height, int radius) {
   std::vector<double> scratch;
   for (int row = 0; row < height; ++row)
     box_line(values.data() + static_cast<std::ptrdiff_t>(row) * width, width, 1, radius, scratch);
-  for (int column = 0; column < width; ++column) box_line(values.data() + column, height, width, radius, scratch);
+  for (int column = 0; column < width; ++column)
+    box_line(values.data() + column, height, width, radius, scratch);
 }
 
 }  // namespace
@@ -44,7 +46,8 @@ double two_class_threshold(const std::vector<double>& values) {
   std::vector<double> counts(bins, 0.0);
   for (double value : values)
     if (std::isfinite(value))
-      counts[static_cast<std::size_t>(std::min(bins - 1, static_cast<int>((value - low) / (high - low) * bins)))] += 1;
+      counts[static_cast<std::size_t>(
+          std::min(bins - 1, static_cast<int>((value - low) / (high - low) * bins)))] += 1;
   double total = 0, total_moment = 0;
   for (int bin = 0; bin < bins; ++bin) {
     total += counts[static_cast<std::size_t>(bin)];
@@ -78,9 +81,10 @@ SkyWeights horizon_by_brightness(const ImageD& foreground, BrightnessHorizon& ho
   box_blur(light, width, height, radius);
   horizon.level_used = horizon.level ? *horizon.level : two_class_threshold(light);
   std::vector<int> ground_rows(static_cast<std::size_t>(width), 0);
+  const int limit = static_cast<int>(std::lround(std::clamp(horizon.highest, 0.0, 1.0) * height));
   for (int column = 0; column < width; ++column) {
     int rows = 0;
-    while (rows < height &&
+    while (rows < limit &&
            light[static_cast<std::size_t>(height - 1 - rows) * width + column] < horizon.level_used)
       ++rows;
     ground_rows[static_cast<std::size_t>(column)] = rows;
@@ -90,7 +94,8 @@ SkyWeights horizon_by_brightness(const ImageD& foreground, BrightnessHorizon& ho
   for (int column = 0; column < width; ++column) {
     window.assign(ground_rows.begin() + std::max(0, column - radius),
                   ground_rows.begin() + std::min(width, column + radius + 1));
-    std::nth_element(window.begin(), window.begin() + static_cast<std::ptrdiff_t>(window.size() / 2), window.end());
+    std::nth_element(window.begin(), window.begin() + static_cast<std::ptrdiff_t>(window.size() / 2),
+                     window.end());
     smoothed[static_cast<std::size_t>(column)] = window[window.size() / 2];
   }
   SkyWeights weights(foreground.plane_size(), 1.0);

@@ -18,13 +18,16 @@ double two_class_threshold(const std::vector<double>& values);
 
 struct BrightnessHorizon {
   std::optional<double> level;  // the luminance below which the foreground lies; none: two_class_threshold
+  double highest = 1.0;         // the foreground reaches at most this fraction of the height
   double level_used = 0;        // set by the search
 };
 
 // The foreground is, in each column, the run of rows from the bottom up whose luminance (the mean
 // of the channels, smoothed over a box of about 1% of the height to ignore stars and noise) stays
-// below the level; the heights found are smoothed across columns by a running median, so a
-// single bright or dark column does not cut a notch into the horizon.
+// below the level, but no higher than `highest` (a fraction of the height: where the sky is as
+// dark as the land, brightness alone would take the whole column); the heights found are smoothed
+// across columns by a running median, so a single bright or dark column does not cut a notch into
+// the horizon.
 SkyWeights horizon_by_brightness(const ImageD& foreground, BrightnessHorizon& horizon);
 
 // The bottom `fraction` of the rows is foreground.

@@ -17,6 +17,8 @@ double median_in_place(std::vector<double>& values) {
   return *middle;
 }
 
+constexpr std::size_t minimum_matches = 6;
+
 struct Match {
   std::size_t before = 0;
   std::size_t after = 0;
@@ -102,7 +104,8 @@ std::optional<std::pair<double, double>> dominant_displacement(const std::vector
       const double dx = spot.x - before[i].x, dy = spot.y - before[i].y;
       const double distance = dx * dx + dy * dy;
       if (distance > max_shift * max_shift || distance < 1.0) continue;
-      const int column = static_cast<int>((dx + max_shift) / bin), row = static_cast<int>((dy + max_shift) / bin);
+      const int column = static_cast<int>((dx + max_shift) / bin),
+                row = static_cast<int>((dy + max_shift) / bin);
       const auto at = static_cast<std::size_t>(row) * bins + column;
       if (last_voter[at] == i + 1) continue;
       last_voter[at] = i + 1;
@@ -156,8 +159,8 @@ SkyLevel measure_sky_level(const std::vector<float>& luminance, int width, int h
   return level;
 }
 
-std::vector<StarSpot> find_star_spots(const std::vector<float>& luminance, int width, int height, double level,
-                                      std::size_t most, std::size_t minimum_pixels) {
+std::vector<StarSpot> find_star_spots(const std::vector<float>& luminance, int width, int height,
+                                      double level, std::size_t most, std::size_t minimum_pixels) {
   std::vector<std::uint8_t> seen(luminance.size(), 0);
   std::vector<std::size_t> waiting;
   std::vector<StarSpot> spots;
@@ -214,7 +217,7 @@ std::optional<MotionEstimate> estimate_star_motion(const std::vector<StarSpot>& 
     }
     if (matches.size() < 2) return std::nullopt;
     std::optional<AffineMotion> fitted;
-    if (matches.size() >= 6) fitted = affine_of(before, after, matches);
+    if (matches.size() >= minimum_matches) fitted = affine_of(before, after, matches);
     motion = fitted ? *fitted : translation_of(before, after, matches);
     const bool settled = matches.size() == previous.size() &&
                          std::equal(matches.begin(), matches.end(), previous.begin(), [](auto& l, auto& r) {
@@ -232,6 +235,8 @@ std::optional<MotionEstimate> estimate_star_motion(const std::vector<StarSpot>& 
     squares += dx * dx + dy * dy;
   }
   estimate.residual = std::sqrt(squares / static_cast<double>(matches.size()));
+  const std::size_t enough = std::max(minimum_matches, std::min(before.size(), after.size()) / 5);
+  if (matches.size() < enough || estimate.residual > 1.0) return std::nullopt;
   return estimate;
 }
 

@@ -34,8 +34,8 @@ struct StarSpot {
 };
 
 // The `most` brightest spots of at least `minimum_pixels` pixels above `level`, brightest first.
-std::vector<StarSpot> find_star_spots(const std::vector<float>& luminance, int width, int height, double level,
-                                      std::size_t most = 400, std::size_t minimum_pixels = 2);
+std::vector<StarSpot> find_star_spots(const std::vector<float>& luminance, int width, int height,
+                                      double level, std::size_t most = 400, std::size_t minimum_pixels = 2);
 
 // x' = c[0] + c[1] x + c[2] y, y' = c[3] + c[4] x + c[5] y: where a point of the first frame is in
 // the second.
@@ -47,15 +47,16 @@ struct AffineMotion {
 
 struct MotionEstimate {
   AffineMotion motion;
-  std::size_t matches = 0;   // spot pairs the fit used
-  double residual = 0;       // their root-mean-square distance from the fit, in pixels
+  std::size_t matches = 0;  // spot pairs the fit used
+  double residual = 0;      // their root-mean-square distance from the fit, in pixels
 };
 
 // The motion carrying the spots `before` onto the spots `after`, each spot moving at most
 // `max_shift` pixels. Spots that stay put (less than one pixel: landscape lights, hot pixels) do
 // not vote. The dominant displacement is found by voting, then refined to an affine fit of the
-// nearest pairs (a translation while fewer than 6 pairs agree). Nothing when fewer than 2 pairs
-// agree.
+// nearest pairs. Nothing unless at least 6 pairs, and a fifth of the spots of the frame with fewer,
+// agree within a pixel (rms): frames far apart in time, or a pair spoilt by clouds, give nothing
+// rather than a chance alignment to draw along.
 std::optional<MotionEstimate> estimate_star_motion(const std::vector<StarSpot>& before,
                                                    const std::vector<StarSpot>& after, double max_shift);
 

@@ -44,9 +44,11 @@ bool installed(const std::string& program) {
   std::size_t start = 0;
   while (start <= directories.size()) {
     const std::size_t end = std::min(directories.find(':', start), directories.size());
-    const std::filesystem::path candidate = std::filesystem::path(directories.substr(start, end - start)) / program;
+    const std::filesystem::path candidate =
+        std::filesystem::path(directories.substr(start, end - start)) / program;
     std::error_code error;
-    if (std::filesystem::is_regular_file(candidate, error) && access(candidate.c_str(), X_OK) == 0) return true;
+    if (std::filesystem::is_regular_file(candidate, error) && access(candidate.c_str(), X_OK) == 0)
+      return true;
     start = end + 1;
   }
   return false;
@@ -63,16 +65,18 @@ std::optional<VideoCommand> video_command(const std::filesystem::path& numbered,
     return std::nullopt;
   VideoCommand command;
   std::string stem = numbered.stem().string();
-  for (const std::string separator : {"_", "-", ".", ""}) stem = replaced(stem, separator + sequence_placeholder, "");
+  for (const std::string separator : {"_", "-", ".", ""})
+    stem = replaced(stem, separator + sequence_placeholder, "");
   if (stem.empty()) stem = "timelapse";
   command.video = numbered.parent_path() / (stem + ".mp4");
   command.partial = numbered.parent_path() / (stem + ".mp4.partial");
   const std::string pattern = replaced(text, sequence_placeholder, "%04d");
   auto arguments = [&](const std::filesystem::path& output) {
-    return std::vector<std::string>{"ffmpeg", "-y", "-loglevel", "error", "-framerate",
-                                    std::to_string(frames_per_second), "-start_number", "1", "-i", pattern,
-                                    "-vf", "pad=ceil(iw/2)*2:ceil(ih/2)*2", "-c:v", "libx264", "-pix_fmt",
-                                    "yuv420p", "-f", "mp4", output.string()};
+    return std::vector<std::string>{
+        "ffmpeg",        "-y",      "-loglevel", "error",   "-framerate", std::to_string(frames_per_second),
+        "-start_number", "1",       "-i",        pattern,   "-vf",        "pad=ceil(iw/2)*2:ceil(ih/2)*2",
+        "-c:v",          "libx264", "-pix_fmt",  "yuv420p", "-f",         "mp4",
+        output.string()};
   };
   command.arguments = arguments(command.partial);
   for (const auto& argument : arguments(command.video))
@@ -95,8 +99,9 @@ bool make_video(const VideoCommand& command) {
   std::error_code ignored;
   if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
     std::filesystem::remove(command.partial, ignored);
-    throw OutputError(command.video, "ffmpeg failed making the video (its messages are above); the command was: " +
-                                         command.text);
+    throw OutputError(
+        command.video,
+        "ffmpeg failed making the video (its messages are above); the command was: " + command.text);
   }
   std::filesystem::rename(command.partial, command.video);
   return true;

@@ -19,7 +19,7 @@ struct BlendSettings {
   std::optional<std::filesystem::path> mask;
   std::string horizon;  // brightness | height
   std::optional<double> horizon_level;
-  double horizon_height = 0.2;
+  double horizon_height = 0.3;
   int feather = 20;
 };
 
@@ -29,16 +29,19 @@ std::string shape_text(const ImageD& image) {
 
 class Blend : public ImageCombiner {
  public:
-  Blend(std::string id, BlendSettings settings) : ImageCombiner(std::move(id)), settings_(std::move(settings)) {}
+  Blend(std::string id, BlendSettings settings)
+      : ImageCombiner(std::move(id)), settings_(std::move(settings)) {}
 
   Image combine(const std::vector<const Image*>& inputs) const override {
     const Image& sky = *inputs.at(0);
     const Image& foreground = *inputs.at(1);
-    if (sky.pixels.width() != foreground.pixels.width() || sky.pixels.height() != foreground.pixels.height() ||
+    if (sky.pixels.width() != foreground.pixels.width() ||
+        sky.pixels.height() != foreground.pixels.height() ||
         sky.pixels.channels() != foreground.pixels.channels())
       throw UsageError("stage '" + id() + "': the sky image is " + shape_text(sky.pixels) + " with " +
                        std::to_string(sky.pixels.channels()) + " channels but the foreground image is " +
-                       shape_text(foreground.pixels) + " with " + std::to_string(foreground.pixels.channels()) +
+                       shape_text(foreground.pixels) + " with " +
+                       std::to_string(foreground.pixels.channels()) +
                        "; blend two stacks of the same frames");
     const int width = sky.pixels.width(), height = sky.pixels.height();
     Image output{{}, sky.provenance};
@@ -48,9 +51,10 @@ class Blend : public ImageCombiner {
       output.provenance.set("BLENDMSK", settings_.mask->string(), "mask: white = sky, black = foreground");
     } else if (settings_.horizon == "height") {
       weights = horizon_at_height(width, height, settings_.horizon_height);
-      output.provenance.set("BLENDHGT", settings_.horizon_height, "foreground: this fraction of rows, bottom");
+      output.provenance.set("BLENDHGT", settings_.horizon_height,
+                            "foreground: this fraction of rows, bottom");
     } else {
-      BrightnessHorizon horizon{settings_.horizon_level, 0};
+      BrightnessHorizon horizon{settings_.horizon_level, settings_.horizon_height, 0};
       weights = horizon_by_brightness(foreground.pixels, horizon);
       output.provenance.set("BLENDLVL", horizon.level_used, "foreground: darker than this, from the bottom");
     }
@@ -73,19 +77,23 @@ class Blend : public ImageCombiner {
     const auto& path = *settings_.mask;
     const InputFormat* format = identify_format(path);
     if (!format || !format->make_reader)
-      throw InputError(path, "is not an image nightstack can read; a blend mask is an image, white where the "
-                             "sky is", std::nullopt, id());
+      throw InputError(path,
+                       "is not an image nightstack can read; a blend mask is an image, white where the "
+                       "sky is",
+                       std::nullopt, id());
     const Frame mask = format->make_reader(ReadOptions{})->read(path);
     if (mask.pixels.width() != width || mask.pixels.height() != height)
       throw InputError(path,
-                       "is " + std::to_string(mask.pixels.width()) + "x" + std::to_string(mask.pixels.height()) +
-                           " but the images to blend are " + std::to_string(width) + "x" + std::to_string(height),
+                       "is " + std::to_string(mask.pixels.width()) + "x" +
+                           std::to_string(mask.pixels.height()) + " but the images to blend are " +
+                           std::to_string(width) + "x" + std::to_string(height),
                        std::nullopt, id());
     const double white = mask.info.white_level > 0 ? mask.info.white_level : 1.0;
     SkyWeights weights(mask.pixels.plane_size(), 0.0);
     for (int channel = 0; channel < mask.pixels.channels(); ++channel) {
       const auto plane = mask.pixels.plane(channel);
-      for (std::size_t i = 0; i < weights.size(); ++i) weights[i] += plane[i] / white / mask.pixels.channels();
+      for (std::size_t i = 0; i < weights.size(); ++i)
+        weights[i] += plane[i] / white / mask.pixels.channels();
     }
     for (double& weight : weights) weight = std::isfinite(weight) ? std::clamp(weight, 0.0, 1.0) : 0.0;
     return weights;
@@ -100,7 +108,8 @@ StageType blend_stage_type() {
   StageType type;
   type.name = "blend";
   type.summary =
-      "Foreground blend: input: [SKY, FOREGROUND], two images of the same size, e.g. a max stack (the trails) "
+      "Foreground blend: input: [SKY, FOREGROUND], two images of the same size, e.g. a max stack (the "
+      "trails) "
       "and a mean or median stack of the same frames (a clean landscape). The sky comes from the first, the "
       "foreground from the second, split by a mask image or a horizon found in the foreground image, and "
       "feathered. Records BLENDMSK / BLENDLVL / BLENDHGT, BLENDFTH and BLENDSKY (the sky's share).";
@@ -116,9 +125,11 @@ StageType blend_stage_type() {
        .type = ParameterType::choice,
        .default_value = std::string("brightness"),
        .choices = {"brightness", "height"},
-       .help = "Without a mask. brightness: in each column, the rows from the bottom up that are darker than "
-               "horizon_level in the foreground image (smoothed) are foreground: a dark landscape under a "
-               "brighter sky; height: the bottom horizon_height of the image is foreground."},
+       .help =
+           "Without a mask. brightness: in each column, the rows from the bottom up that are darker than "
+           "horizon_level in the foreground image (smoothed) are foreground, up to horizon_height at most: "
+           "a dark landscape under a brighter sky; height: the bottom horizon_height of the image is "
+           "foreground."},
       {.name = "horizon_level",
        .type = ParameterType::number,
        .help = "For horizon: brightness, the level (in the foreground image's values) below which the "
@@ -126,16 +137,18 @@ StageType blend_stage_type() {
                "threshold), recorded as BLENDLVL."},
       {.name = "horizon_height",
        .type = ParameterType::number,
-       .default_value = 0.2,
+       .default_value = 0.3,
        .minimum = 0.0,
        .maximum = 1.0,
-       .help = "For horizon: height, the fraction of the image height, from the bottom, that is foreground."},
+       .help = "The fraction of the image height, from the bottom, that is foreground (horizon: height), or "
+               "that the foreground may reach at most (horizon: brightness; 1: no limit)."},
       {.name = "feather",
        .type = ParameterType::integer,
        .default_value = std::int64_t{20},
        .minimum = 0,
        .maximum = 10000,
-       .help = "Softness of the seam: the mask is blurred over about twice this many pixels (0: a hard edge)."},
+       .help =
+           "Softness of the seam: the mask is blurred over about twice this many pixels (0: a hard edge)."},
   };
   type.make = [](const StageContext& context) -> std::unique_ptr<Stage> {
     const auto& parameters = context.parameters;

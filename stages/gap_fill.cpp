@@ -3,6 +3,7 @@
 // an affine map fitted: the rotation about the pole as the lens draws it) and the earlier frame's
 // moving light is drawn along it into the later frame, so a max stack joins the dashes. A
 // sequence step: it needs the frames in order and keeps the previous one.
+#include <algorithm>
 #include <optional>
 
 #include "imaging/motion_fill.hpp"
@@ -22,20 +23,28 @@ class GapFill : public FrameSequenceStep {
   Frame step(Frame frame) override {
     const ImageF& pixels = frame.pixels;
     Seen current{pixels, luminance(pixels), 0.0, {}};
-    current.level = measure_sky_level(current.luminance, pixels.width(), pixels.height()).bright_level(threshold_);
+    current.level =
+        measure_sky_level(current.luminance, pixels.width(), pixels.height()).bright_level(threshold_);
     current.spots = find_star_spots(current.luminance, pixels.width(), pixels.height(), current.level);
     if (previous_) {
       const ImageF& earlier = previous_->pixels;
       if (earlier.width() != pixels.width() || earlier.height() != pixels.height() ||
           earlier.channels() != pixels.channels())
         throw InputError(frame.info.path, "differs in size from the frame before it", frame.info.index, id());
-      // A pair without enough matched stars (clouds, a flash) keeps the last motion measured: a
-      // fixed camera sees the sky turn at the same rate all night.
-      if (auto estimate = estimate_star_motion(previous_->spots, current.spots, max_motion_))
-        motion_ = estimate->motion;
-      if (motion_) {
+      // A pair that lost half its stars (clouds) keeps the last motion measured: a fixed camera
+      // sees the sky turn at the same rate all night. A pair whose stars are there but do not
+      // match (frames far apart in time, a motion beyond max_motion) is not filled.
+      const std::size_t spots = std::min(previous_->spots.size(), current.spots.size());
+      std::optional<AffineMotion> motion;
+      if (auto estimate = estimate_star_motion(previous_->spots, current.spots, max_motion_)) {
+        motion = last_motion_ = estimate->motion;
+        last_spots_ = spots;
+      } else if (last_motion_ && 2 * spots < last_spots_) {
+        motion = last_motion_;
+      }
+      if (motion) {
         fill_along_motion({earlier, previous_->luminance, previous_->level, current.luminance, current.level,
-                           *motion_, max_motion_},
+                           *motion, max_motion_},
                           frame.pixels);
       }
     }
@@ -54,7 +63,8 @@ class GapFill : public FrameSequenceStep {
   double threshold_;
   double max_motion_;
   std::optional<Seen> previous_;
-  std::optional<AffineMotion> motion_;
+  std::optional<AffineMotion> last_motion_;
+  std::size_t last_spots_ = 0;  // spots of the sparser frame of the pair that measured it
 };
 
 }  // namespace
@@ -64,7 +74,8 @@ StageType gap_fill_stage_type() {
   type.name = "gap_fill";
   type.summary =
       "Joins star trails across the gaps between exposures: measures how the stars moved from each frame to "
-      "the next (bright spots matched, an affine map fitted) and draws the earlier frame's moving light along "
+      "the next (bright spots matched, an affine map fitted) and draws the earlier frame's moving light "
+      "along "
       "that motion into the later frame, keeping the brighter value; a max stack after it shows unbroken "
       "trails. Landscape lights and hot pixels, bright in both frames, are not drawn. Sees the frames in "
       "order; put it after linearize (and calibration), before fade and the stack.";
@@ -75,8 +86,9 @@ StageType gap_fill_stage_type() {
        .type = ParameterType::number,
        .default_value = 5.0,
        .minimum = 0.0,
-       .help = "How bright a pixel must be to be carried: this many robust standard deviations (1.4826 x MAD) "
-               "of the frame's luminance above its median. Lower fills fainter stars, but smears noise."},
+       .help =
+           "How bright a pixel must be to be carried: this many robust standard deviations (1.4826 x MAD) "
+           "of the frame's luminance above its median. Lower fills fainter stars, but smears noise."},
       {.name = "max_motion",
        .type = ParameterType::number,
        .default_value = 100.0,

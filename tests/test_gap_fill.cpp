@@ -65,7 +65,8 @@ BOOST_AUTO_TEST_CASE(motion_is_the_rotation_about_the_pole) {
   BOOST_TEST_REQUIRE(estimate.has_value());
   BOOST_TEST(estimate->matches == 39u);
   BOOST_TEST(estimate->residual < 1e-6);
-  for (const auto& corner : {std::pair{0.0, 0.0}, std::pair{600.0, 0.0}, std::pair{0.0, 400.0}, std::pair{600.0, 400.0}}) {
+  for (const auto& corner :
+       {std::pair{0.0, 0.0}, std::pair{600.0, 0.0}, std::pair{0.0, 400.0}, std::pair{600.0, 400.0}}) {
     BOOST_TEST(std::abs(estimate->motion.moved_x(corner.first, corner.second) -
                         turned_x(corner.first, corner.second)) < 1e-6);
     BOOST_TEST(std::abs(estimate->motion.moved_y(corner.first, corner.second) -
@@ -122,13 +123,14 @@ BOOST_AUTO_TEST_CASE(gap_fill_joins_the_dashes_into_one_trail_per_star) {
   const double level = 0.2;  // well above the sky (0.02 + noise), below every star (0.4 and up)
   const int stars = static_cast<int>(sequence.stars.size());
 
-  const ImageD dotted = stack_trails(frames, directory.path(), "  - id: step\n    type: fade\n    input: lights\n    decay: 0\n", 2);
+  const ImageD dotted = stack_trails(frames, directory.path(),
+                                     "  - id: step\n    type: fade\n    input: lights\n    decay: 0\n", 2);
   // Without filling: a dash per star per frame, plus the lamp.
   BOOST_TEST(count_components_above(dotted, level) == stars * frame_count + 1);
 
   for (unsigned threads : {1u, 2u}) {
-    const ImageD joined =
-        stack_trails(frames, directory.path(), "  - id: step\n    type: gap_fill\n    input: lights\n", threads);
+    const ImageD joined = stack_trails(frames, directory.path(),
+                                       "  - id: step\n    type: gap_fill\n    input: lights\n", threads);
     BOOST_TEST(count_components_above(joined, level) == stars + 1, "threads " << threads);
     // Nothing bright away from the true continuous paths: noise and the lamp stay where they were.
     int stray = 0;

@@ -28,8 +28,9 @@ std::vector<ImageD> write_moving_star(const fs::path& directory, int count) {
   for (int index = 0; index < count; ++index) {
     ImageD frame(width, height, 1, sky);
     for (int step = 0; step < 2; ++step) frame.at(0, 5, 1 + 3 * index + step) = 0.8;
-    write_reference_fits(directory / ("f" + std::string(index < 9 ? "0" : "") + std::to_string(index + 1) + ".fits"),
-                         frame, -32);
+    write_reference_fits(
+        directory / ("f" + std::string(index < 9 ? "0" : "") + std::to_string(index + 1) + ".fits"), frame,
+        -32);
     frames.push_back(frame);
   }
   return frames;
@@ -58,7 +59,8 @@ BOOST_AUTO_TEST_CASE(brightness_rises_toward_the_last_position) {
     write_config(config, ingest(directory.path() / "frames") +
                              "  - id: comets\n    type: fade\n    input: lights\n    " + fading +
                              "\n  - id: last\n    type: stack\n    input: comets\n    method: last\n"
-                             "  - id: out\n    type: write\n    input: last\n    fits: " + output.string() + "\n");
+                             "  - id: out\n    type: write\n    input: last\n    fits: " +
+                             output.string() + "\n");
     const auto result = run(config);
     BOOST_TEST_REQUIRE(result.exit_code == 0, result.err);
     const ImageD comet = read_reference_fits(output);
@@ -83,8 +85,9 @@ BOOST_AUTO_TEST_CASE(brightness_rises_toward_the_last_position) {
         const int index = count - 1 - age;
         const bool lit = column == 1 + 3 * index || column == 2 + 3 * index;
         const double value = lit ? 0.8 : sky;
-        const double factor = linear ? (age < 6 ? static_cast<double>(static_cast<float>(1.0 - age / 6.0)) : 0.0)
-                                     : std::pow(0.8, age);
+        const double factor = linear
+                                  ? (age < 6 ? static_cast<double>(static_cast<float>(1.0 - age / 6.0)) : 0.0)
+                                  : std::pow(0.8, age);
         expected = std::max(expected, value * factor);
       }
       BOOST_TEST(comet.at(0, 5, column) == expected, boost::test_tools::tolerance(1e-5));
@@ -109,11 +112,12 @@ BOOST_AUTO_TEST_CASE(ceil_n_over_k_images_growing_to_the_final_stack_with_one_st
                            "\n  - id: display\n    type: normalize\n    input: growing\n    hold: first\n"
                            "    low: 10\n    high: 99\n"
                            "  - id: shown\n    type: write\n    input: display\n    fits: " +
-                           (video / "shown_{index}.fits").string() + "\n    tiff: " +
-                           (video / "trails_{index}.tif").string() + "\n    jpeg: " +
-                           (video / "trails_{index}.jpg").string() +
+                           (video / "shown_{index}.fits").string() +
+                           "\n    tiff: " + (video / "trails_{index}.tif").string() +
+                           "\n    jpeg: " + (video / "trails_{index}.jpg").string() +
                            "\n  - id: trails\n    type: stack\n    input: lights\n    method: max\n"
-                           "  - id: out\n    type: write\n    input: trails\n    fits: " + final_stack.string() + "\n");
+                           "  - id: out\n    type: write\n    input: trails\n    fits: " +
+                           final_stack.string() + "\n");
   const auto result = run(config);
   BOOST_TEST_REQUIRE(result.exit_code == 0, result.err);
   const int images = (count + every - 1) / every;
@@ -152,23 +156,25 @@ BOOST_AUTO_TEST_CASE(ceil_n_over_k_images_growing_to_the_final_stack_with_one_st
 BOOST_AUTO_TEST_CASE(quick_form_flags_build_the_same_steps) {
   TemporaryDirectory directory;
   write_moving_star(directory.path() / "frames", 5);
-  const auto printed = run_nightstack({"stack", "--method", "max", "--gap-fill", "--comet-fade", "0.9",
-                                       "--reject-flashes", "6", "--timelapse", (directory.path() / "tl").string(),
-                                       "--every", "2", "--fits", (directory.path() / "s.fits").string(),
-                                       "--print-config", (directory.path() / "frames").string()});
+  const auto printed = run_nightstack(
+      {"stack", "--method", "max", "--gap-fill", "--comet-fade", "0.9", "--reject-flashes", "6",
+       "--timelapse", (directory.path() / "tl").string(), "--every", "2", "--fits",
+       (directory.path() / "s.fits").string(), "--print-config", (directory.path() / "frames").string()});
   BOOST_TEST_REQUIRE(printed.exit_code == 0, printed.err);
   for (const char* part : {"type: gap_fill", "type: fade", "decay: 0.9", "method: last", "reject_flashes: 6",
                            "type: timelapse", "every: 2", "hold: first", "trails_{index}.jpg"})
     BOOST_TEST(contains(printed.out, part), part << " in\n" << printed.out);
-  const auto ran = run_nightstack({"stack", "--method", "max", "--timelapse", (directory.path() / "tl").string(),
-                                   "--every", "2", "--timelapse-format", "tiff", "--report", "none", "--fits",
-                                   (directory.path() / "s.fits").string(), (directory.path() / "frames").string()});
+  const auto ran =
+      run_nightstack({"stack", "--method", "max", "--timelapse", (directory.path() / "tl").string(),
+                      "--every", "2", "--timelapse-format", "tiff", "--report", "none", "--fits",
+                      (directory.path() / "s.fits").string(), (directory.path() / "frames").string()});
   BOOST_TEST_REQUIRE(ran.exit_code == 0, ran.err);
   for (const char* name : {"trails_0001.tif", "trails_0002.tif", "trails_0003.tif"})
     BOOST_TEST(fs::exists(directory.path() / "tl" / name), name);
   BOOST_TEST(!fs::exists(directory.path() / "tl" / "trails_0004.tif"));
-  const auto refused = run_nightstack({"stack", "--method", "median", "--comet-fade", "0.9", "--fits",
-                                       (directory.path() / "m.fits").string(), (directory.path() / "frames").string()});
+  const auto refused =
+      run_nightstack({"stack", "--method", "median", "--comet-fade", "0.9", "--fits",
+                      (directory.path() / "m.fits").string(), (directory.path() / "frames").string()});
   BOOST_TEST(refused.exit_code != 0);
   BOOST_TEST(contains(refused.err, "--comet-fade"), refused.err);
 }
@@ -191,16 +197,16 @@ BOOST_AUTO_TEST_CASE(a_flash_is_left_out_and_named_but_a_slow_dawn_is_not) {
     if (index == flash)
       for (int row = height / 2; row < height; ++row)
         for (int column = 0; column < width; ++column) frame.at(0, row, column) = 0.6;
-    write_reference_fits(frames / ("f" + std::string(index < 9 ? "0" : "") + std::to_string(index + 1) + ".fits"),
-                         frame, -32);
+    write_reference_fits(
+        frames / ("f" + std::string(index < 9 ? "0" : "") + std::to_string(index + 1) + ".fits"), frame, -32);
   }
   const fs::path config = directory.path() / "flash.yaml", output = directory.path() / "max.fits";
   write_config(config, ingest(frames, "    reject_flashes: 5\n") +
                            "  - id: trails\n    type: stack\n    input: lights\n    method: max\n"
-                           "  - id: out\n    type: write\n    input: trails\n    fits: " + output.string() + "\n");
+                           "  - id: out\n    type: write\n    input: trails\n    fits: " +
+                           output.string() + "\n");
   const fs::path report = directory.path() / "report";
-  const auto result =
-      run_nightstack({"run", config.string(), "--report", report.string(), "--threads", "2"});
+  const auto result = run_nightstack({"run", config.string(), "--report", report.string(), "--threads", "2"});
   BOOST_TEST_REQUIRE(result.exit_code == 0, result.err);
   const std::string flash_name = "f07.fits";
   BOOST_TEST(contains(result.err, "leaving out " + (frames / flash_name).string()), result.err);
@@ -234,6 +240,11 @@ BOOST_AUTO_TEST_CASE(weights_from_a_horizon_and_feathering) {
       BOOST_TEST(found[static_cast<std::size_t>(row) * 20 + column] == (ground ? 0.0 : 1.0),
                  "row " << row << " column " << column);
     }
+  // No higher than asked: a quarter of the height, 4 rows.
+  BrightnessHorizon capped{std::nullopt, 0.25, 0};
+  const SkyWeights low = horizon_by_brightness(image, capped);
+  for (int row = 0; row < 16; ++row)
+    BOOST_TEST(low[static_cast<std::size_t>(row) * 20 + 2] == (row >= 12 ? 0.0 : 1.0));
   SkyWeights level = horizon_at_height(20, 16, 0.25);
   BOOST_TEST(level[11 * 20] == 1.0);
   BOOST_TEST(level[12 * 20] == 0.0);
@@ -264,8 +275,9 @@ BOOST_AUTO_TEST_CASE(landscape_from_the_mean_sky_from_the_max) {
     write_config(config, ingest(frames) +
                              "  - id: trails\n    type: stack\n    input: lights\n    method: max\n"
                              "  - id: ground\n    type: stack\n    input: lights\n    method: mean\n"
-                             "  - id: both\n    type: blend\n    input: [trails, ground]\n    feather: 0\n" + how +
-                             "  - id: out\n    type: write\n    input: both\n    fits: " + output.string() + "\n");
+                             "  - id: both\n    type: blend\n    input: [trails, ground]\n    feather: 0\n" +
+                             how + "  - id: out\n    type: write\n    input: both\n    fits: " +
+                             output.string() + "\n");
   };
   auto check = [&](const ImageD& blended) {
     for (int row = 0; row < height; ++row)
@@ -298,7 +310,8 @@ BOOST_AUTO_TEST_CASE(landscape_from_the_mean_sky_from_the_max) {
   write_config(config, ingest(frames) +
                            "  - id: trails\n    type: stack\n    input: lights\n    method: max\n"
                            "  - id: both\n    type: blend\n    input: trails\n"
-                           "  - id: out\n    type: write\n    input: both\n    fits: " + output.string() + "\n");
+                           "  - id: out\n    type: write\n    input: both\n    fits: " +
+                           output.string() + "\n");
   result = run_nightstack({"validate", config.string()});
   BOOST_TEST(result.exit_code == 3);
   BOOST_TEST(contains(result.err, "takes 2 inputs, in this order: sky, foreground"), result.err);

@@ -13,8 +13,8 @@ namespace nightstack::testing {
 namespace {
 
 // Smallest distance from (x, y) to the star's path between two times (sampled at 0.2 px steps).
-double distance_to_path(const TrailSequence& sequence, const TrailStar& star, double from, double to, double x,
-                        double y) {
+double distance_to_path(const TrailSequence& sequence, const TrailStar& star, double from, double to,
+                        double x, double y) {
   const double length = star.radius * sequence.turn_per_frame * (to - from);
   const int samples = std::max(2, static_cast<int>(length / 0.2) + 1);
   double best = 1e300;
@@ -41,11 +41,13 @@ ImageD TrailSequence::frame(int index, unsigned seed) const {
   for (double& value : image.samples()) value = sky + sky_noise(generator);
   for (const auto& star : stars) {
     const double from = index, to = index + exposed_fraction;
-    const double x0 = std::min(x_at(star, from), x_at(star, to)), x1 = std::max(x_at(star, from), x_at(star, to));
-    const double y0 = std::min(y_at(star, from), y_at(star, to)), y1 = std::max(y_at(star, from), y_at(star, to));
+    const double x0 = std::min(x_at(star, from), x_at(star, to)),
+                 x1 = std::max(x_at(star, from), x_at(star, to));
+    const double y0 = std::min(y_at(star, from), y_at(star, to)),
+                 y1 = std::max(y_at(star, from), y_at(star, to));
     const double margin = 4 * star_sigma + 1;
-    for (int row = std::max(0, static_cast<int>(y0 - margin)); row <= std::min(height - 1, static_cast<int>(y1 + margin));
-         ++row)
+    for (int row = std::max(0, static_cast<int>(y0 - margin));
+         row <= std::min(height - 1, static_cast<int>(y1 + margin)); ++row)
       for (int column = std::max(0, static_cast<int>(x0 - margin));
            column <= std::min(width - 1, static_cast<int>(x1 + margin)); ++column) {
         const double distance = distance_to_path(*this, star, from, to, column, row);
@@ -60,7 +62,8 @@ ImageD TrailSequence::frame(int index, unsigned seed) const {
 }
 
 bool TrailSequence::near_truth(int column, int row, int frames, double distance) const {
-  if (lamp && std::abs(column - lamp_x) <= 1 + distance && std::abs(row - lamp_y) <= 1 + distance) return true;
+  if (lamp && std::abs(column - lamp_x) <= 1 + distance && std::abs(row - lamp_y) <= 1 + distance)
+    return true;
   for (const auto& star : stars)
     if (distance_to_path(*this, star, 0, frames - 1 + exposed_fraction, column, row) <= distance) return true;
   return false;
@@ -69,7 +72,8 @@ bool TrailSequence::near_truth(int column, int row, int frames, double distance)
 TrailSequence twelve_star_sequence() {
   TrailSequence sequence;
   for (int star = 0; star < 12; ++star)
-    sequence.stars.push_back({280.0 + 9.0 * star, -0.2 + 0.015 * ((star * 5) % 12), 0.4 + 0.05 * (star % 10)});
+    sequence.stars.push_back(
+        {280.0 + 9.0 * star, -0.2 + 0.015 * ((star * 5) % 12), 0.4 + 0.05 * (star % 10)});
   return sequence;
 }
 

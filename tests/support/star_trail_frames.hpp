@@ -18,8 +18,8 @@ struct TrailStar {
 struct TrailSequence {
   int width = 200, height = 150;
   double pole_x = 100, pole_y = -250;
-  double turn_per_frame = 0.03;   // radians from one frame's start to the next
-  double exposed_fraction = 0.55; // of each interval; the rest is the gap
+  double turn_per_frame = 0.03;    // radians from one frame's start to the next
+  double exposed_fraction = 0.55;  // of each interval; the rest is the gap
   double sky = 0.02;
   double noise = 0.003;  // standard deviation of the sky's noise
   double star_sigma = 0.9;
