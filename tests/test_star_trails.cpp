@@ -11,6 +11,7 @@
 
 #include "imaging/sky_mask.hpp"
 #include "tests/support/fixtures.hpp"
+#include "tests/support/outside_tools.hpp"
 
 using namespace nightstack;
 using namespace nightstack::testing;
@@ -179,6 +180,28 @@ BOOST_AUTO_TEST_CASE(quick_form_flags_build_the_same_steps) {
   BOOST_TEST(contains(refused.err, "--comet-fade"), refused.err);
 }
 
+BOOST_AUTO_TEST_CASE(video_made_by_ffmpeg_when_asked, *NeedsOutsideTool()) {
+  require_program("ffmpeg", "ffmpeg");
+  const std::string ffprobe = require_program("ffprobe", "ffmpeg");
+  TemporaryDirectory directory;
+  write_moving_star(directory.path() / "frames", 5);
+  const fs::path video = directory.path() / "tl" / "trails.mp4";
+  const auto made = run_nightstack(
+      {"stack", "--method", "max", "--timelapse", (directory.path() / "tl").string(), "--video", "--report",
+       "none", "--fits", (directory.path() / "s.fits").string(), (directory.path() / "frames").string()});
+  BOOST_TEST_REQUIRE(made.exit_code == 0, made.err);
+  BOOST_TEST(contains(made.err, "video " + video.string() + " made by: ffmpeg"), made.err);
+  BOOST_TEST(!fs::exists(video.string() + ".partial"));
+  // One video frame per image of the sequence (40x12 padded to even sizes: 40x12).
+  const auto probed =
+      run_command({ffprobe, "-v", "error", "-count_frames", "-select_streams", "v:0", "-show_entries",
+                   "stream=nb_read_frames,width,height,codec_name", "-of", "default=nw=1", video.string()});
+  BOOST_TEST_REQUIRE(probed.exit_code == 0, probed.err);
+  BOOST_TEST(contains(probed.out, "codec_name=h264"), probed.out);
+  BOOST_TEST(contains(probed.out, "nb_read_frames=5"), probed.out);
+  BOOST_TEST(contains(probed.out, "width=40"), probed.out);
+}
+
 BOOST_AUTO_TEST_SUITE_END()
 
 BOOST_AUTO_TEST_SUITE(flash_frames)
@@ -315,6 +338,21 @@ BOOST_AUTO_TEST_CASE(landscape_from_the_mean_sky_from_the_max) {
   result = run_nightstack({"validate", config.string()});
   BOOST_TEST(result.exit_code == 3);
   BOOST_TEST(contains(result.err, "takes 2 inputs, in this order: sky, foreground"), result.err);
+  // A sequence cannot be blended; a mask that is not there is named before any frame is read.
+  write_config(config, ingest(frames) +
+                           "  - id: growing\n    type: timelapse\n    input: lights\n"
+                           "  - id: ground\n    type: stack\n    input: lights\n    method: mean\n"
+                           "  - id: both\n    type: blend\n    input: [growing, ground]\n"
+                           "  - id: out\n    type: write\n    input: both\n    fits: " +
+                           (directory.path() / "b_{index}.fits").string() + "\n");
+  result = run_nightstack({"validate", config.string()});
+  BOOST_TEST(result.exit_code == 3);
+  BOOST_TEST(contains(result.err, "combines single images, but its input 'growing' gives a sequence"),
+             result.err);
+  write_blend("    mask: " + (directory.path() / "no-such-mask.png").string() + "\n");
+  result = run_nightstack({"validate", config.string()});
+  BOOST_TEST(result.exit_code == 3);
+  BOOST_TEST(contains(result.err, "no-such-mask.png is not a file"), result.err);
   fs::remove(directory.path() / "mask.fits");
   write_reference_fits(directory.path() / "mask.fits", ImageD(5, 5, 1, 0.0), 16);
   write_blend("    mask: " + (directory.path() / "mask.fits").string() + "\n");
