@@ -34,7 +34,7 @@ directory named like an image is an error) in one go:
   ingest -> linearize (--transfer) -> stack (--method) -> FITS (values as stacked)
                                                        -> normalize -> 16-bit TIFF
 
-Methods: max, min, sum, mean (frame by frame); median; and means with outlier
+Methods: max, min, sum, mean, last (frame by frame); median; and means with outlier
 rejection: sigma_clip, mad_clip, median_sigma_clip, winsorized_sigma_clip,
 min_max, percentile_clip, gesd. Median and rejection cache each frame once
 (--cache-directory) and stack blocks of rows within --memory-limit.
