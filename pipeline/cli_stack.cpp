@@ -156,8 +156,8 @@ YAML::Node build_stack_config(const po::variables_map& values, const StageType& 
           "mean), not " +
           method);
     add_timelapse(values, stages, trail_end, method);
-  } else if (values.count("every") && !values["every"].defaulted()) {
-    throw UsageError("--every sets the frames per image of --timelapse DIR; give --timelapse too");
+  } else if ((values.count("every") && !values["every"].defaulted()) || values.count("video")) {
+    throw UsageError("--every and --video are for the time-lapse; give --timelapse DIR too");
   }
 
   YAML::Node fits = stage("fits", "write", "stack");
