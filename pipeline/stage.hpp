@@ -1,4 +1,4 @@
-// The stage interface: what a stage type declares, and the five kinds of stage the runner drives.
+// The stage interface: what a stage type declares, and the kinds of stage the runner drives.
 #pragma once
 
 #include <cstddef>

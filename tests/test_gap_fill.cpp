@@ -22,12 +22,13 @@ namespace {
 constexpr int frame_count = 8;
 
 ImageD stack_trails(const fs::path& frames, const fs::path& directory, const std::string& middle,
-                    unsigned threads) {
+                    unsigned threads, const std::string& method = "max") {
   const fs::path config = directory / "trails.yaml", output = directory / "trails.fits";
   std::ofstream(config) << "stages:\n  - id: lights\n    type: ingest\n    paths: [" << frames.string()
                         << "/]\n"
                         << middle
-                        << "  - id: trails\n    type: stack\n    input: step\n    method: max\n"
+                        << "  - id: trails\n    type: stack\n    input: step\n    method: " << method
+                        << "\n"
                            "  - id: out\n    type: write\n    input: trails\n    fits: "
                         << output.string() << "\n";
   const auto result = run_nightstack(
@@ -152,6 +153,45 @@ BOOST_AUTO_TEST_CASE(gap_fill_joins_the_dashes_into_one_trail_per_star) {
     // The same bits whatever the thread count.
     if (first_joined) BOOST_TEST(same_bits(joined, *first_joined));
     first_joined = joined;
+  }
+}
+
+BOOST_AUTO_TEST_CASE(comet_trails_brighten_toward_each_star_along_the_filled_trail) {
+  TemporaryDirectory directory;
+  const TrailSequence sequence = twelve_star_sequence();
+  const fs::path frames = directory.path() / "frames";
+  write_trail_frames(sequence, frame_count, frames);
+  const ImageD comets = stack_trails(frames, directory.path(),
+                                     "  - id: gaps\n    type: gap_fill\n    input: lights\n"
+                                     "  - id: step\n    type: fade\n    input: gaps\n    decay: 0.8\n",
+                                     2, "last");
+  // One connected comet per star (its tail, faded to 0.8^6 of 0.4 at least, stays above 0.05).
+  BOOST_TEST(count_components_above(comets, 0.05) == static_cast<int>(sequence.stars.size()) + 1);
+  // The brightest light along each interval between frame starts of a star's path (away from its
+  // ends, which the pixel neighbourhood would reach across): rising interval by interval toward the
+  // star's last position, by 1/0.8. Filling draws the light of frame k along the whole interval k
+  // to k + 1 into frame k + 1, so the last two intervals are equally bright.
+  auto brightest_near = [&](double x, double y) {
+    double best = -1;
+    for (int row = static_cast<int>(std::lround(y)) - 1; row <= static_cast<int>(std::lround(y)) + 1; ++row)
+      for (int column = static_cast<int>(std::lround(x)) - 1; column <= static_cast<int>(std::lround(x)) + 1;
+           ++column)
+        if (row >= 0 && column >= 0 && row < comets.height() && column < comets.width())
+          best = std::max(best, comets.at(0, row, column));
+    return best;
+  };
+  for (const auto& star : sequence.stars) {
+    std::vector<double> brightest;
+    for (int interval = 0; interval < frame_count; ++interval) {
+      const double end = interval + (interval + 1 < frame_count ? 1.0 : sequence.exposed_fraction) - 0.15;
+      double best = -1;
+      for (double time = interval + 0.15; time <= end; time += 0.05)
+        best = std::max(best, brightest_near(sequence.x_at(star, time), sequence.y_at(star, time)));
+      brightest.push_back(best);
+    }
+    for (int interval = 0; interval + 2 < frame_count; ++interval)
+      BOOST_TEST(brightest[interval] < brightest[interval + 1], "star at radius " << star.radius);
+    BOOST_TEST(brightest[frame_count - 2] == brightest[frame_count - 1], boost::test_tools::tolerance(0.08));
   }
 }
 
