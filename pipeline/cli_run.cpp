@@ -77,7 +77,10 @@ po::options_description config_options(bool with_run_options) {
         "first frame")(
         "whole-frames",
         "decode every frame whole even where the banded pass could run (to compare the two, or to "
-        "measure); the results are the same");
+        "measure); the results are the same")(
+        "video",
+        "make an MP4 of every numbered JPEG/PNG/TIFF sequence written (a time-lapse), with ffmpeg when it "
+        "is installed; without this, the ffmpeg command is printed");
   }
   return options;
 }
@@ -231,6 +234,7 @@ int command_run(const Arguments& arguments, const StageRegistry& registry) {
   options.report = parsed->values["report"].as<std::string>();
   options.resume = parsed->values.count("resume") != 0;
   options.whole_frames = parsed->values.count("whole-frames") != 0;
+  options.video = parsed->values.count("video") != 0;
   return execute_config(config, options, quiet);
 }
 

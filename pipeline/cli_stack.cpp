@@ -3,6 +3,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include <boost/program_options.hpp>
+#include <filesystem>
 #include <iostream>
 #include <stdexcept>
 
@@ -20,6 +21,9 @@ const char* const stack_help =
                         [--transfer auto|srgb|linear|gamma] [--gamma G]
                         [--normalize percentile|max|none] [--low P] [--high P]
                         [stacking options] [--on-error fail|skip]
+                        [--gap-fill] [--comet-fade F] [--reject-flashes T]
+                        [--timelapse DIR [--every K] [--timelapse-format jpeg|tiff]
+                         [--video]]
                         [--threads N] [--quiet]
                         [--progress STYLE] [--report PREFIX|none] INPUT...
 
@@ -30,11 +34,19 @@ directory named like an image is an error) in one go:
   ingest -> linearize (--transfer) -> stack (--method) -> FITS (values as stacked)
                                                        -> normalize -> 16-bit TIFF
 
-Methods: max, min, sum, mean (frame by frame); median; and means with outlier
+Methods: max, min, sum, mean, last (frame by frame); median; and means with outlier
 rejection: sigma_clip, mad_clip, median_sigma_clip, winsorized_sigma_clip,
 min_max, percentile_clip, gesd. Median and rejection cache each frame once
 (--cache-directory) and stack blocks of rows within --memory-limit.
 `nightstack stages` explains every method and parameter.
+
+Star trails: --gap-fill joins the dashes the gaps between exposures leave;
+--comet-fade F makes comet trails (light fades by F per frame; the stack is the
+last faded frame, so --method max becomes last); --timelapse DIR writes the
+growing stack every --every K frames as DIR/trails_0001.jpg, ... with one
+stretch for all (the last image is the final stack), and --video makes the MP4
+when ffmpeg is installed; --reject-flashes T leaves out frames far brighter than
+their neighbours (see docs/star-trails.md).
 
 The FITS keeps the stack's linear values (a sum stays a sum); --normalize sets
 the display stretch of the TIFF and JPEG only (--normalize-frames is the
@@ -42,6 +54,9 @@ per-frame normalization before stacking).
 
 Examples:
   star trails:    nightstack stack --method max --fits trails.fits --tiff trails.tif night/
+  unbroken, with a time-lapse:
+                  nightstack stack --method max --gap-fill --timelapse out/video --every 5
+                      --fits trails.fits --tiff trails.tif night/
   long exposure:  nightstack stack --method sum --fits sky.fits --tiff sky.tif "night/*.JPG"
   no satellites:  nightstack stack --method sigma_clip --sigma-low 3 --sigma-high 3 --max-iters 5
                       --normalize-frames additive --weights noise --memory-limit 1GiB
@@ -67,24 +82,86 @@ YAML::Node stage(const std::string& id, const std::string& type, const std::stri
   return node;
 }
 
+// The star-trail steps between linearize and the stack, as the flags ask: gap filling, then the
+// comet fade. Returns the id of the last stage of the chain.
+std::string add_trail_steps(const po::variables_map& values, YAML::Node& stages, std::string input) {
+  if (values.count("gap-fill")) {
+    stages.push_back(stage("gaps", "gap_fill", input));
+    input = "gaps";
+  }
+  if (values.count("comet-fade")) {
+    YAML::Node fade = stage("comets", "fade", input);
+    fade["decay"] = values["comet-fade"].as<double>();
+    stages.push_back(fade);
+    input = "comets";
+  }
+  return input;
+}
+
+// --timelapse DIR: the running stack (the stack's own method, so the last image is the final
+// stack) every --every frames, one stretch for all images, numbered JPEGs or 16-bit TIFFs.
+void add_timelapse(const po::variables_map& values, YAML::Node& stages, const std::string& input,
+                   const std::string& method) {
+  YAML::Node timelapse = stage("timelapse", "timelapse", input);
+  timelapse["method"] = method;
+  timelapse["every"] = values["every"].as<unsigned>();
+  YAML::Node normalize = stage("timelapse_display", "normalize", "timelapse");
+  normalize["method"] = values["normalize"].as<std::string>();
+  if (values.count("low")) normalize["low"] = values["low"].as<double>();
+  if (values.count("high")) normalize["high"] = values["high"].as<double>();
+  normalize["hold"] = "first";
+  YAML::Node write = stage("timelapse_files", "write", "timelapse_display");
+  const std::string format = values["timelapse-format"].as<std::string>();
+  if (format != "jpeg" && format != "tiff")
+    throw UsageError("--timelapse-format must be jpeg or tiff, not '" + format + "'");
+  const std::string extension = format == "jpeg" ? ".jpg" : ".tif";
+  write[format] =
+      (std::filesystem::path(values["timelapse"].as<std::string>()) / ("trails_{index}" + extension))
+          .string();
+  stages.push_back(timelapse);
+  stages.push_back(normalize);
+  stages.push_back(write);
+}
+
 YAML::Node build_stack_config(const po::variables_map& values, const StageType& stack_type) {
   YAML::Node ingest = stage("frames", "ingest", "");
   for (const auto& path : values["input"].as<std::vector<std::string>>()) ingest["paths"].push_back(path);
   if (values.count("on-error")) ingest["on_error"] = values["on-error"].as<std::string>();
+  if (values.count("reject-flashes")) ingest["reject_flashes"] = values["reject-flashes"].as<double>();
 
   YAML::Node linearize = stage("linear", "linearize", "frames");
   linearize["transfer"] = values["transfer"].as<std::string>();
   if (values.count("gamma")) linearize["gamma"] = values["gamma"].as<double>();
 
-  YAML::Node stack = stage("stack", "stack", "linear");
-  for (const auto& parameter : stack_type.parameters) set_parameter_from_option(stack, parameter, values);
-
-  YAML::Node fits = stage("fits", "write", "stack");
-  fits["fits"] = values["fits"].as<std::string>();
-
   YAML::Node stages;
   stages.push_back(ingest);
   stages.push_back(linearize);
+  const std::string trail_end = add_trail_steps(values, stages, "linear");
+
+  YAML::Node stack = stage("stack", "stack", trail_end);
+  for (const auto& parameter : stack_type.parameters) set_parameter_from_option(stack, parameter, values);
+  std::string method = values["method"].as<std::string>();
+  if (values.count("comet-fade")) {
+    // Comet trails are the last faded frame; a max of faded frames would restore the whole trails.
+    if (method != "max" && method != "last")
+      throw UsageError(
+          "--comet-fade gives comet trails, the last faded frame: use --method max (or last), not " + method);
+    method = "last";
+    stack["method"] = method;
+  }
+  if (values.count("timelapse")) {
+    if (method != "max" && method != "min" && method != "sum" && method != "mean" && method != "last")
+      throw UsageError(
+          "--timelapse shows the stack growing, which needs a single-pass --method (max, min, sum, "
+          "mean), not " +
+          method);
+    add_timelapse(values, stages, trail_end, method);
+  } else if ((values.count("every") && !values["every"].defaulted()) || values.count("video")) {
+    throw UsageError("--every and --video are for the time-lapse; give --timelapse DIR too");
+  }
+
+  YAML::Node fits = stage("fits", "write", "stack");
+  fits["fits"] = values["fits"].as<std::string>();
   stages.push_back(stack);
   stages.push_back(fits);
   if (values.count("tiff") || values.count("jpeg")) {
@@ -143,6 +220,23 @@ int command_stack(const Arguments& arguments, const StageRegistry& registry) {
       "report", po::value<std::string>()->default_value("auto")->value_name("PREFIX"),
       "run report PREFIX.json and PREFIX.html; auto: beside the FITS; none: no report")(
       "print-config", "print the equivalent YAML config for `nightstack run` and exit");
+  po::options_description trails("Star trails");
+  trails.add_options()("gap-fill", "join the trails across the gaps between exposures (stage gap_fill)")(
+      "comet-fade", po::value<double>()->value_name("F"),
+      "comet trails: light fades by F per frame (0..1, e.g. 0.95; stage fade); the stack is the last faded "
+      "frame")("reject-flashes", po::value<double>()->value_name("T"),
+               "leave out frames whose mean level is more than T robust sigmas above their neighbours' "
+               "(flashes, headlights; e.g. 5), named in the log and the report")(
+      "timelapse", po::value<std::string>()->value_name("DIR"),
+      "also write the growing stack as numbered images DIR/trails_0001.jpg, ... (one stretch for all)")(
+      "every", po::value<unsigned>()->default_value(1)->value_name("K"),
+      "with --timelapse: one image every K frames (and after the last)")(
+      "timelapse-format", po::value<std::string>()->default_value("jpeg")->value_name("FORMAT"),
+      "with --timelapse: jpeg (8-bit) or tiff (16-bit)")(
+      "video",
+      "with --timelapse: make DIR/trails.mp4 with ffmpeg when installed (the command is printed "
+      "either way)");
+  options.add(trails);
   options.add(stacking_options(stack_type));
   po::options_description hidden;
   hidden.add_options()("input", po::value<std::vector<std::string>>());
@@ -175,6 +269,7 @@ int command_stack(const Arguments& arguments, const StageRegistry& registry) {
   run_options.threads = values["threads"].as<unsigned>();
   run_options.progress = parse_progress_style(values["progress"].as<std::string>(), quiet);
   run_options.report = values["report"].as<std::string>();
+  run_options.video = values.count("video") != 0;
   return execute_config(config, run_options, quiet);
 }
 

@@ -74,8 +74,14 @@ int command_stages(const Arguments& arguments, const StageRegistry& registry) {
     for (const auto& spec : type.parameters) name_width = std::max(name_width, spec.name.size());
   }
   for (const auto& type : registry.types()) {
-    std::cout << type.name << "  (takes " << to_string(type.input) << ", gives " << to_string(type.output)
-              << ")\n";
+    std::string takes = to_string(type.input);
+    if (type.input_roles.size() > 1) {  // an image combiner: its inputs in the order the config lists them
+      takes = std::to_string(type.input_roles.size()) + " images, input: [";
+      for (std::size_t i = 0; i < type.input_roles.size(); ++i)
+        takes += (i ? ", " : "") + type.input_roles[i];
+      takes += "]";
+    }
+    std::cout << type.name << "  (takes " << takes << ", gives " << to_string(type.output) << ")\n";
     std::cout << "  " << wrap_text(type.summary, 90, 2) << "\n";
     for (const auto& spec : type.parameters) {
       std::cout << "  " << std::left << std::setw(static_cast<int>(name_width + 2)) << spec.name

@@ -39,6 +39,9 @@ bool is_of_declared_kind(const Stage& stage, const StageType& type) {
   if (type.input == Kind::frames && type.output == Kind::image) {
     return dynamic_cast<const FrameReducer*>(&stage) != nullptr;
   }
+  if (type.input == Kind::image && type.output == Kind::image && type.input_roles.size() > 1) {
+    return dynamic_cast<const ImageCombiner*>(&stage) != nullptr;
+  }
   if (type.input == Kind::image && type.output == Kind::image) {
     return dynamic_cast<const ImageTransform*>(&stage) != nullptr;
   }
@@ -108,6 +111,7 @@ class GraphBuilder {
     check_kinds();
     const auto order = topological_order();
     make_stages();
+    check_combiner_inputs();
     check_outputs();
     if (!diagnostics_.empty()) {
       // In file order, as the loader reports them; --set locations (line 0) go last.
@@ -152,10 +156,17 @@ class GraphBuilder {
                label(stage) + " needs an input: the id of a stage that gives " + to_string(type.input));
         continue;
       }
-      // Every stage type so far combines one stream or one image; a merge stage would change this.
-      if (stage.inputs.size() > 1) {
-        report(stage.input_location,
-               label(stage) + " takes one input, but " + std::to_string(stage.inputs.size()) + " are given");
+      // Stages take one input, except those whose type names several (an image combiner).
+      const std::size_t wanted = std::max<std::size_t>(1, type.input_roles.size());
+      if (stage.inputs.size() != wanted) {
+        std::string roles;
+        for (const auto& role : type.input_roles) roles += (roles.empty() ? "" : ", ") + role;
+        report(
+            stage.input_location,
+            wanted == 1
+                ? label(stage) + " takes one input, but " + std::to_string(stage.inputs.size()) + " are given"
+                : label(stage) + " takes " + std::to_string(wanted) + " inputs, in this order: " + roles +
+                      " (input: [" + roles + "]), but " + std::to_string(stage.inputs.size()) + " are given");
         continue;
       }
       for (const auto& input : stage.inputs) {
@@ -295,6 +306,20 @@ class GraphBuilder {
       }
     }
     return false;
+  }
+
+  // An image combiner takes finished images: a sequence's images come one at a time during the pass,
+  // with nothing to pair them with.
+  void check_combiner_inputs() {
+    for (std::size_t i = 0; i < stages_.size(); ++i) {
+      if (stages_[i].type->input_roles.size() < 2) continue;
+      for (std::size_t input : inputs_[i]) {
+        const bool sequence = stages_[input].type->output == DataKind::images || fed_a_sequence(input);
+        if (!sequence) continue;
+        report(stages_[i].input_location, label(stages_[i]) + " combines single images, but its input '" +
+                                              stages_[input].id + "' gives a sequence of images");
+      }
+    }
   }
 
   void check_outputs() {

@@ -20,6 +20,7 @@
 #include "pipeline/preview.hpp"
 #include "pipeline/run_checkpoint.hpp"
 #include "pipeline/sha256.hpp"
+#include "pipeline/video_command.hpp"
 
 namespace nightstack {
 
@@ -29,11 +30,11 @@ using Clock = std::chrono::steady_clock;
 
 constexpr int preview_width = 800;
 
-// Measures every frame, then leaves out the outliers (and, with on_error: skip, the frames that
-// could not be read). Returns the indices to stack.
-std::vector<std::size_t> screen_source(FrameSource& source, double threshold, const RunOptions& options,
-                                       unsigned threads, Log& log, std::ostream& progress_stream,
-                                       SourceSummary& summary, double& seconds) {
+// Measures every frame, then leaves out the outliers and flashes (and, with on_error: skip, the
+// frames that could not be read). Returns the indices to stack.
+std::vector<std::size_t> screen_source(FrameSource& source, const RunOptions& options, unsigned threads,
+                                       Log& log, std::ostream& progress_stream, SourceSummary& summary,
+                                       double& seconds) {
   Progress progress(progress_stream, options.progress, source.id() + " (measuring)", source.frame_count());
   measure_frames(source, threads, progress, summary.records, seconds, source.bad_frame_policy());
   progress.finish();
@@ -54,7 +55,12 @@ std::vector<std::size_t> screen_source(FrameSource& source, double threshold, co
                          std::to_string(summary.records.size()) + " frames (see the warnings above)",
                      std::nullopt, source.id());
   }
-  for (const auto& verdict : screen_frames(statistics, threshold)) {
+  std::vector<FrameVerdict> verdicts;
+  if (auto threshold = source.outlier_threshold()) verdicts = screen_frames(statistics, *threshold);
+  if (auto flashes = source.flash_screening())
+    verdicts = merge_verdicts(std::move(verdicts),
+                              screen_flashes(statistics, flashes->threshold, flashes->neighbours));
+  for (const auto& verdict : verdicts) {
     auto& record = summary.records[measured[verdict.position]];
     record.used = false;
     record.rejection = verdict.reason;
@@ -65,7 +71,8 @@ std::vector<std::size_t> screen_source(FrameSource& source, double threshold, co
     if (summary.records[index].used) indices.push_back(index);
   }
   if (indices.empty()) {
-    throw InputError(source.frame_path(0), "every frame was rejected as an outlier; raise reject_outliers",
+    throw InputError(source.frame_path(0),
+                     "every frame was rejected as an outlier; raise reject_outliers (or reject_flashes)",
                      std::nullopt, source.id());
   }
   return indices;
@@ -98,6 +105,22 @@ void record_skipped_frames(const SourceSummary& source, Provenance& provenance) 
     if (record.failure.empty()) continue;
     provenance.add_note("Skipped frame " + std::to_string(index) + " " + record.path.string() + ": " +
                         record.failure);
+  }
+}
+
+// The video of each numbered sequence a sink wrote: the ffmpeg command printed, and run when asked.
+void offer_videos(const ImageSink& sink, bool make, Log& log) {
+  for (const auto& path : sink.planned_outputs()) {
+    const auto command = video_command(path);
+    if (!command) continue;
+    if (!make) {
+      log.info("stage '" + sink.id() + "' wrote an image sequence; to make a video: " + command->text);
+    } else if (make_video(*command)) {
+      log.info("stage '" + sink.id() + "': video " + command->video.string() + " made by: " + command->text);
+    } else {
+      log.warn("ffmpeg is not installed (Debian: apt-get install ffmpeg), so no video was made; with it: " +
+               command->text);
+    }
   }
 }
 
@@ -236,9 +259,9 @@ RunSummary run_graph(Graph& graph, const RunOptions& options, Log& log, std::ost
       continue;
     }
     std::vector<std::size_t> indices;
-    if (auto threshold = source->outlier_threshold()) {
-      indices = screen_source(*source, *threshold, options, summary.threads, log, progress_stream,
-                              source_summary, node_seconds[n]);
+    if (source->outlier_threshold() || source->flash_screening()) {
+      indices = screen_source(*source, options, summary.threads, log, progress_stream, source_summary,
+                              node_seconds[n]);
     } else {
       for (std::size_t index = 0; index < source->frame_count(); ++index) indices.push_back(index);
     }
@@ -281,7 +304,10 @@ RunSummary run_graph(Graph& graph, const RunOptions& options, Log& log, std::ost
     auto stage_start = Clock::now();
     if (sequences.in_sequence(n)) {
       // Ran once per image of its sequence during the pass; the summary lists what its sinks wrote.
-      if (auto entry = sequences.summary_of(n)) summary.outputs.push_back(std::move(*entry));
+      if (auto entry = sequences.summary_of(n)) {
+        summary.outputs.push_back(std::move(*entry));
+        offer_videos(dynamic_cast<ImageSink&>(*node.stage), options.video, log);
+      }
     } else if (auto* sequence = dynamic_cast<ImageSequenceReducer*>(node.stage.get())) {
       sequence->finish();  // emits the last images
     } else if (auto* reducer = dynamic_cast<FrameReducer*>(node.stage.get())) {
@@ -293,6 +319,10 @@ RunSummary run_graph(Graph& graph, const RunOptions& options, Log& log, std::ost
         record_skipped_frames(summary.sources[*source_of_reducer[n]], images[n]->provenance);
     } else if (auto* transform = dynamic_cast<ImageTransform*>(node.stage.get())) {
       images[n] = transform->transform(*images[node.inputs.front()]);
+    } else if (auto* combiner = dynamic_cast<ImageCombiner*>(node.stage.get())) {
+      std::vector<const Image*> inputs;
+      for (std::size_t input : node.inputs) inputs.push_back(&*images[input]);
+      images[n] = combiner->combine(inputs);
     } else if (auto* sink = dynamic_cast<ImageSink*>(node.stage.get())) {
       const std::size_t input = node.inputs.front();
       const Image& image = *images[input];

@@ -41,6 +41,9 @@ struct RunOptions {
   // The facts the stages were built with: when set, the runner adds the inputs with their sizes
   // and SHA-256 (RunInfo::inputs) before any output is written, for the run record.
   RunInfo* run_info = nullptr;
+  // Make an MP4 of every numbered JPEG/PNG/TIFF sequence written, with ffmpeg when installed (the
+  // command is printed either way).
+  bool video = false;
 };
 
 // Finds every source's inputs (directory listings, first bytes); reads no pixels. run_graph calls

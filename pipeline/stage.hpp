@@ -1,4 +1,4 @@
-// The stage interface: what a stage type declares, and the five kinds of stage the runner drives.
+// The stage interface: what a stage type declares, and the kinds of stage the runner drives.
 #pragma once
 
 #include <cstddef>
@@ -102,6 +102,14 @@ class FrameSource : public Stage {
   // When set, frames whose background or noise lies further than this many robust standard
   // deviations from the sequence's are left out; the runner measures every frame first to decide.
   virtual std::optional<double> outlier_threshold() const { return std::nullopt; }
+  // When set, frames whose mean level lies more than `threshold` robust standard deviations above
+  // that of their `neighbours` frames on either side are left out (flashes, headlights); measured
+  // in the same first pass.
+  struct FlashScreening {
+    double threshold = 5;
+    std::size_t neighbours = 3;
+  };
+  virtual std::optional<FlashScreening> flash_screening() const { return std::nullopt; }
   virtual BadFramePolicy bad_frame_policy() const { return BadFramePolicy::fail; }
 };
 
@@ -201,6 +209,15 @@ class ImageTransform : public Stage {
   virtual Image transform(const Image& image) const = 0;
 };
 
+// images -> image: combines several finished images, one per input, given in the order the
+// config lists them (`input: [sky, foreground]`); the stage type names each input's role. Takes
+// single images, not sequences.
+class ImageCombiner : public Stage {
+ public:
+  using Stage::Stage;
+  virtual Image combine(const std::vector<const Image*>& inputs) const = 0;
+};
+
 // image -> files. Returns the files it wrote, each complete (written under a temporary name and
 // renamed), for the run summary.
 class ImageSink : public Stage {
@@ -220,6 +237,8 @@ struct StageType {
   DataKind output = DataKind::nothing;
   std::vector<ParameterSpec> parameters;
   std::function<std::unique_ptr<Stage>(const StageContext&)> make;
+  // For a stage of several inputs (an ImageCombiner): what each is, in order. Empty: one input.
+  std::vector<std::string> input_roles;
 
   const ParameterSpec* find_parameter(const std::string& parameter_name) const;
 };

@@ -23,6 +23,7 @@ struct IngestSettings {
   ReadOptions read_options;
   std::vector<std::string> exclude;
   std::optional<double> reject_outliers;
+  std::optional<FrameSource::FlashScreening> reject_flashes;
   BadFramePolicy on_error = BadFramePolicy::fail;
 };
 
@@ -156,6 +157,7 @@ class Ingest : public FrameSource {
 
   std::vector<SkippedFile> skipped_files() const override { return skipped_; }
   std::optional<double> outlier_threshold() const override { return settings_.reject_outliers; }
+  std::optional<FlashScreening> flash_screening() const override { return settings_.reject_flashes; }
   BadFramePolicy bad_frame_policy() const override { return settings_.on_error; }
   std::size_t frame_count() const override { return frames_.size(); }
   const std::filesystem::path& frame_path(std::size_t index) const override { return frames_.at(index).path; }
@@ -229,6 +231,21 @@ StageType ingest_stage_type() {
            "Off unless given. Leaves out frames whose background or noise differs from the sequence's median "
            "by more than this many robust standard deviations (e.g. 5: clouds, headlights, dawn). Every "
            "frame is then decoded twice: once to measure, once to stack. Each rejection is reported."},
+      {.name = "reject_flashes",
+       .type = ParameterType::number,
+       .minimum = 1.0,
+       .maximum = 1000.0,
+       .help = "Off unless given. Leaves out frames whose mean level lies more than this many robust "
+               "standard deviations above the median of their neighbours' (e.g. 5: a flash, a car's "
+               "headlights, lightning), wherever they fall in the night; a sky brightening slowly is not a "
+               "flash (reject_outliers catches dawn). Measured in the same first pass as reject_outliers; "
+               "each frame left out is named in the log and the report."},
+      {.name = "flash_neighbours",
+       .type = ParameterType::integer,
+       .default_value = std::int64_t{3},
+       .minimum = 1,
+       .maximum = 100,
+       .help = "For reject_flashes: how many frames on each side a frame is compared with."},
       {.name = "on_error",
        .type = ParameterType::choice,
        .default_value = std::string("fail"),
@@ -288,6 +305,11 @@ StageType ingest_stage_type() {
         parameters.list("exclude"),
         parameters.has("reject_outliers") ? std::optional<double>(parameters.number("reject_outliers"))
                                           : std::nullopt,
+        parameters.has("reject_flashes")
+            ? std::optional(FrameSource::FlashScreening{
+                  parameters.number("reject_flashes"),
+                  static_cast<std::size_t>(parameters.integer("flash_neighbours"))})
+            : std::nullopt,
         parameters.text("on_error") == "skip" ? BadFramePolicy::skip : BadFramePolicy::fail};
     return std::make_unique<Ingest>(context.id, std::move(settings));
   };

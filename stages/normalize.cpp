@@ -3,9 +3,13 @@
 // across channels or per channel; then a display curve (linear, asinh, gamma, or Siril's midtones
 // autostretch). Every point and parameter used is recorded in the provenance, so a stretch can be
 // reproduced. The linear mapping does not clip: writers of integer formats clip, FITS keeps all.
+// Given a sequence (a time-lapse), `hold: first` keeps the first image's stretch for every image,
+// so the video does not flicker.
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <mutex>
+#include <optional>
 #include <span>
 #include <stdexcept>
 #include <string>
@@ -20,7 +24,10 @@ namespace nightstack {
 namespace {
 
 struct NormalizeSettings {
-  std::string method;  // percentile | max | none
+  std::string method;  // percentile | max | fixed | none
+  double black = 0.0;  // for fixed
+  double white = 1.0;
+  bool hold = false;  // the first image's points and curve for every image
   double low = 0.1;
   double high = 99.9;
   bool independent = false;  // channels: independent (each its own points) or linked (one set)
@@ -51,7 +58,7 @@ class Normalize : public ImageTransform {
   Image transform(const Image& input) const override {
     Image output = input;
     ImageD& pixels = output.pixels;
-    const std::vector<DisplayPoints> points = display_points(pixels);
+    const std::vector<DisplayPoints> points = held_or_new_points(pixels);
     if (settings_.method != "none") {
       for (int channel = 0; channel < pixels.channels(); ++channel) {
         const double black = points[channel].black, range = points[channel].white - black;
@@ -64,6 +71,13 @@ class Normalize : public ImageTransform {
   }
 
  private:
+  std::vector<DisplayPoints> held_or_new_points(const ImageD& pixels) const {
+    if (!settings_.hold) return display_points(pixels);
+    std::lock_guard lock(held_mutex_);
+    if (!held_points_) held_points_ = display_points(pixels);
+    return *held_points_;
+  }
+
   // One pair of points per channel: the same pair for all when linked (keeps the colour balance).
   std::vector<DisplayPoints> display_points(const ImageD& pixels) const {
     if (!settings_.independent) {
@@ -77,7 +91,9 @@ class Normalize : public ImageTransform {
 
   DisplayPoints points_of(std::span<const double> samples) const {
     DisplayPoints points;
-    if (settings_.method == "max") {
+    if (settings_.method == "fixed") {
+      points = {settings_.black, settings_.white};
+    } else if (settings_.method == "max") {
       points.white = finite_maximum(samples);
     } else if (settings_.method == "percentile") {
       const auto values = finite_percentiles(samples, {settings_.low, settings_.high});
@@ -104,6 +120,7 @@ class Normalize : public ImageTransform {
     }
     provenance.set("NORMCHAN", settings_.independent ? "independent" : "linked",
                    "channels' black/white points");
+    if (settings_.hold) provenance.set("NORMHOLD", "first", "stretch of the sequence's first image kept");
     if (settings_.method == "none" || points.empty()) return;
     if (!settings_.independent) {
       provenance.set("NORMBLK", points[0].black, "stack value mapped to 0");
@@ -136,6 +153,21 @@ class Normalize : public ImageTransform {
 
   // Siril-style autostretch: shadows and midtones from each channel's median and MAD.
   void apply_midtones(ImageD& pixels, Provenance& provenance) const {
+    std::vector<MidtonesStretch> stretches;
+    if (settings_.hold) {
+      std::lock_guard lock(held_mutex_);
+      if (!held_stretches_) held_stretches_ = midtones_stretches(pixels);
+      stretches = *held_stretches_;
+    } else {
+      stretches = midtones_stretches(pixels);
+    }
+    for (int channel = 0; channel < pixels.channels(); ++channel)
+      for (double& value : pixels.plane(channel))
+        value = apply_midtones_stretch(stretches[static_cast<std::size_t>(channel)], value);
+    record_midtones(stretches, provenance);
+  }
+
+  std::vector<MidtonesStretch> midtones_stretches(const ImageD& pixels) const {
     std::vector<double> medians, mads;
     for (int channel = 0; channel < pixels.channels(); ++channel) {
       const MedianAndMad location = median_and_mad(pixels.plane(channel));
@@ -153,8 +185,11 @@ class Normalize : public ImageTransform {
       } else {
         stretches.push_back(stretches.front());
       }
-      for (double& value : pixels.plane(channel)) value = apply_midtones_stretch(stretches.back(), value);
     }
+    return stretches;
+  }
+
+  void record_midtones(const std::vector<MidtonesStretch>& stretches, Provenance& provenance) const {
     provenance.set("NORMSCLP", settings_.shadows_clipping, "mtf shadows: median - NORMSCLP*1.4826*MAD");
     provenance.set("NORMTBG", settings_.target_background, "mtf target for the background median");
     const std::string formula = "; y = MTF(m, (x - s) / (1 - s))";
@@ -163,7 +198,7 @@ class Normalize : public ImageTransform {
       provenance.set("NORMMTF", stretches[0].midtones, "mtf midtones m" + formula);
       return;
     }
-    for (int channel = 0; channel < pixels.channels(); ++channel) {
+    for (int channel = 0; channel < static_cast<int>(stretches.size()); ++channel) {
       const std::string which = "channel " + std::to_string(channel + 1) + " mtf ";
       provenance.set(channel_key("NORMSHD", channel), stretches[channel].shadows, which + "shadows s");
       provenance.set(channel_key("NORMMTF", channel), stretches[channel].midtones, which + "midtones m");
@@ -171,6 +206,11 @@ class Normalize : public ImageTransform {
   }
 
   NormalizeSettings settings_;
+  // With hold: what the first image set. transform() is const and may run on one image at a time
+  // from any thread, hence the lock.
+  mutable std::mutex held_mutex_;
+  mutable std::optional<std::vector<DisplayPoints>> held_points_;
+  mutable std::optional<std::vector<MidtonesStretch>> held_stretches_;
 };
 
 void require_positive(const StageContext& context, const std::string& name) {
@@ -198,11 +238,12 @@ StageType normalize_stage_type() {
       {.name = "method",
        .type = ParameterType::choice,
        .default_value = std::string("percentile"),
-       .choices = {"percentile", "max", "none"},
+       .choices = {"percentile", "max", "fixed", "none"},
        .help =
            "percentile: black point at the 'low' percentile, white point at the 'high' one (exact, numpy's "
-           "linear interpolation); max: the brightest value becomes 1, as the classic scripts do; none: "
-           "values are taken as they are."},
+           "linear interpolation); max: the brightest value becomes 1, as the classic scripts do; fixed: the "
+           "given 'black' and 'white' values (e.g. NORMBLK and NORMWHT of an earlier run); none: values are "
+           "taken as they are."},
       {.name = "low",
        .type = ParameterType::number,
        .default_value = 0.1,
@@ -215,6 +256,21 @@ StageType normalize_stage_type() {
        .minimum = 0.0,
        .maximum = 100.0,
        .help = "Percentile (0-100) that becomes white, for method: percentile."},
+      {.name = "black",
+       .type = ParameterType::number,
+       .default_value = 0.0,
+       .help = "The stack value that becomes black, for method: fixed."},
+      {.name = "white",
+       .type = ParameterType::number,
+       .default_value = 1.0,
+       .help = "The stack value that becomes white, for method: fixed (greater than black)."},
+      {.name = "hold",
+       .type = ParameterType::choice,
+       .default_value = std::string("each"),
+       .choices = {"each", "first"},
+       .help = "For a sequence of images (a time-lapse): each: every image its own black/white points and "
+               "curve; first: those of the first image kept for all the others, so a video does not flicker "
+               "(in a growing max stack later images are brighter and may clip where the first was dark)."},
       {.name = "channels",
        .type = ParameterType::choice,
        .default_value = std::string("linked"),
@@ -260,6 +316,9 @@ StageType normalize_stage_type() {
   type.make = [](const StageContext& context) -> std::unique_ptr<Stage> {
     const Parameters& parameters = context.parameters;
     NormalizeSettings settings{.method = parameters.text("method"),
+                               .black = parameters.number("black"),
+                               .white = parameters.number("white"),
+                               .hold = parameters.text("hold") == "first",
                                .low = parameters.number("low"),
                                .high = parameters.number("high"),
                                .independent = parameters.text("channels") == "independent",
@@ -272,6 +331,11 @@ StageType normalize_stage_type() {
       throw ParameterError("high", "high (" + to_string(parameters.value("high")) +
                                        ") must be greater than low (" + to_string(parameters.value("low")) +
                                        ")");
+    }
+    if (settings.method == "fixed" && !(settings.black < settings.white)) {
+      throw ParameterError("white", "white (" + to_string(parameters.value("white")) +
+                                        ") must be greater than black (" +
+                                        to_string(parameters.value("black")) + ")");
     }
     require_positive(context, "asinh_stretch");
     require_positive(context, "gamma");

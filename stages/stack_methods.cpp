@@ -101,14 +101,23 @@ class ExtremeMethod : public SinglePassMethod {
     return extremes_.samples();
   }
   ImageD take_result() {
+    ImageD result = current_result();
+    extremes_ = ImageF();
+    return result;
+  }
+  ImageD current_result() const {
     ImageD result(extremes_.width(), extremes_.height(), extremes_.channels());
     std::transform(
         extremes_.samples().begin(), extremes_.samples().end(), result.samples().begin(), [](float value) {
           return std::isinf(value) ? std::numeric_limits<double>::quiet_NaN() : static_cast<double>(value);
         });
-    extremes_ = ImageF();
     return result;
   }
+
+ public:
+  std::optional<ImageD> snapshot() const override { return current_result(); }
+
+ protected:
   void save_state(StateWriter& writer) const override {
     save_missing(writer);
     save_image(writer, extremes_);
@@ -179,6 +188,49 @@ class SumMethod : public AccumulatingMethod {
     mark_blank(sum);
     return sum;
   }
+  std::optional<ImageD> snapshot() const override {
+    ImageD sum = accumulator_;
+    mark_blank(sum);
+    return sum;
+  }
+};
+
+// The last frame as it came (NaN where its values are missing): with a fade step before it, the
+// comet trails of the whole sequence.
+class LastMethod : public SinglePassMethod {
+ public:
+  using SinglePassMethod::SinglePassMethod;
+  void add(const ImageF& frame, const FrameInfo&) override {
+    last_ = frame;
+    std::size_t missing = 0;
+    for (float& value : last_.samples()) {
+      const bool valid = is_valid(value);
+      missing += valid ? 0 : 1;
+      if (!valid) value = std::numeric_limits<float>::quiet_NaN();
+    }
+    record_missing(frame, missing);
+  }
+  ImageD result() override {
+    ImageD result = *snapshot();
+    last_ = ImageF();
+    return result;
+  }
+  std::optional<ImageD> snapshot() const override {
+    ImageD result(last_.width(), last_.height(), last_.channels());
+    std::copy(last_.samples().begin(), last_.samples().end(), result.samples().begin());
+    return result;
+  }
+  void save_state(StateWriter& writer) const override {
+    save_missing(writer);
+    save_image(writer, last_);
+  }
+  void load_state(StateReader& reader) override {
+    load_missing(reader);
+    last_ = load_image<float>(reader);
+  }
+
+ private:
+  ImageF last_;
 };
 
 // sum(w * (multiply * x + add)) / sum(w) per pixel over its valid values, frames in index order: the
@@ -241,21 +293,11 @@ class MeanMethod : public AccumulatingMethod {
   }
 
   ImageD result() override {
-    ImageD mean = std::move(accumulator_);
-    for (int channel = 0; channel < mean.channels(); ++channel) {
-      auto sums = mean.plane(channel);
-      if (pixel_weight_sums_.empty()) {
-        const double weight_sum = weight_sums_[static_cast<std::size_t>(channel)];
-        for (double& value : sums) value /= weight_sum;
-        continue;
-      }
-      const auto weights = pixel_weight_sums_.plane(channel);
-      for (std::size_t i = 0; i < sums.size(); ++i)
-        sums[i] = weights[i] > 0.0 ? sums[i] / weights[i] : std::numeric_limits<double>::quiet_NaN();
-    }
+    ImageD mean = divided(std::move(accumulator_));
     pixel_weight_sums_ = ImageD();
     return mean;
   }
+  std::optional<ImageD> snapshot() const override { return divided(accumulator_); }
 
   void record(Provenance& provenance) const override {
     if (weighting_.normalization() != FrameNormalization::none)
@@ -279,6 +321,21 @@ class MeanMethod : public AccumulatingMethod {
   }
 
  private:
+  ImageD divided(ImageD mean) const {
+    for (int channel = 0; channel < mean.channels(); ++channel) {
+      auto sums = mean.plane(channel);
+      if (pixel_weight_sums_.empty()) {
+        const double weight_sum = weight_sums_[static_cast<std::size_t>(channel)];
+        for (double& value : sums) value /= weight_sum;
+        continue;
+      }
+      const auto weights = pixel_weight_sums_.plane(channel);
+      for (std::size_t i = 0; i < sums.size(); ++i)
+        sums[i] = weights[i] > 0.0 ? sums[i] / weights[i] : std::numeric_limits<double>::quiet_NaN();
+    }
+    return mean;
+  }
+
   FrameWeighting weighting_;
   std::vector<double> weight_sums_;  // per channel, while no value was missing
   ImageD pixel_weight_sums_;         // per pixel, from the first missing value on
@@ -313,6 +370,8 @@ const std::vector<StackMethodInfo>& stack_methods() {
        &make_plain<SumMethod>},
       {"mean", "per-pixel mean (weighted and normalized when asked), frame by frame", single_pass,
        &make_mean},
+      {"last", "the last frame as it came: after a fade stage, the comet trails", single_pass,
+       &make_plain<LastMethod>},
       {"median", "per-pixel median of the (normalized) values; cached, stacked in row blocks", every_value,
        &make_median},
       {"sigma_clip",

@@ -47,6 +47,9 @@ class StackMethod {
   virtual void add(const ImageF& pixels, const FrameInfo& info) = 0;
   void add(const ImageF& pixels) { add(pixels, FrameInfo{}); }
   virtual ImageD result() = 0;
+  // The result of the frames added so far, leaving the stack as it is (a running stack for a
+  // time-lapse); single-pass methods only, others give nothing.
+  virtual std::optional<ImageD> snapshot() const { return std::nullopt; }
   // Cards the method adds to the stack's provenance: its parameters, normalization, weights,
   // rejection totals.
   virtual void record(Provenance& /*provenance*/) const {}
@@ -67,7 +70,7 @@ class StackMethod {
 };
 
 enum class StackKind {
-  single_pass,  // max, min, sum, mean: streaming, no cache
+  single_pass,  // max, min, sum, mean, last: streaming, no cache
   every_value,  // median: cache and blocks, no rejection
   rejection,    // the means with rejection: cache and blocks
 };
@@ -80,7 +83,7 @@ struct StackMethodInfo {
   Rejection rejection = Rejection::none;  // StackKind::rejection: which one
 };
 
-// The explicit table: max, min, sum, mean, median, sigma_clip, mad_clip, median_sigma_clip,
+// The explicit table: max, min, sum, mean, last, median, sigma_clip, mad_clip, median_sigma_clip,
 // winsorized_sigma_clip, min_max, percentile_clip, gesd.
 const std::vector<StackMethodInfo>& stack_methods();
 const StackMethodInfo* find_stack_method(const std::string& name);

@@ -94,7 +94,8 @@ inline StageRegistry make_registry() {
                        }
                      }
                      return std::make_unique<Source>(context.id);
-                   }});
+                   },
+                   {}});
 
   auto transfer = spec("transfer", Type::choice);
   transfer.choices = {"srgb", "gamma", "linear"};
@@ -108,15 +109,19 @@ inline StageRegistry make_registry() {
                    Kind::frames,
                    Kind::frames,
                    {transfer, gamma},
-                   [](const StageContext& context) { return std::make_unique<PerFrame>(context.id); }});
+                   [](const StageContext& context) { return std::make_unique<PerFrame>(context.id); },
+                   {}});
 
   auto method = spec("method", Type::choice);
   method.choices = {"max", "sum", "mean"};
   method.default_value = std::string("mean");
-  types.push_back(
-      {"stack", "combines frames", Kind::frames, Kind::image, {method}, [](const StageContext& context) {
-         return std::make_unique<Reducer>(context.id);
-       }});
+  types.push_back({"stack",
+                   "combines frames",
+                   Kind::frames,
+                   Kind::image,
+                   {method},
+                   [](const StageContext& context) { return std::make_unique<Reducer>(context.id); },
+                   {}});
 
   auto low = spec("low", Type::number);
   low.default_value = 0.0;
@@ -132,7 +137,8 @@ inline StageRegistry make_registry() {
                        throw ParameterError("high", "high must be greater than low");
                      }
                      return std::make_unique<PerImage>(context.id);
-                   }});
+                   },
+                   {}});
 
   auto fits = spec("fits", Type::path);
   auto tiff = spec("tiff", Type::path);
@@ -150,7 +156,8 @@ inline StageRegistry make_registry() {
                        }
                      }
                      return std::make_unique<Sink>(context.id, outputs);
-                   }});
+                   },
+                   {}});
   return StageRegistry(std::move(types));
 }
 

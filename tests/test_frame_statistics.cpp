@@ -108,6 +108,34 @@ BOOST_AUTO_TEST_CASE(short_or_uniform_sequences_reject_nothing) {
   BOOST_TEST(screen_frames(uniform, 3.0).empty());
 }
 
+BOOST_AUTO_TEST_CASE(flashes_stand_out_from_their_neighbours_trend) {
+  // A night brightening steadily (moonrise: 0.02 + 0.01 per frame) with two flashes side by side
+  // (frames 5 and 6) and one at the very end: each stands above the line its neighbours point to,
+  // the ends of a steady ramp do not.
+  std::vector<FrameStatistics> sequence;
+  for (int index = 0; index < 14; ++index) {
+    FrameStatistics frame;
+    const double level = 0.02 + 0.01 * index + ((index * 7) % 5) * 0.0002;
+    frame.mean = {index == 5 || index == 6 || index == 13 ? level + 0.2 : level};
+    sequence.push_back(frame);
+  }
+  const auto verdicts = screen_flashes(sequence, 5.0, 3);
+  BOOST_TEST_REQUIRE(verdicts.size() == 3u);
+  BOOST_TEST(verdicts[0].position == 5u);
+  BOOST_TEST(verdicts[1].position == 6u);
+  BOOST_TEST(verdicts[2].position == 13u);
+  BOOST_TEST(verdicts[0].reason.find("above its neighbours'") != std::string::npos);
+  // Without the last flash, the end of the steady ramp is no flash.
+  sequence[13].mean = {0.02 + 0.01 * 13};
+  BOOST_TEST(screen_flashes(sequence, 5.0, 3).size() == 2u);
+  // Merged with the outlier verdicts: one per frame, in order, reasons joined.
+  const auto merged = merge_verdicts({{6, "background"}, {1, "noise"}}, verdicts);
+  BOOST_TEST_REQUIRE(merged.size() == 4u);
+  BOOST_TEST(merged[0].position == 1u);
+  BOOST_TEST(merged[2].position == 6u);
+  BOOST_TEST(merged[2].reason.find("background; mean level") == 0u);
+}
+
 BOOST_AUTO_TEST_CASE(the_binary_leaves_out_a_bright_frame_and_an_excluded_one) {
   TemporaryDirectory directory;
   const fs::path frames = directory.path() / "frames";

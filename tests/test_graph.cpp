@@ -220,10 +220,16 @@ BOOST_AUTO_TEST_CASE(passes_the_run_info_to_factories) {
   RunInfo run;
   run.config_path = "night.yaml";
   std::string seen;
-  StageType type{"probe", "", DataKind::nothing, DataKind::frames, {}, [&](const StageContext& context) {
+  StageType type{"probe",
+                 "",
+                 DataKind::nothing,
+                 DataKind::frames,
+                 {},
+                 [&](const StageContext& context) {
                    seen = context.id + " " + context.run.config_path;
                    return std::make_unique<Source>(context.id);
-                 }};
+                 },
+                 {}};
   Config config;
   config.stages.push_back(StageConfig{"first", &type, {}, {}, {}, {}});
   const Graph graph = build_graph(config, run);
