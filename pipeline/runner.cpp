@@ -311,6 +311,7 @@ RunSummary run_graph(Graph& graph, const RunOptions& options, Log& log, std::ost
     } else if (auto* sequence = dynamic_cast<ImageSequenceReducer*>(node.stage.get())) {
       sequence->finish();  // emits the last images
     } else if (auto* reducer = dynamic_cast<FrameReducer*>(node.stage.get())) {
+      reducer->before_finish(log);
       images[n] = reducer->finish();
       // A stack's maps, written by finish().
       if (auto maps = reducer->planned_outputs(); !maps.empty())

@@ -163,6 +163,9 @@ class FrameReducer : public Stage {
   virtual void accept(const Frame& frame) = 0;
   // Writes the reducer's planned_outputs(), if any, before it returns.
   virtual Image finish() = 0;
+  // Called once just before finish(): work that finish() does at length (median and rejection
+  // combining the frames they kept) shows its progress through `log`.
+  virtual void before_finish(Log& /*log*/) {}
   // Called once before the first accept(). A reducer that checkpoints starts its checkpoints, or
   // with request.resume loads the last one (calling request.load_run_state) and returns true: the
   // runner then hands it only the frames after those it holds. Refuses (throws) a checkpoint of

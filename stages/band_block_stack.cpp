@@ -138,7 +138,7 @@ void BandBlockStack::weigh(const std::vector<TakenFrame>& frames) {
   }
 }
 
-ImageD BandBlockStack::result(const BandPartial& total) {
+ImageD BandBlockStack::result(const BandPartial& total, Progress* progress) {
   const std::vector<TakenFrame> frames = frames_in_order(total);
   frames_ = frames.size();
   check_min_max_frames(combine_, settings_.rejection, frames_, settings_.stage_id);
@@ -155,13 +155,13 @@ ImageD BandBlockStack::result(const BandPartial& total) {
   if (settings_.keep_coverage_map) coverage_.map = ImageD(shape_.width, shape_.height, shape_.channels, 0.0);
   switch (shape_.type) {
     case SampleType::uint8:
-      combine_rows<std::uint8_t>(frames, stacked);
+      combine_rows<std::uint8_t>(frames, stacked, progress);
       break;
     case SampleType::uint16:
-      combine_rows<std::uint16_t>(frames, stacked);
+      combine_rows<std::uint16_t>(frames, stacked, progress);
       break;
     case SampleType::float32:
-      combine_rows<float>(frames, stacked);
+      combine_rows<float>(frames, stacked, progress);
       break;
   }
   return stacked;
@@ -170,7 +170,9 @@ ImageD BandBlockStack::result(const BandPartial& total) {
 // Block after block of rows (one block when the frames are in memory): the rows of every frame, then
 // each row of each channel on any thread.
 template <class Sample>
-void BandBlockStack::combine_rows(const std::vector<TakenFrame>& frames, ImageD& stacked) {
+void BandBlockStack::combine_rows(const std::vector<TakenFrame>& frames, ImageD& stacked,
+                                  Progress* progress) {
+  constexpr int progress_rows = 32;
   const std::vector<FrameTerms> terms = frame_terms(weighting_, frames_, shape_.channels);
   const bool sort_codes = sorts_codes(terms);
   const float* table = map_->table().empty() ? nullptr : map_->table().data();
@@ -201,46 +203,57 @@ void BandBlockStack::combine_rows(const std::vector<TakenFrame>& frames, ImageD&
       const int next_rows = std::min(rows_per_block, shape_.height - first_row - rows);
       for (const TakenFrame& frame : frames) store_->prefetch(frame.slot, first_row + rows, next_rows);
     }
-    if constexpr (!std::is_same_v<Sample, float>) {
-      if (sort_codes) {
-        parallel_for(static_cast<std::size_t>(rows), settings_.threads,
-                     [&](std::size_t row, unsigned worker) {
-                       std::vector<const Sample*>& row_starts = worker_rows[worker];
-                       for (std::size_t frame = 0; frame < frames_; ++frame)
-                         row_starts[frame] =
-                             reinterpret_cast<const Sample*>(frame_rows[frame] + row * store_->row_bytes());
-                       const RowTotals row_totals = combine_sorted_codes(
-                           row_starts, first_row + static_cast<int>(row), targets, lane_scratch[worker]);
-                       totals[worker].low += row_totals.low;
-                       totals[worker].high += row_totals.high;
-                     });
-        continue;
+    // A few rows at a time, so that progress and Ctrl-C are seen while a large block is combined.
+    for (int chunk_first = 0; chunk_first < rows; chunk_first += progress_rows) {
+      throw_if_interrupted();
+      const int chunk_rows = std::min(progress_rows, rows - chunk_first);
+      bool combined = false;
+      if constexpr (!std::is_same_v<Sample, float>) {
+        if (sort_codes) {
+          parallel_for(static_cast<std::size_t>(chunk_rows), settings_.threads,
+                       [&](std::size_t task, unsigned worker) {
+                         const std::size_t row = static_cast<std::size_t>(chunk_first) + task;
+                         std::vector<const Sample*>& row_starts = worker_rows[worker];
+                         for (std::size_t frame = 0; frame < frames_; ++frame)
+                           row_starts[frame] =
+                               reinterpret_cast<const Sample*>(frame_rows[frame] + row * store_->row_bytes());
+                         const RowTotals row_totals = combine_sorted_codes(
+                             row_starts, first_row + static_cast<int>(row), targets, lane_scratch[worker]);
+                         totals[worker].low += row_totals.low;
+                         totals[worker].high += row_totals.high;
+                       });
+          combined = true;
+        }
       }
+      if (!combined) {
+        const std::size_t tasks = channels * static_cast<std::size_t>(chunk_rows);
+        parallel_for(tasks, settings_.threads, [&](std::size_t task, unsigned worker) {
+          const int channel = static_cast<int>(task / static_cast<std::size_t>(chunk_rows));
+          const int row = chunk_first + static_cast<int>(task % static_cast<std::size_t>(chunk_rows));
+          std::vector<const Sample*>& row_starts = worker_rows[worker];
+          for (std::size_t frame = 0; frame < frames_; ++frame) {
+            row_starts[frame] =
+                reinterpret_cast<const Sample*>(frame_rows[frame] +
+                                                static_cast<std::uint64_t>(row) * store_->row_bytes()) +
+                channel;
+          }
+          const RowTotals row_totals = combine_row(
+              combiners[worker], terms.data() + static_cast<std::size_t>(channel) * frames_, frames_,
+              shape_.width, channel, first_row + row, targets, [&](std::size_t frame, int column) {
+                const Sample sample = row_starts[frame][static_cast<std::size_t>(column) * channels];
+                if constexpr (std::is_same_v<Sample, float>) {
+                  return static_cast<double>(sample);
+                } else {
+                  return static_cast<double>(table[sample]);
+                }
+              });
+          totals[worker].low += row_totals.low;
+          totals[worker].high += row_totals.high;
+          totals[worker].blank += row_totals.blank;
+        });
+      }
+      if (progress) progress->update(static_cast<std::size_t>(first_row + chunk_first + chunk_rows));
     }
-    const std::size_t tasks = channels * static_cast<std::size_t>(rows);
-    parallel_for(tasks, settings_.threads, [&](std::size_t task, unsigned worker) {
-      const int channel = static_cast<int>(task / static_cast<std::size_t>(rows));
-      const int row = static_cast<int>(task % static_cast<std::size_t>(rows));
-      std::vector<const Sample*>& row_starts = worker_rows[worker];
-      for (std::size_t frame = 0; frame < frames_; ++frame) {
-        row_starts[frame] = reinterpret_cast<const Sample*>(
-                                frame_rows[frame] + static_cast<std::uint64_t>(row) * store_->row_bytes()) +
-                            channel;
-      }
-      const RowTotals row_totals =
-          combine_row(combiners[worker], terms.data() + static_cast<std::size_t>(channel) * frames_, frames_,
-                      shape_.width, channel, first_row + row, targets, [&](std::size_t frame, int column) {
-                        const Sample sample = row_starts[frame][static_cast<std::size_t>(column) * channels];
-                        if constexpr (std::is_same_v<Sample, float>) {
-                          return static_cast<double>(sample);
-                        } else {
-                          return static_cast<double>(table[sample]);
-                        }
-                      });
-      totals[worker].low += row_totals.low;
-      totals[worker].high += row_totals.high;
-      totals[worker].blank += row_totals.blank;
-    });
   }
   for (const RowTotals& worker : totals) {
     rejected_low_ += worker.low;

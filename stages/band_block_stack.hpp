@@ -33,7 +33,8 @@ class BandBlockStack {
   void start(const StoredShape& shape, const ValueMap& map, std::size_t frames);
   std::unique_ptr<BandPartial> make_partial() const;
   // The stack of every frame in `total` (the merged partials), combined in index order.
-  ImageD result(const BandPartial& total);
+  // Rows combined go to `progress` when given.
+  ImageD result(const BandPartial& total, Progress* progress = nullptr);
 
   StorePlace place() const { return store_->place(); }
   void record(Provenance& provenance) const;
@@ -50,7 +51,7 @@ class BandBlockStack {
   std::vector<TakenFrame> frames_in_order(const BandPartial& total) const;
   void weigh(const std::vector<TakenFrame>& frames);
   template <class Sample>
-  void combine_rows(const std::vector<TakenFrame>& frames, ImageD& stacked);
+  void combine_rows(const std::vector<TakenFrame>& frames, ImageD& stacked, Progress* progress);
 
   // The fast path: 8- and 16-bit codes whose frames all enter unchanged (no normalization, equal
   // weights) stacked by median or sigma_clip. A pixel's values are then the table's values of its

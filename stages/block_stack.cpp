@@ -96,6 +96,8 @@ class BlockStack : public StackMethod {
 
   Coverage take_coverage() override { return std::move(coverage_); }
 
+  void set_progress(Progress* progress) override { progress_ = progress; }
+
  private:
   BlockPlan plan(std::size_t frames) const {
     BlockPlanRequest request{.frames = frames,
@@ -123,6 +125,7 @@ class BlockStack : public StackMethod {
 
   template <class Sample>
   void stack_blocks(const BlockPlan& block_plan, ImageD& stacked) {
+    constexpr int progress_rows = 32;
     const std::vector<FrameTerms> terms = frame_terms(weighting_, frames_, channels_);
     std::vector<CodeTerms> codes(frames_ * static_cast<std::size_t>(channels_));
     if constexpr (std::is_same_v<Sample, std::uint16_t>) {
@@ -160,30 +163,37 @@ class BlockStack : public StackMethod {
         for (std::size_t frame = 0; frame < frames_; ++frame)
           cache_.prefetch_rows(frame, first_row + rows, next_rows);
       }
-      const std::size_t tasks = static_cast<std::size_t>(channels_) * rows;
-      parallel_for(tasks, settings_.threads, [&](std::size_t task, unsigned worker) {
-        const int channel = static_cast<int>(task / rows), row = static_cast<int>(task % rows);
-        const Sample* row_start =
-            block.get() + (static_cast<std::size_t>(channel) * rows + row) * row_samples;
-        const std::size_t first_term = static_cast<std::size_t>(channel) * frames_;
-        const CodeTerms* channel_codes = codes.data() + first_term;
-        const RowTotals row_totals = combine_row(
-            combiners[worker], terms.data() + first_term, frames_, width_, channel, first_row + row, targets,
-            [&](std::size_t frame, int column) {
-              const Sample sample = row_start[frame * frame_samples + static_cast<std::size_t>(column)];
-              if constexpr (std::is_same_v<Sample, float>) {
-                return static_cast<double>(sample);
-              } else {
-                const CodeTerms& code = channel_codes[frame];
-                return code.has_non_finite_code && sample == Quantization::non_finite_code
-                           ? std::numeric_limits<double>::quiet_NaN()
-                           : code.offset + sample * code.step;
-              }
-            });
-        totals[worker].low += row_totals.low;
-        totals[worker].high += row_totals.high;
-        totals[worker].blank += row_totals.blank;
-      });
+      // A few rows at a time, so that progress and Ctrl-C are seen while a large block is combined.
+      for (int chunk_first = 0; chunk_first < rows; chunk_first += progress_rows) {
+        throw_if_interrupted();
+        const int chunk_rows = std::min(progress_rows, rows - chunk_first);
+        const std::size_t tasks = static_cast<std::size_t>(channels_) * chunk_rows;
+        parallel_for(tasks, settings_.threads, [&](std::size_t task, unsigned worker) {
+          const int channel = static_cast<int>(task / chunk_rows);
+          const int row = chunk_first + static_cast<int>(task % chunk_rows);
+          const Sample* row_start =
+              block.get() + (static_cast<std::size_t>(channel) * rows + row) * row_samples;
+          const std::size_t first_term = static_cast<std::size_t>(channel) * frames_;
+          const CodeTerms* channel_codes = codes.data() + first_term;
+          const RowTotals row_totals = combine_row(
+              combiners[worker], terms.data() + first_term, frames_, width_, channel, first_row + row,
+              targets, [&](std::size_t frame, int column) {
+                const Sample sample = row_start[frame * frame_samples + static_cast<std::size_t>(column)];
+                if constexpr (std::is_same_v<Sample, float>) {
+                  return static_cast<double>(sample);
+                } else {
+                  const CodeTerms& code = channel_codes[frame];
+                  return code.has_non_finite_code && sample == Quantization::non_finite_code
+                             ? std::numeric_limits<double>::quiet_NaN()
+                             : code.offset + sample * code.step;
+                }
+              });
+          totals[worker].low += row_totals.low;
+          totals[worker].high += row_totals.high;
+          totals[worker].blank += row_totals.blank;
+        });
+        if (progress_) progress_->update(static_cast<std::size_t>(first_row + chunk_first + chunk_rows));
+      }
     }
     for (const RowTotals& worker : totals) {
       rejected_low_ += worker.low;
@@ -201,6 +211,7 @@ class BlockStack : public StackMethod {
   std::uint64_t rejected_low_ = 0, rejected_high_ = 0;
   ImageD low_map_, high_map_;
   Coverage coverage_;  // counted by result()
+  Progress* progress_ = nullptr;
 };
 
 }  // namespace

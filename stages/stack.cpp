@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <iostream>
 #include <mutex>
 #include <stdexcept>
 
@@ -69,6 +70,7 @@ class Stack : public FrameReducer, public BandReducer {
   }
 
   void start_bands(const StoredShape& shape, const ValueMap& map, std::size_t frames) override {
+    shape_ = {shape.width, shape.height, shape.channels};
     if (band_method_) {
       band_stack_.emplace(*band_method_, shape, map);
     } else {
@@ -121,14 +123,25 @@ class Stack : public FrameReducer, public BandReducer {
     return files;
   }
 
+  void before_finish(Log& log) override { log_ = &log; }
+
   Image finish() override {
     banded_ = band_total_ != nullptr;
     if (banded_) take_band_frames();
     if (frames_ == 0) throw std::logic_error("stack '" + id() + "' finished without frames");
+    // median and rejection combine every kept value now: seconds to minutes, shown as rows done.
+    const bool combines = log_ && method_info_.kind != StackKind::single_pass;
+    Progress progress = combines
+                            ? log_->progress(id() + " (combining)", static_cast<std::size_t>(shape_.height))
+                            : Progress(std::cerr, ProgressStyle::off, id(), 0);
+    Progress* rows_done = combines ? &progress : nullptr;
+    method_->set_progress(rows_done);
     Image image{!banded_      ? method_->result()
                 : band_stack_ ? band_stack_->result(*band_total_, frames_)
-                              : band_block_->result(*band_total_),
+                              : band_block_->result(*band_total_, rows_done),
                 {}};
+    method_->set_progress(nullptr);
+    if (combines) progress.finish();
     band_total_.reset();
     auto& provenance = image.provenance;
     frames_provenance_.record(provenance, method_info_.name == "sum");
@@ -259,6 +272,7 @@ class Stack : public FrameReducer, public BandReducer {
   std::optional<BandStackMethod> band_stack_;
   std::optional<BandBlockStack> band_block_;  // median and the rejection methods, in bands
   bool banded_ = false;                       // the frames came through the banded pass
+  Log* log_ = nullptr;                        // for the progress of combining
   std::unique_ptr<BandPartial> band_total_;
   std::mutex band_infos_mutex_;
   std::vector<FrameInfo> band_infos_;

@@ -16,6 +16,7 @@
 #include "pipeline/errors.hpp"
 #include "pipeline/frame.hpp"
 #include "pipeline/image.hpp"
+#include "pipeline/progress.hpp"
 #include "pipeline/state_file.hpp"
 #include "stages/frame_cache.hpp"
 #include "stages/frame_normalization.hpp"
@@ -47,6 +48,8 @@ class StackMethod {
   virtual void add(const ImageF& pixels, const FrameInfo& info) = 0;
   void add(const ImageF& pixels) { add(pixels, FrameInfo{}); }
   virtual ImageD result() = 0;
+  // Where result() reports rows combined, when it works at length (median, rejection); null: nowhere.
+  virtual void set_progress(Progress* /*progress*/) {}
   // The result of the frames added so far, leaving the stack as it is (a running stack for a
   // time-lapse); single-pass methods only, others give nothing.
   virtual std::optional<ImageD> snapshot() const { return std::nullopt; }
