@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "pipeline/image.hpp"
 
@@ -35,6 +36,12 @@ struct CaptureInfo {
   std::string object;        // FITS OBJECT
 };
 
+// A channel's robust level, for per-frame normalization and weights (stages/frame_normalization.hpp).
+struct ChannelLevels {
+  double location = 0.0;  // median of the channel's finite values
+  double scale = 0.0;     // MAD: median of |value - location| (not scaled by 1.4826)
+};
+
 struct FrameInfo {
   std::filesystem::path path;
   std::size_t index = 0;  // position in the ingest order
@@ -53,6 +60,9 @@ struct FrameInfo {
   // What the calibrate stage did (masters, scaling, cosmetic correction), for the provenance.
   std::string calibration;
   CaptureInfo capture;
+  // Set only on a frame cut to a band of rows for a shard (nightstack run --shard): each channel's
+  // levels over the whole frame, so that normalization and weights equal those of one process.
+  std::vector<ChannelLevels> whole_frame_levels;
 };
 
 struct Frame {
