@@ -257,6 +257,7 @@ RunSummary run_graph(Graph& graph, const RunOptions& options, Log& log, std::ost
     }
     if (partial) keep_shard_pass(pass, band_plan, kept, source_summary.records, *partial);
     source_summary.frame_pass = band_plan ? "bands of " + to_string(band_plan->shape.type) : "whole frames";
+    if (pass.row_cut) source_summary.frame_pass = "one band of rows of each frame (the others whole)";
     // Counted from the records, which checkpoints carry, so a resumed run counts the frames
     // stacked before the interruption too.
     source_summary.frames =

@@ -5,6 +5,23 @@
 
 namespace nightstack {
 
+namespace {
+
+// Whether the source may read only each frame's band: every frame stage of the pass acts on each
+// value alone, no stack measures whole frames, and a damaged frame stops the run (a shard that did
+// not read the damaged rows could not skip the frame as the others do).
+bool source_can_cut(const Graph& graph, const FramePass& pass) {
+  if (pass.bad_frames != BadFramePolicy::fail || !pass.ordered_transforms.empty()) return false;
+  for (std::size_t transform : pass.transforms)
+    if (!dynamic_cast<const PointTransform*>(graph.nodes[transform].stage.get())) return false;
+  for (std::size_t reducer : pass.reducers)
+    if (dynamic_cast<const FrameReducer&>(*graph.nodes[reducer].stage).needs_whole_frames_in_a_band())
+      return false;
+  return true;
+}
+
+}  // namespace
+
 void check_shardable(const Graph& graph) {
   for (const auto& node : graph.nodes) {
     if (dynamic_cast<const ImageSequenceReducer*>(node.stage.get()))
@@ -14,8 +31,7 @@ void check_shardable(const Graph& graph) {
   }
 }
 
-std::vector<std::size_t> start_shard_pass(Graph& graph, const FramePass& pass,
-                                          const std::optional<BandPlan>& plan,
+std::vector<std::size_t> start_shard_pass(Graph& graph, FramePass& pass, const std::optional<BandPlan>& plan,
                                           const std::vector<std::size_t>& indices, const ShardSpec& shard,
                                           RunPartial& partial) {
   const auto& source = dynamic_cast<const FrameSource&>(*graph.nodes[pass.source].stage);
@@ -25,10 +41,15 @@ std::vector<std::size_t> start_shard_pass(Graph& graph, const FramePass& pass,
   // Frames outside `indices` (outliers, unreadable when screened) are measured alike by every shard.
   source_part.owned.assign(source.frame_count(), true);
   std::vector<std::size_t> share = indices;
+  const auto [first, end] = shard_positions(shard, indices.size());
+  const bool cut_at_source = !plan && source_can_cut(graph, pass);
   if (plan) {
-    const auto [first, end] = shard_positions(shard, indices.size());
     share.assign(indices.begin() + static_cast<std::ptrdiff_t>(first),
                  indices.begin() + static_cast<std::ptrdiff_t>(end));
+  } else if (cut_at_source) {
+    pass.row_cut = FramePass::RowCut{shard.index, shard.count, first, end};
+  }
+  if (plan || cut_at_source) {
     for (std::size_t position = 0; position < indices.size(); ++position)
       source_part.owned[indices[position]] = position >= first && position < end;
   }
@@ -38,7 +59,8 @@ std::vector<std::size_t> start_shard_pass(Graph& graph, const FramePass& pass,
     part.node = reducer;
     part.by_rows = !plan;
     if (part.by_rows)
-      dynamic_cast<FrameReducer&>(*graph.nodes[reducer].stage).take_row_band(shard.index, shard.count);
+      dynamic_cast<FrameReducer&>(*graph.nodes[reducer].stage)
+          .take_row_band(shard.index, shard.count, cut_at_source);
     partial.reducers.push_back(std::move(part));
   }
   return share;

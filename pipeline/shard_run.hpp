@@ -23,10 +23,10 @@ namespace nightstack {
 void check_shardable(const Graph& graph);
 
 // Before a source's pass: records how the shard splits it in `partial` and, split by rows, asks its
-// stacks to take their band. Returns the positions of `indices` to decode (a share when split by
-// frames, all of them when split by rows).
-std::vector<std::size_t> start_shard_pass(Graph& graph, const FramePass& pass,
-                                          const std::optional<BandPlan>& plan,
+// stacks to take their band, cut by the source (pass.row_cut) where nothing needs whole frames.
+// Returns the positions of `indices` to decode (a share when split by frames, all of them when
+// split by rows).
+std::vector<std::size_t> start_shard_pass(Graph& graph, FramePass& pass, const std::optional<BandPlan>& plan,
                                           const std::vector<std::size_t>& indices, const ShardSpec& shard,
                                           RunPartial& partial);
 

@@ -47,7 +47,7 @@ const StageType* StageRegistry::find(const std::string& name) const {
   return found == types_.end() ? nullptr : &*found;
 }
 
-void FrameReducer::take_row_band(std::size_t /*band*/, std::size_t /*bands*/) {
+void FrameReducer::take_row_band(std::size_t /*band*/, std::size_t /*bands*/, bool /*frames_cut*/) {
   throw UsageError("stage '" + id() + "' cannot be split into shards of rows");
 }
 

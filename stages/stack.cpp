@@ -111,7 +111,9 @@ class Stack : public FrameReducer, public BandReducer {
 
   void remove_checkpoint() override { checkpoints_.remove(); }
 
-  void take_row_band(std::size_t band, std::size_t bands) override {
+  bool needs_whole_frames_in_a_band() const override { return needs_frame_levels_; }
+
+  void take_row_band(std::size_t band, std::size_t bands, bool frames_cut) override {
     auto refuse = [&](const std::string& why) {
       throw UsageError("stack '" + id() + "' " + why +
                        ", which shards of rows cannot split; run it in one process");
@@ -119,7 +121,7 @@ class Stack : public FrameReducer, public BandReducer {
     if (rejection_maps_) refuse("writes rejection maps itself (rejection_maps)");
     if (coverage_map_) refuse("writes a coverage map itself (coverage_map)");
     if (checkpoints_.enabled()) refuse("saves checkpoints (checkpoint: N; a failed shard is simply rerun)");
-    row_band_ = RowBand{band, bands};
+    if (!frames_cut) row_band_ = RowBand{band, bands};
   }
 
   // Rows joined in band order; the counts that depend on the rows (blank samples, rejections) added
@@ -198,21 +200,9 @@ class Stack : public FrameReducer, public BandReducer {
   // noise weights, the whole frame's levels go with them.
   Frame cut_row_band(const Frame& frame) {
     const ImageF& pixels = frame.pixels;
-    const auto height = static_cast<std::size_t>(pixels.height());
-    if (height < row_band_->bands)
-      throw InputError(frame.info.path,
-                       "frame has " + std::to_string(height) + " rows, fewer than the " +
-                           std::to_string(row_band_->bands) + " shards it would be split into",
-                       frame.info.index, id());
-    const auto first_row = static_cast<int>(row_band_->band * height / row_band_->bands);
-    const auto end_row = static_cast<int>((row_band_->band + 1) * height / row_band_->bands);
-    Frame band{ImageF(pixels.width(), end_row - first_row, pixels.channels()), frame.info};
-    const auto row_offset = static_cast<std::size_t>(first_row) * static_cast<std::size_t>(pixels.width());
-    for (int channel = 0; channel < pixels.channels(); ++channel) {
-      const auto source = pixels.plane(channel).begin() + static_cast<std::ptrdiff_t>(row_offset);
-      std::copy(source, source + static_cast<std::ptrdiff_t>(band.pixels.plane_size()),
-                band.pixels.plane(channel).begin());
-    }
+    const auto [first_row, end_row] =
+        row_band_bounds(row_band_->band, row_band_->bands, pixels.height(), frame.info, id());
+    Frame band{copy_rows(pixels, first_row, end_row), frame.info};
     if (needs_frame_levels_) band.info.whole_frame_levels = measure_channels(pixels, level_scratch_);
     return band;
   }

@@ -1,6 +1,7 @@
 // Shards and merge through the nightstack binary: 3 (and 2) shards merged in any order write the
 // same files, byte for byte, and the same report as one process, for stacks split by frames (max,
-// mean of 16-bit codes) and by rows (sum, median, normalized and weighted sigma_clip of floats);
+// mean of 16-bit codes) and by rows (sum, median, sigma_clip of floats, each shard reading its band;
+// a normalized and weighted sigma_clip, each shard reading whole frames);
 // merge refuses a missing, duplicate, damaged or foreign partial by name; a shard that fails leaves
 // no partial, and rerunning that one shard is enough.
 #define BOOST_TEST_DYN_LINK
@@ -50,7 +51,8 @@ BOOST_AUTO_TEST_CASE(merged_shards_write_the_bytes_of_one_process_in_any_order) 
       const auto result = run_shard(session, shard, shards);
       BOOST_TEST_REQUIRE(result.exit_code == 0, result.err);
       BOOST_TEST(contains(result.out, "codes: decoded as bands of 16-bit codes"), result.out);
-      BOOST_TEST(contains(result.out, "floats: decoded as whole frames"), result.out);
+      BOOST_TEST(contains(result.out, "floats: decoded as one band of rows of each frame"), result.out);
+      BOOST_TEST(contains(result.out, "leveled: decoded as whole frames"), result.out);
       BOOST_TEST(fs::is_empty(session.outputs()), "a shard writes no output");
     }
     std::vector<fs::path> partials;

@@ -72,8 +72,10 @@ ShardSession::ShardSession(int frames, int width, int height)
   file << "  - id: floats\n    type: ingest\n    paths: [" << floats.string() << "/]\n";
   stack("sum", "floats", "sum", "");
   stack("median", "floats", "median", "");
+  stack("sigma_clip", "floats", "sigma_clip", "    sigma_low: 2.5\n    sigma_high: 2.5\n");
+  file << "  - id: leveled\n    type: ingest\n    paths: [" << floats.string() << "/]\n";
   stack(
-      "sigma_clip", "floats", "sigma_clip",
+      "weighted", "leveled", "sigma_clip",
       "    sigma_low: 2.5\n    sigma_high: 2.5\n    normalize_frames: additive_scale\n    weights: noise\n");
 }
 

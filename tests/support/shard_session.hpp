@@ -1,7 +1,8 @@
 // A run split into shards, shared by the shard, MPI and Slurm tests: generated frames (16-bit FITS
 // codes and 32-bit float FITS with missing values), a config that stacks the codes with max and
-// mean (split by frames) and the floats with sum, median and a normalized, noise-weighted
-// sigma_clip (split by rows), and the outputs of one process to compare with, byte for byte.
+// mean (split by frames), the floats with sum, median and sigma_clip (split by rows, read a band at
+// a time) and again with a normalized, noise-weighted sigma_clip (split by rows, read whole), and
+// the outputs of one process to compare with, byte for byte.
 #pragma once
 
 #include <filesystem>
