@@ -6,6 +6,7 @@
 #include "pipeline/cli_commands.hpp"
 #include "pipeline/graph.hpp"
 #include "pipeline/output_protection.hpp"
+#include "pipeline/state_file.hpp"
 
 namespace nightstack {
 
@@ -211,9 +212,15 @@ std::filesystem::path default_report_prefix(const Config& config, const RunSumma
 void set_report_writer(ReportWriter writer) { report_writer() = std::move(writer); }
 
 int execute_shard(const Config& config, RunOptions options, bool quiet) {
-  // A partial left by an earlier run of this shard must not outlive a failure of this one.
-  std::error_code ignored;
-  std::filesystem::remove(options.partial, ignored);
+  // A partial left by an earlier run of this shard must not outlive a failure of this one; any other
+  // file there (an input named by mistake) is left alone.
+  std::error_code no_file;
+  if (std::filesystem::exists(options.partial, no_file)) {
+    if (!is_state_file(options.partial))
+      throw UsageError("--partial " + options.partial.string() +
+                       ": a file that is not a partial is there already; name another file");
+    std::filesystem::remove(options.partial, no_file);
+  }
   options.resolved_config = config.resolved_yaml;
   options.report = "none";
   RunInfo run{.config_path = config.source,
@@ -266,7 +273,11 @@ int command_run(const Arguments& arguments, const StageRegistry& registry) {
       throw UsageError("--resume and --shard do not go together: a failed shard is run again");
     return execute_shard(config, options, quiet);
   }
-  if (auto mpi = mpi_world(); mpi && mpi->size > 1) return execute_mpi(config, options, quiet, *mpi);
+  if (auto mpi = mpi_world(); mpi && mpi->size > 1) {
+    if (options.resume)
+      throw UsageError("--resume and MPI ranks do not go together: a failed job is run again");
+    return execute_mpi(config, options, quiet, *mpi);
+  }
   return execute_config(config, options, quiet);
 }
 

@@ -78,6 +78,12 @@ void StateWriter::commit() {
   output_.commit();
 }
 
+bool is_state_file(const std::filesystem::path& path) {
+  std::ifstream stream(path, std::ios::binary);
+  std::string start(magic_bytes, '\0');
+  return stream.read(start.data(), magic_bytes) && start == magic;
+}
+
 StateReader::StateReader(const std::filesystem::path& path, std::string remedy, std::string what)
     : path_(path), remedy_(std::move(remedy)), what_(std::move(what)) {
   stream_.open(path_, std::ios::binary);

@@ -56,6 +56,9 @@ class StateWriter {
   DigestContext digest_;
 };
 
+// Whether `path` starts as a state file does (a checkpoint or a partial), without checking the rest.
+bool is_state_file(const std::filesystem::path& path);
+
 class StateReader {
  public:
   // Checks the whole file against its digest first; a missing, truncated or damaged file is an

@@ -169,6 +169,14 @@ BOOST_AUTO_TEST_CASE(shard_options_are_checked) {
   BOOST_TEST(too_many.exit_code == 4);
   BOOST_TEST(contains(too_many.err, "fewer than the 6 shards"), too_many.err);
   BOOST_TEST(!fs::exists(session.partial(0)));
+  // A file that is not a partial is never replaced (an input named by mistake).
+  const fs::path frame = session.code_frames().front();
+  const auto size = fs::file_size(frame);
+  auto over_input = run_nightstack(
+      {"run", session.config().string(), "--quiet", "--shard", "0/2", "--partial", frame.string()});
+  BOOST_TEST(over_input.exit_code == 2);
+  BOOST_TEST(contains(over_input.err, "is not a partial is there already"), over_input.err);
+  BOOST_TEST(fs::file_size(frame) == size);
 }
 
 BOOST_AUTO_TEST_SUITE_END()
