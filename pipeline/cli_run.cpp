@@ -91,20 +91,21 @@ po::options_description config_options(CommandKind kind) {
         "stage, done, total, frames_per_second, elapsed_seconds, eta_seconds, finished) or none")(
         "report", po::value<std::string>()->default_value("auto")->value_name("PREFIX"),
         "write the run report as PREFIX.json and PREFIX.html; auto: beside the first output, named after the "
-        "config (e.g. out/startrails-report.html); none: no report")(
+        "config (e.g. out/startrails-report.html); none: no report");
+  }
+  if (kind == CommandKind::run) {
+    options.add_options()(
         "resume",
         "continue an interrupted run from the checkpoints its stacks saved (stack parameter checkpoint: N); "
         "the output is the same as that of an uninterrupted run. Without checkpoints, starts from the "
         "first frame")(
         "whole-frames",
         "decode every frame whole even where the banded pass could run (to compare the two, or to "
-        "measure); the results are the same");
-  }
-  if (kind == CommandKind::run) {
-    options.add_options()("shard", po::value<std::string>()->value_name("I/N"),
-                          "compute only shard I of N (I from 0): frames split by index for max, min, sum "
-                          "and mean on 8/16-bit frames, the image split into bands of rows otherwise; "
-                          "needs --partial")(
+        "measure); the results are the same")(
+        "shard", po::value<std::string>()->value_name("I/N"),
+        "compute only shard I of N (I from 0): frames split by index for max, min, sum "
+        "and mean on 8/16-bit frames, the image split into bands of rows otherwise; "
+        "needs --partial")(
         "partial", po::value<std::string>()->value_name("FILE"),
         "where the shard's partial goes (written whole or not at all); merge them with nightstack merge");
   }
