@@ -71,6 +71,43 @@ BOOST_AUTO_TEST_CASE(merged_shards_write_the_bytes_of_one_process_in_any_order) 
   }
 }
 
+// JPEG frames cannot be entered midway: a shard of rows decodes the rows above its band and drops
+// them, and linearizes only its band (a point transform on cut frames).
+BOOST_AUTO_TEST_CASE(jpeg_frames_split_by_rows_through_linearize_merge_to_the_same_bytes) {
+  TemporaryDirectory directory;
+  const fs::path frames = directory.path() / "jpeg", out = directory.path() / "out";
+  fs::create_directories(frames);
+  fs::create_directories(out);
+  for (int frame = 0; frame < 5; ++frame) {
+    PlanarImage<std::uint8_t> image(40, 37, 3);
+    for (std::size_t i = 0; i < image.samples().size(); ++i)
+      image.samples()[i] = static_cast<std::uint8_t>((i * 7 + static_cast<std::size_t>(frame) * 31) % 251);
+    write_reference_jpeg(frames / ("sky_" + std::to_string(frame) + ".jpg"), image, 85);
+  }
+  const fs::path config = directory.path() / "jpeg.yaml";
+  std::ofstream(config) << "stages:\n  - id: lights\n    type: ingest\n    paths: [" << frames.string()
+                        << "/]\n  - id: linear\n    type: linearize\n    input: lights\n    transfer: srgb\n"
+                        << "  - id: median\n    type: stack\n    input: linear\n    method: median\n"
+                        << "  - id: median_out\n    type: write\n    input: median\n    fits: "
+                        << (out / "median.fits").string() << "\n";
+  const auto one = run_nightstack({"run", config.string(), "--quiet", "--report", "none"});
+  BOOST_TEST_REQUIRE(one.exit_code == 0, one.err);
+  fs::rename(out / "median.fits", directory.path() / "one.fits");
+  std::vector<std::string> merge_arguments = {"merge", config.string(), "--quiet", "--report", "none"};
+  for (int shard = 2; shard >= 0; --shard) {
+    const fs::path partial = directory.path() / ("p" + std::to_string(shard));
+    const auto result = run_nightstack({"run", config.string(), "--quiet", "--shard",
+                                        std::to_string(shard) + "/3", "--partial", partial.string()});
+    BOOST_TEST_REQUIRE(result.exit_code == 0, result.err);
+    BOOST_TEST(contains(result.out, "lights: decoded as one band of rows of each frame"), result.out);
+    merge_arguments.push_back(partial.string());
+  }
+  const auto merged = run_nightstack(merge_arguments);
+  BOOST_TEST_REQUIRE(merged.exit_code == 0, merged.err);
+  BOOST_TEST(file_text(out / "median.fits") == file_text(directory.path() / "one.fits"));
+  BOOST_TEST(!file_text(out / "median.fits").empty());
+}
+
 BOOST_AUTO_TEST_CASE(merge_refuses_missing_duplicate_damaged_and_foreign_partials_by_name) {
   ShardSession session(5, 19, 11);
   for (std::size_t shard = 0; shard < 3; ++shard)
