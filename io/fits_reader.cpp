@@ -66,6 +66,8 @@ class FitsFrame : public OpenFrame {
         file_(std::move(file)) {}
 
  protected:
+  bool reads_rows_in_place() const override { return true; }
+
   const void* decode_rows(int rows, int& delivered) override {
     const StoredShape& stored = shape();
     const std::size_t sample_bytes = sample_size(stored.type);

@@ -23,25 +23,12 @@ double seconds_since(Clock::time_point start) {
 
 BandReducer* band_reducer(GraphNode& node) { return dynamic_cast<BandReducer*>(node.stage.get()); }
 
-// The point transforms from the source to `node` (a reducer's input), or nothing when another kind
-// of stage stands between.
-std::optional<std::vector<const PointTransform*>> point_chain(const Graph& graph, std::size_t source,
-                                                              std::size_t node) {
-  std::vector<const PointTransform*> chain;
-  while (node != source) {
-    const auto* point = dynamic_cast<const PointTransform*>(graph.nodes[node].stage.get());
-    if (!point || graph.nodes[node].inputs.size() != 1) return std::nullopt;
-    chain.insert(chain.begin(), point);
-    node = graph.nodes[node].inputs.front();
-  }
-  return chain;
-}
-
 class BandPassRunner {
  public:
   BandPassRunner(Graph& graph, const FramePass& pass, const BandPlan& plan,
                  const std::vector<std::size_t>& indices, Progress& progress,
-                 std::vector<FrameRecord>& records, std::vector<double>& node_seconds, Log& log)
+                 std::vector<FrameRecord>& records, std::vector<double>& node_seconds, Log& log,
+                 BandPassResult* kept)
       : graph_(graph),
         pass_(pass),
         plan_(plan),
@@ -50,8 +37,10 @@ class BandPassRunner {
         progress_(progress),
         records_(records),
         node_seconds_(node_seconds),
-        log_(log) {
+        log_(log),
+        kept_(kept) {
     for (std::size_t reducer : pass.reducers) reducers_.push_back(band_reducer(graph.nodes[reducer]));
+    if (kept_) kept_->frames.resize(reducers_.size());
   }
 
   std::size_t run(unsigned threads) {
@@ -74,7 +63,11 @@ class BandPassRunner {
       for (std::size_t worker = 1; worker < worker_partials_.size(); ++worker)
         total->merge(*worker_partials_[worker][r]);
       for (auto& partials : worker_partials_) partials[r].reset();
-      reducers_[r]->finish_bands(std::move(total));
+      if (kept_) {
+        kept_->totals.push_back(std::move(total));
+      } else {
+        reducers_[r]->finish_bands(std::move(total));
+      }
       node_seconds_[pass_.reducers[r]] += seconds_since(start);
     }
     return accepted_;
@@ -120,7 +113,13 @@ class BandPassRunner {
         }
         worker.positions.push_back(position);
         std::lock_guard lock(mutex_);
-        for (std::size_t r = 0; r < reducers_.size(); ++r) reducers_[r]->frame_taken(infos[r]);
+        for (std::size_t r = 0; r < reducers_.size(); ++r) {
+          if (kept_) {
+            kept_->frames[r].push_back(infos[r]);
+          } else {
+            reducers_[r]->frame_taken(infos[r]);
+          }
+        }
         ++accepted_;
         progress_.update(++done_);
       }
@@ -241,6 +240,7 @@ class BandPassRunner {
   std::vector<FrameRecord>& records_;  // each element written by the one worker holding that frame
   std::vector<double>& node_seconds_;  // guarded by mutex_
   Log& log_;
+  BandPassResult* kept_;  // guarded by mutex_
   std::vector<BandReducer*> reducers_;
   std::vector<std::optional<ValueMap>> first_maps_;
   std::filesystem::path first_path_;
@@ -257,6 +257,26 @@ class BandPassRunner {
 };
 
 }  // namespace
+
+std::optional<std::vector<const PointTransform*>> point_chain(const Graph& graph, std::size_t source,
+                                                              std::size_t node) {
+  std::vector<const PointTransform*> chain;
+  while (node != source) {
+    const auto* point = dynamic_cast<const PointTransform*>(graph.nodes[node].stage.get());
+    if (!point || graph.nodes[node].inputs.size() != 1) return std::nullopt;
+    chain.insert(chain.begin(), point);
+    node = graph.nodes[node].inputs.front();
+  }
+  return chain;
+}
+
+bool band_partials_merge(Graph& graph, const FramePass& pass) {
+  for (std::size_t reducer : pass.reducers) {
+    const BandReducer* band = band_reducer(graph.nodes[reducer]);
+    if (band && !band->partials_merge()) return false;
+  }
+  return true;
+}
 
 std::optional<BandPlan> plan_band_pass(Graph& graph, const FramePass& pass,
                                        const std::vector<std::size_t>& indices) {
@@ -291,14 +311,15 @@ std::optional<BandPlan> plan_band_pass(Graph& graph, const FramePass& pass,
 
 std::size_t run_band_pass(Graph& graph, const FramePass& pass, const BandPlan& plan,
                           const std::vector<std::size_t>& indices, unsigned threads, Progress& progress,
-                          std::vector<FrameRecord>& records, std::vector<double>& node_seconds, Log& log) {
+                          std::vector<FrameRecord>& records, std::vector<double>& node_seconds, Log& log,
+                          BandPassResult* kept) {
   // The first frame that opened sets the shape and the value map of every stack.
   std::vector<std::optional<ValueMap>> maps;
   for (std::size_t r = 0; r < pass.reducers.size(); ++r) {
     maps.emplace_back(std::in_place, plan.shape.type, plan.first_info, plan.chains[r]);
     band_reducer(graph.nodes[pass.reducers[r]])->start_bands(plan.shape, *maps.back(), indices.size());
   }
-  BandPassRunner runner(graph, pass, plan, indices, progress, records, node_seconds, log);
+  BandPassRunner runner(graph, pass, plan, indices, progress, records, node_seconds, log, kept);
   runner.set_first(std::move(maps), plan.first_info.path);
   return runner.run(threads);
 }

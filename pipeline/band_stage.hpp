@@ -81,6 +81,9 @@ class BandReducer {
   virtual ~BandReducer();
   // Whether frames stored as `type` can be stacked band by band here (exactly, whatever the order).
   virtual bool takes_bands(SampleType type) const = 0;
+  // Whether its partials can be saved and merged (exact accumulators), so that shards may split the
+  // frames between them; a stack that keeps every frame's samples cannot.
+  virtual bool partials_merge() const { return true; }
   // Once, before any partial: the first frame's stored shape and value map, which every frame shares,
   // and how many frames the pass may give at most.
   virtual void start_bands(const StoredShape& shape, const ValueMap& map, std::size_t frames) = 0;

@@ -19,6 +19,8 @@ const char* const overview = R"(nightstack — stacks night-sky frames into one 
 
 Usage:
   nightstack run CONFIG [--set ID.PARAM=VALUE]... [--threads N] [--quiet]
+  nightstack run CONFIG --shard I/N --partial FILE      (one shard of N)
+  nightstack merge CONFIG PARTIAL...                    (the shards' outputs)
   nightstack validate CONFIG [--set ID.PARAM=VALUE]...
   nightstack stages
   nightstack info FILE... [--json]
@@ -29,6 +31,8 @@ Usage:
 Commands:
   run        Run a YAML config: a graph of stages (ingest -> linearize -> stack ->
              normalize -> write). Every frame is decoded once, on every core.
+  merge      Merge the partials of every shard of a run into exactly the
+             outputs of one process (Slurm arrays, several machines).
   validate   Check a config and print its graph and how many frames each ingest
              finds. Reads no pixels.
   stages     List every stage type with its parameters, types, defaults and help.
@@ -64,12 +68,13 @@ int dispatch(const std::string& command, const Arguments& arguments, const Comma
   const StageRegistry& registry = tools.registry;
   if (command == "info") return command_info(arguments, tools.inspect);
   if (command == "run") return command_run(arguments, registry);
+  if (command == "merge") return command_merge(arguments, registry);
   if (command == "validate") return command_validate(arguments, registry);
   if (command == "stages") return command_stages(arguments, registry);
   if (command == "stack") return command_stack(arguments, registry);
   if (command == "config") return command_config(arguments, tools.read_header);
   throw UsageError("unknown command '" + command +
-                   "'; the commands are run, validate, stages, stack, info and config "
+                   "'; the commands are run, merge, validate, stages, stack, info and config "
                    "(see nightstack --help)");
 }
 

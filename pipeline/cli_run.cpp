@@ -7,6 +7,7 @@
 #include "pipeline/graph.hpp"
 #include "pipeline/output_protection.hpp"
 #include "pipeline/run_record.hpp"
+#include "pipeline/state_file.hpp"
 
 namespace nightstack {
 
@@ -16,6 +17,8 @@ namespace {
 
 const char* const run_help =
     R"(Usage: nightstack run CONFIG [--set ID.PARAM=VALUE]... [--threads N] [--quiet] [--resume]
+       nightstack run CONFIG --shard I/N --partial FILE [--set ...]   (one shard of N)
+       mpirun -np N nightstack run CONFIG [--set ...]                  (N MPI ranks)
 
 Runs the stage graph described by the YAML file CONFIG. The whole config is
 checked before any frame is read; every problem is reported with its file,
@@ -44,6 +47,22 @@ parameters of its type (nightstack stages lists them all):
 
 Relative paths are relative to the current working directory.
 
+With --shard I/N (I counted from 0) the run computes one shard of N and saves
+it as a partial file instead of writing outputs; `nightstack merge CONFIG
+PARTIAL...` then writes exactly the outputs of one process (docs/cluster.md).
+
+Options)";
+
+const char* const merge_help =
+    R"(Usage: nightstack merge CONFIG PARTIAL... [--set ID.PARAM=VALUE]... [--report PREFIX]
+
+Merges the partial files of every shard of CONFIG (made by `nightstack run
+CONFIG --shard I/N --partial FILE`, in any order) and writes the outputs, FITS
+headers and run report of one process, bit for bit. Give the config and --set
+values the shards ran with: a partial of another config, of another input
+list, of another number of shards, a damaged one, a shard given twice or a
+shard missing is refused, naming the file or the shard (rerun just that shard).
+
 Options)";
 
 const char* const validate_help = R"(Usage: nightstack validate CONFIG [--set ID.PARAM=VALUE]...
@@ -55,7 +74,10 @@ when the config can run.
 
 Options)";
 
-po::options_description config_options(bool with_run_options) {
+enum class CommandKind { validate, run, merge };
+
+po::options_description config_options(CommandKind kind) {
+  const bool with_run_options = kind != CommandKind::validate;
   po::options_description options;
   options.add_options()("help,h", "show this help")(
       "set", po::value<std::vector<std::string>>()->composing()->value_name("ID.PARAM=VALUE"),
@@ -70,7 +92,10 @@ po::options_description config_options(bool with_run_options) {
         "stage, done, total, frames_per_second, elapsed_seconds, eta_seconds, finished) or none")(
         "report", po::value<std::string>()->default_value("auto")->value_name("PREFIX"),
         "write the run report as PREFIX.json and PREFIX.html; auto: beside the first output, named after the "
-        "config (e.g. out/startrails-report.html); none: no report")(
+        "config (e.g. out/startrails-report.html); none: no report");
+  }
+  if (kind == CommandKind::run) {
+    options.add_options()(
         "resume",
         "continue an interrupted run from the checkpoints its stacks saved (stack parameter checkpoint: N); "
         "the output is the same as that of an uninterrupted run. Without checkpoints, starts from the "
@@ -80,7 +105,13 @@ po::options_description config_options(bool with_run_options) {
         "measure); the results are the same")(
         "video",
         "make an MP4 of every numbered JPEG/PNG/TIFF sequence written (a time-lapse), with ffmpeg when it "
-        "is installed; without this, the ffmpeg command is printed");
+        "is installed; without this, the ffmpeg command is printed")(
+        "shard", po::value<std::string>()->value_name("I/N"),
+        "compute only shard I of N (I from 0): frames split by index for max, min, sum "
+        "and mean on 8/16-bit frames, the image split into bands of rows otherwise; "
+        "needs --partial")(
+        "partial", po::value<std::string>()->value_name("FILE"),
+        "where the shard's partial goes (written whole or not at all); merge them with nightstack merge");
   }
   return options;
 }
@@ -91,15 +122,16 @@ struct ParsedConfigCommand {
   std::vector<Override> overrides;
 };
 
-std::optional<ParsedConfigCommand> parse_config_command(const Arguments& arguments, bool with_run_options,
+std::optional<ParsedConfigCommand> parse_config_command(const Arguments& arguments, CommandKind kind,
                                                         const char* help_text) {
-  auto options = config_options(with_run_options);
+  auto options = config_options(kind);
   po::options_description hidden;
-  hidden.add_options()("config", po::value<std::string>());
+  hidden.add_options()("config", po::value<std::string>())("partials", po::value<std::vector<std::string>>());
   po::options_description all;
   all.add(options).add(hidden);
   po::positional_options_description positional;
   positional.add("config", 1);
+  if (kind == CommandKind::merge) positional.add("partials", -1);
   ParsedConfigCommand parsed;
   po::store(po::command_line_parser(arguments).options(all).positional(positional).run(), parsed.values);
   po::notify(parsed.values);
@@ -192,6 +224,29 @@ void set_report_writer(ReportWriter writer) { report_writer() = std::move(writer
 
 void set_library_versions(std::string versions) { library_versions() = std::move(versions); }
 
+int execute_shard(const Config& config, RunOptions options, bool quiet) {
+  // A partial left by an earlier run of this shard must not outlive a failure of this one; any other
+  // file there (an input named by mistake) is left alone.
+  std::error_code no_file;
+  if (std::filesystem::exists(options.partial, no_file)) {
+    if (!is_state_file(options.partial))
+      throw UsageError("--partial " + options.partial.string() +
+                       ": a file that is not a partial is there already; name another file");
+    std::filesystem::remove(options.partial, no_file);
+  }
+  options.resolved_config = config.resolved_yaml;
+  options.report = "none";
+  RunInfo run{.config_path = config.source,
+              .resolved_config = config.resolved_yaml,
+              .threads = resolve_thread_count(options.threads)};
+  Graph graph = build_graph(config, run);
+  Log log(std::cerr, quiet);
+  RunSummary summary = run_graph(graph, options, log, std::cerr);
+  print_summary(summary);
+  std::cout << "  shard " << to_string(*options.shard) << ": wrote " << options.partial.string() << '\n';
+  return exit_code::success;
+}
+
 int execute_config(const Config& config, RunOptions options, bool quiet) {
   options.resolved_config = config.resolved_yaml;
   std::error_code no_directory;
@@ -224,7 +279,7 @@ int execute_config(const Config& config, RunOptions options, bool quiet) {
 }
 
 int command_run(const Arguments& arguments, const StageRegistry& registry) {
-  auto parsed = parse_config_command(arguments, true, run_help);
+  auto parsed = parse_config_command(arguments, CommandKind::run, run_help);
   if (!parsed) return exit_code::success;
   bool quiet = parsed->values.count("quiet") != 0;
   Config config = load_config_file(parsed->config_path, parsed->overrides, registry);
@@ -235,11 +290,43 @@ int command_run(const Arguments& arguments, const StageRegistry& registry) {
   options.resume = parsed->values.count("resume") != 0;
   options.whole_frames = parsed->values.count("whole-frames") != 0;
   options.video = parsed->values.count("video") != 0;
+  options.config_path = parsed->config_path;
+  if (parsed->values.count("shard") != parsed->values.count("partial"))
+    throw UsageError("--shard and --partial go together: --shard I/N --partial FILE");
+  if (parsed->values.count("shard")) {
+    options.shard = parse_shard(parsed->values["shard"].as<std::string>());
+    options.partial = parsed->values["partial"].as<std::string>();
+    if (options.resume)
+      throw UsageError("--resume and --shard do not go together: a failed shard is run again");
+    return execute_shard(config, options, quiet);
+  }
+  if (auto mpi = mpi_world(); mpi && mpi->size > 1) {
+    if (options.resume)
+      throw UsageError("--resume and MPI ranks do not go together: a failed job is run again");
+    return execute_mpi(config, options, quiet, *mpi);
+  }
+  return execute_config(config, options, quiet);
+}
+
+int command_merge(const Arguments& arguments, const StageRegistry& registry) {
+  auto parsed = parse_config_command(arguments, CommandKind::merge, merge_help);
+  if (!parsed) return exit_code::success;
+  if (!parsed->values.count("partials"))
+    throw UsageError("nightstack merge CONFIG PARTIAL...: give the partial file of every shard");
+  const bool quiet = parsed->values.count("quiet") != 0;
+  Config config = load_config_file(parsed->config_path, parsed->overrides, registry);
+  RunOptions options;
+  options.threads = parsed->values["threads"].as<unsigned>();
+  options.progress = parse_progress_style(parsed->values["progress"].as<std::string>(), quiet);
+  options.report = parsed->values["report"].as<std::string>();
+  options.config_path = parsed->config_path;
+  for (const auto& file : parsed->values["partials"].as<std::vector<std::string>>())
+    options.merge_partials.emplace_back(file);
   return execute_config(config, options, quiet);
 }
 
 int command_validate(const Arguments& arguments, const StageRegistry& registry) {
-  auto parsed = parse_config_command(arguments, false, validate_help);
+  auto parsed = parse_config_command(arguments, CommandKind::validate, validate_help);
   if (!parsed) return exit_code::success;
   Config config = load_config_file(parsed->config_path, parsed->overrides, registry);
   RunInfo run{.config_path = config.source, .resolved_config = config.resolved_yaml};

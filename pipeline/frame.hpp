@@ -7,6 +7,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "pipeline/image.hpp"
 
@@ -36,6 +37,12 @@ struct CaptureInfo {
   std::string object;        // FITS OBJECT
 };
 
+// A channel's robust level, for per-frame normalization and weights (stages/frame_normalization.hpp).
+struct ChannelLevels {
+  double location = 0.0;  // median of the channel's finite values
+  double scale = 0.0;     // MAD: median of |value - location| (not scaled by 1.4826)
+};
+
 struct FrameInfo {
   std::filesystem::path path;
   std::size_t index = 0;  // position in the ingest order
@@ -59,6 +66,9 @@ struct FrameInfo {
   // NCOMBINE, WHITELVL, MASTKEY, and the run record of nightstack's own outputs. Empty for formats
   // without such a header.
   std::map<std::string, std::string> header_keys;
+  // Set only on a frame cut to a band of rows for a shard (nightstack run --shard): each channel's
+  // levels over the whole frame, so that normalization and weights equal those of one process.
+  std::vector<ChannelLevels> whole_frame_levels;
 };
 
 struct Frame {

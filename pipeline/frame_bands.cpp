@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <stdexcept>
 
+#include "pipeline/errors.hpp"
 #include "pipeline/frame_storage.hpp"
 
 namespace nightstack {
@@ -74,6 +75,50 @@ FrameBand OpenFrame::next_band(int max_rows) {
   band.rows = delivered;
   rows_read_ += delivered;
   return band;
+}
+
+void OpenFrame::skip_rows(int rows) {
+  rows = std::clamp(rows, 0, shape_.height - rows_read_);
+  if (reads_rows_in_place()) {
+    rows_read_ += rows;
+    return;
+  }
+  for (const int end = rows_read_ + rows; rows_read_ < end;) next_band(end - rows_read_);
+}
+
+std::pair<int, int> row_band_bounds(std::size_t band, std::size_t bands, int height, const FrameInfo& info,
+                                    const std::string& stage) {
+  const auto rows = static_cast<std::size_t>(height);
+  if (rows < bands)
+    throw InputError(info.path,
+                     "frame has " + std::to_string(rows) + " rows, fewer than the " + std::to_string(bands) +
+                         " shards it would be split into",
+                     info.index, stage);
+  return {static_cast<int>(band * rows / bands), static_cast<int>((band + 1) * rows / bands)};
+}
+
+ImageF copy_rows(const ImageF& pixels, int first_row, int end_row) {
+  ImageF rows(pixels.width(), end_row - first_row, pixels.channels());
+  const auto offset = static_cast<std::ptrdiff_t>(first_row) * pixels.width();
+  for (int channel = 0; channel < pixels.channels(); ++channel) {
+    const auto from = pixels.plane(channel).begin() + offset;
+    std::copy(from, from + static_cast<std::ptrdiff_t>(rows.plane_size()), rows.plane(channel).begin());
+  }
+  return rows;
+}
+
+Frame read_frame_rows(OpenFrame& frame, int first_row, int end_row) {
+  const StoredShape& shape = frame.shape();
+  Frame rows;
+  rows.info = frame.info();
+  rows.pixels = take_frame_pixels(shape.width, end_row - first_row, shape.channels);
+  frame.skip_rows(first_row);
+  while (frame.rows_read() < end_row) {
+    FrameBand band = frame.next_band(std::min(whole_frame_band_rows, end_row - frame.rows_read()));
+    band.first_row -= first_row;
+    store_band(band, rows.pixels);
+  }
+  return rows;
 }
 
 void store_band(const FrameBand& band, ImageF& pixels) {

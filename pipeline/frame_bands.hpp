@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "pipeline/frame.hpp"
@@ -67,8 +68,13 @@ class OpenFrame {
   // JPEG MCU row), or an empty band once every row was read. Throws InputError naming the file
   // when the data is damaged; the rows delivered before stay valid frame data.
   FrameBand next_band(int max_rows);
+  // Moves past the next `rows` rows (at most to the end) without delivering them: a reader that
+  // reads rows where they lie (FITS) reads nothing; the others decode them and drop them.
+  void skip_rows(int rows);
 
  protected:
+  // Whether decode_rows reads the rows at rows_read() wherever they are, so rows can be skipped.
+  virtual bool reads_rows_in_place() const { return false; }
   // Decodes rows [rows_read(), rows_read() + rows) into a buffer the frame owns, returns it. `rows`
   // is at least 1 and never runs past the last row. May return fewer rows through `delivered`.
   virtual const void* decode_rows(int rows, int& delivered) = 0;
@@ -96,6 +102,19 @@ class WholeFrameBands : public OpenFrame {
   Frame frame_;
   std::vector<float> band_;
 };
+
+// Band `band` of `bands` nearly equal bands of rows of a frame `height` rows high: rows
+// [band * height / bands, (band + 1) * height / bands), what shards split by rows take. A frame
+// with fewer rows than bands is an InputError naming it (`info`) and `stage`.
+std::pair<int, int> row_band_bounds(std::size_t band, std::size_t bands, int height, const FrameInfo& info,
+                                    const std::string& stage);
+
+// Rows [first_row, end_row) of planar pixels, every channel.
+ImageF copy_rows(const ImageF& pixels, int first_row, int end_row);
+
+// Rows [first_row, end_row) of the frame as planar float, the rows before skipped (see skip_rows):
+// what a shard of rows reads of a frame.
+Frame read_frame_rows(OpenFrame& frame, int first_row, int end_row);
 
 // Copies interleaved samples of `shape.type` into planar float rows [first_row, first_row + rows)
 // of `pixels` (whose shape matches). Used by read_whole_frame; exposed for tests.

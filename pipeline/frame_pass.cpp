@@ -74,7 +74,7 @@ class FramePassRunner {
     while (true) {
       std::size_t position = next_position_.fetch_add(1);
       if (position >= indices_.size() || failed_.load()) break;
-      std::exception_ptr error = decode_and_transform(indices_[position], slots, seconds);
+      std::exception_ptr error = decode_and_transform(position, slots, seconds);
       std::unique_lock lock(turn_mutex_);
       turn_changed_.wait(lock, [&] { return next_turn_ == position || failed_.load(); });
       if (failed_.load()) break;
@@ -107,20 +107,63 @@ class FramePassRunner {
     for (std::size_t node = 0; node < seconds.size(); ++node) node_seconds_[node] += seconds[node];
   }
 
-  std::exception_ptr decode_and_transform(std::size_t index, std::vector<std::optional<Frame>>& slots,
+  std::exception_ptr decode_and_transform(std::size_t position, std::vector<std::optional<Frame>>& slots,
                                           std::vector<double>& seconds) {
+    const std::size_t index = indices_[position];
     try {
       throw_if_interrupted();
       auto start = Clock::now();
-      slots[pass_.source] = source_.read_frame(index);
-      if (records_[index].statistics.mean.empty())
-        records_[index].statistics = measure_frame(*slots[pass_.source]);
+      if (pass_.row_cut) {
+        slots[pass_.source] = read_row_band(position);
+      } else {
+        slots[pass_.source] = source_.read_frame(index);
+        if (records_[index].statistics.mean.empty())
+          records_[index].statistics = measure_frame(*slots[pass_.source]);
+      }
       seconds[pass_.source] += seconds_since(start);
       for (std::size_t transform : pass_.transforms) run_transform(transform, slots, seconds);
       return nullptr;
     } catch (...) {
       return with_frame_context(index, source_.id());
     }
+  }
+
+  // A shard of rows: its band of the frame, the whole frame read and measured first when the report's
+  // record of this frame is this shard's to make. The frame's full size must be that of the first.
+  Frame read_row_band(std::size_t position) {
+    const std::size_t index = indices_[position];
+    const auto& cut = *pass_.row_cut;
+    if (position >= cut.first_whole && position < cut.end_whole) {
+      Frame whole = source_.read_frame(index);
+      check_full_size(whole.info, whole.pixels.width(), whole.pixels.height());
+      if (records_[index].statistics.mean.empty()) records_[index].statistics = measure_frame(whole);
+      const auto [first_row, end_row] =
+          row_band_bounds(cut.band, cut.bands, whole.pixels.height(), whole.info, source_.id());
+      Frame band{copy_rows(whole.pixels, first_row, end_row), whole.info};
+      recycle_frame_pixels(whole.pixels);
+      return band;
+    }
+    std::unique_ptr<OpenFrame> frame = source_.open_frame(index);
+    check_full_size(frame->info(), frame->shape().width, frame->shape().height);
+    const auto [first_row, end_row] =
+        row_band_bounds(cut.band, cut.bands, frame->shape().height, frame->info(), source_.id());
+    return read_frame_rows(*frame, first_row, end_row);
+  }
+
+  // Cut frames of different sizes may cut to bands of one size: the full sizes are compared here.
+  void check_full_size(const FrameInfo& info, int width, int height) {
+    std::lock_guard lock(full_size_mutex_);
+    if (!full_size_) {
+      full_size_ = {width, height, info.path};
+      return;
+    }
+    if (full_size_->width == width && full_size_->height == height) return;
+    throw InputError(info.path,
+                     "frame is " + std::to_string(width) + "x" + std::to_string(height) + ", but " +
+                         full_size_->path.string() + " is " + std::to_string(full_size_->width) + "x" +
+                         std::to_string(full_size_->height) +
+                         "; all frames of a stack must have the same size",
+                     info.index, source_.id());
   }
 
   void run_transform(std::size_t transform, std::vector<std::optional<Frame>>& slots,
@@ -201,6 +244,12 @@ class FramePassRunner {
   std::filesystem::path first_shape_path_;
   std::size_t accepted_ = 0;
   Log* log_ = nullptr;
+  struct FullSize {
+    int width = 0, height = 0;
+    std::filesystem::path path;
+  };
+  std::mutex full_size_mutex_;
+  std::optional<FullSize> full_size_;  // of the first frame a shard of rows opened
 };
 
 }  // namespace

@@ -34,6 +34,16 @@ struct FramePass {
   // the first position to decode (the smallest of those); earlier positions are not read again.
   std::vector<std::size_t> held;
   std::size_t first_position = 0;
+  // A shard of rows whose source cuts the frames as it reads them (shard_run.hpp): rows of band
+  // `band` of `bands` of each frame; the frames at positions [first_whole, end_whole) are read
+  // whole and measured for the report, the others only as far as the band's last row.
+  struct RowCut {
+    std::size_t band = 0;
+    std::size_t bands = 1;
+    std::size_t first_whole = 0;
+    std::size_t end_whole = 0;
+  };
+  std::optional<RowCut> row_cut;
 };
 
 FramePass plan_frame_pass(const Graph& graph, std::size_t source);

@@ -5,6 +5,7 @@
 #include <system_error>
 
 #include "pipeline/sha256.hpp"
+#include "pipeline/state_records.hpp"
 
 namespace nightstack {
 
@@ -47,17 +48,8 @@ void save_run_state(StateWriter& writer, const std::vector<FrameRecord>& records
   const auto last = std::lower_bound(indices.begin(), indices.end(), last_frame_index);
   const auto positions = static_cast<std::size_t>(last - indices.begin()) + 1;
   writer.unsigned_integer(positions);
-  for (std::size_t position = 0; position < positions; ++position) {
-    const FrameRecord& record = records[indices[position]];
-    writer.text(record.path.string());
-    writer.numbers(record.statistics.background);
-    writer.numbers(record.statistics.noise);
-    writer.numbers(record.statistics.mean);
-    writer.unsigned_integer(record.statistics.saturated);
-    writer.text(record.failure);
-    writer.unsigned_integer(record.used);
-    writer.text(record.rejection);
-  }
+  for (std::size_t position = 0; position < positions; ++position)
+    save_frame_record(writer, records[indices[position]]);
 }
 
 // Returns the number of positions the checkpoint covers.
@@ -67,14 +59,7 @@ std::size_t load_run_state(StateReader& reader, std::vector<FrameRecord>& record
   if (positions > indices.size()) reader.fail("holds more frames than this run has");
   for (std::size_t position = 0; position < positions; ++position) {
     FrameRecord& record = records[indices[position]];
-    if (reader.text() != record.path.string()) reader.fail("lists other frames than this run");
-    record.statistics.background = reader.numbers();
-    record.statistics.noise = reader.numbers();
-    record.statistics.mean = reader.numbers();
-    record.statistics.saturated = reader.unsigned_integer();
-    record.failure = reader.text();
-    record.used = reader.unsigned_integer() != 0;
-    record.rejection = reader.text();
+    record = load_frame_record(reader, record.path);
   }
   return positions;
 }

@@ -20,6 +20,7 @@
 #include "pipeline/preview.hpp"
 #include "pipeline/run_checkpoint.hpp"
 #include "pipeline/sha256.hpp"
+#include "pipeline/shard_run.hpp"
 #include "pipeline/video_command.hpp"
 
 namespace nightstack {
@@ -230,8 +231,11 @@ RunSummary run_graph(Graph& graph, const RunOptions& options, Log& log, std::ost
   log.set_progress_style(options.progress);
   summary.sources = prepare_sources(graph, log);
   refuse_outputs_over_inputs(graph, summary.sources, options.extra_outputs);
+  const bool merging = !options.merge_partials.empty();
+  if (options.shard) check_shardable(graph);
   for (auto& node : graph.nodes) {
-    if (auto* transform = dynamic_cast<FrameTransform*>(node.stage.get())) transform->prepare(log);
+    auto* transform = dynamic_cast<FrameTransform*>(node.stage.get());
+    if (transform && !merging) transform->prepare(log);
   }
   if (options.run_info) {
     const std::vector<std::filesystem::path> inputs = input_files(graph, summary.sources);
@@ -243,6 +247,13 @@ RunSummary run_graph(Graph& graph, const RunOptions& options, Log& log, std::ost
   std::vector<std::optional<std::size_t>> source_of_reducer(graph.nodes.size());
   const RunIdentity identity{sha256_hex(options.resolved_config), inputs_fingerprint(graph),
                              default_checkpoint_root(graph), options.resume};
+  std::optional<RunPartial> partial;
+  if (options.shard)
+    partial.emplace(PartialIdentity{identity.config_hash, identity.inputs_hash, options.shard->count});
+  std::map<std::size_t, Image> merged_images;
+  if (merging)
+    merged_images = merge_partials(graph, {identity.config_hash, identity.inputs_hash, 0},
+                                   options.merge_partials, options.config_path, summary.sources);
 
   SequenceOutputs sequences(graph, summary.threads, options.report != "none");
 
@@ -254,6 +265,7 @@ RunSummary run_graph(Graph& graph, const RunOptions& options, Log& log, std::ost
     FramePass pass = plan_frame_pass(graph, n);
     for (std::size_t reducer : pass.reducers) source_of_reducer[reducer] = source_number;
     ++source_number;
+    if (merging) continue;
     if (pass.reducers.empty()) {
       log.warn("stage '" + source->id() + "' feeds no stack; its frames are not read");
       continue;
@@ -265,7 +277,9 @@ RunSummary run_graph(Graph& graph, const RunOptions& options, Log& log, std::ost
     } else {
       for (std::size_t index = 0; index < source->frame_count(); ++index) indices.push_back(index);
     }
-    pass.held = start_pass_checkpoints(graph, pass, indices, source_summary.records, identity, log);
+    // A shard keeps no checkpoint: a failed shard is run again whole.
+    pass.held = partial ? std::vector<std::size_t>(pass.reducers.size(), 0)
+                        : start_pass_checkpoints(graph, pass, indices, source_summary.records, identity, log);
     pass.first_position = *std::min_element(pass.held.begin(), pass.held.end());
     if (pass.first_position > 0 && !pass.ordered_transforms.empty()) {
       throw UsageError("stage '" + graph.nodes[pass.ordered_transforms.front()].stage->id() +
@@ -274,25 +288,40 @@ RunSummary run_graph(Graph& graph, const RunOptions& options, Log& log, std::ost
     }
     if (!pass.prepared.empty())
       prepare_transforms(graph, pass, indices, summary.threads, options.progress, progress_stream, log);
-    Progress progress(progress_stream, options.progress, source->id(), indices.size());
-    progress.start_at(pass.first_position);
     std::optional<BandPlan> band_plan;
     if (!options.whole_frames) band_plan = plan_band_pass(graph, pass, indices);
+    // Shards split a banded pass by frames, so every stack's partial must merge; those that keep
+    // every frame (median, rejection) are split by rows of whole frames instead.
+    if (band_plan && (options.shard || !options.merge_partials.empty()) && !band_partials_merge(graph, pass))
+      band_plan.reset();
+    // What this process decodes: a shard split by frames decodes its share only.
+    const std::vector<std::size_t> decoded =
+        partial ? start_shard_pass(graph, pass, band_plan, indices, *options.shard, *partial) : indices;
+    Progress progress(progress_stream, options.progress, source->id(), decoded.size());
+    progress.start_at(pass.first_position);
+    BandPassResult kept;
     if (band_plan) {
-      run_band_pass(graph, pass, *band_plan, indices, summary.threads, progress, source_summary.records,
-                    node_seconds, log);
+      run_band_pass(graph, pass, *band_plan, decoded, summary.threads, progress, source_summary.records,
+                    node_seconds, log, partial ? &kept : nullptr);
     } else {
-      run_frame_pass(graph, pass, indices, summary.threads, progress, source_summary.records, node_seconds,
+      run_frame_pass(graph, pass, decoded, summary.threads, progress, source_summary.records, node_seconds,
                      log);
     }
+    if (partial) keep_shard_pass(pass, band_plan, kept, source_summary.records, *partial);
     source_summary.frame_pass = band_plan ? "bands of " + to_string(band_plan->shape.type) : "whole frames";
+    if (pass.row_cut) source_summary.frame_pass = "one band of rows of each frame (the others whole)";
     // Counted from the records, which checkpoints carry, so a resumed run counts the frames
     // stacked before the interruption too.
     source_summary.frames =
-        static_cast<std::size_t>(std::count_if(indices.begin(), indices.end(), [&](std::size_t index) {
+        static_cast<std::size_t>(std::count_if(decoded.begin(), decoded.end(), [&](std::size_t index) {
           return source_summary.records[index].failure.empty();
         }));
     progress.finish();
+  }
+  if (partial) {
+    finish_shard(graph, *options.shard, *partial, options.partial);
+    summary.seconds = std::chrono::duration<double>(Clock::now() - start).count();
+    return summary;
   }
 
   std::vector<std::optional<Image>> images(graph.nodes.size());
@@ -311,8 +340,13 @@ RunSummary run_graph(Graph& graph, const RunOptions& options, Log& log, std::ost
     } else if (auto* sequence = dynamic_cast<ImageSequenceReducer*>(node.stage.get())) {
       sequence->finish();  // emits the last images
     } else if (auto* reducer = dynamic_cast<FrameReducer*>(node.stage.get())) {
-      reducer->before_finish(log);
-      images[n] = reducer->finish();
+      auto joined = merged_images.find(n);
+      if (joined != merged_images.end()) {
+        images[n] = std::move(joined->second);
+      } else {
+        reducer->before_finish(log);
+        images[n] = reducer->finish();
+      }
       // A stack's maps, written by finish().
       if (auto maps = reducer->planned_outputs(); !maps.empty())
         summary.outputs.push_back({reducer->id(), std::move(maps), {}, {}});

@@ -5,6 +5,7 @@
 
 #include <cstddef>
 #include <filesystem>
+#include <optional>
 #include <ostream>
 #include <string>
 #include <vector>
@@ -13,6 +14,7 @@
 #include "pipeline/log.hpp"
 #include "pipeline/progress.hpp"
 #include "pipeline/run_summary.hpp"
+#include "pipeline/shard_partial.hpp"
 
 namespace nightstack {
 
@@ -44,6 +46,13 @@ struct RunOptions {
   // Make an MP4 of every numbered JPEG/PNG/TIFF sequence written, with ffmpeg when installed (the
   // command is printed either way).
   bool video = false;
+  // A shard (run --shard I/N --partial FILE): stacks only its share of the work and saves it as a
+  // partial at `partial` instead of running the image stages and writing outputs.
+  std::optional<ShardSpec> shard;
+  std::filesystem::path partial;
+  // A merge (nightstack merge): the partials of every shard, in any order, instead of decoding.
+  std::vector<std::filesystem::path> merge_partials;
+  std::string config_path;  // for messages
 };
 
 // Finds every source's inputs (directory listings, first bytes); reads no pixels. run_graph calls

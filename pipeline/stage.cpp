@@ -1,7 +1,10 @@
-// Look-ups in stage types and the registry.
+// Look-ups in stage types and the registry, and the default answers of the stage kinds.
 #include "pipeline/stage.hpp"
 
 #include <algorithm>
+#include <stdexcept>
+
+#include "pipeline/errors.hpp"
 
 namespace nightstack {
 
@@ -42,6 +45,14 @@ const StageType* StageRegistry::find(const std::string& name) const {
   auto found =
       std::find_if(types_.begin(), types_.end(), [&](const StageType& type) { return type.name == name; });
   return found == types_.end() ? nullptr : &*found;
+}
+
+void FrameReducer::take_row_band(std::size_t /*band*/, std::size_t /*bands*/, bool /*frames_cut*/) {
+  throw UsageError("stage '" + id() + "' cannot be split into shards of rows");
+}
+
+Image FrameReducer::join_row_bands(std::vector<Image> /*bands*/) const {
+  throw std::logic_error("stage '" + id() + "' joined row bands it never took");
 }
 
 }  // namespace nightstack

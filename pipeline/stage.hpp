@@ -173,6 +173,20 @@ class FrameReducer : public Stage {
   virtual bool start_checkpoints(const CheckpointRequest& /*request*/, Log& /*log*/) { return false; }
   // Once the run's outputs are written: the checkpoint is no longer needed.
   virtual void remove_checkpoint() {}
+
+  // Shards that split the image (nightstack run --shard, MPI ranks): called before the pass, asks
+  // the reducer to take only band `band` of `bands` equal bands of rows of every frame (rows
+  // [band * height / bands, (band + 1) * height / bands)), so finish() gives those rows of the
+  // image. With `frames_cut` the frames arrive cut to those rows already (the source read only
+  // them); otherwise they arrive whole. Throws UsageError saying why when it cannot; by default
+  // it cannot.
+  virtual void take_row_band(std::size_t band, std::size_t bands, bool frames_cut);
+  // Whether a reducer taking a band of rows still needs each whole frame (to measure it for
+  // normalization or weights), so the source must not cut them.
+  virtual bool needs_whole_frames_in_a_band() const { return true; }
+  // The whole image from the finish() results of every band, in band order: what finish() would
+  // have given without shards (rows joined, header counts that depend on the rows added up).
+  virtual Image join_row_bands(std::vector<Image> bands) const;
 };
 
 // frames -> images: a reducer that emits images while it takes frames (accept(), in index order,

@@ -45,9 +45,10 @@ std::array<unsigned char, digest_bytes> final_digest(DigestContext& digest) {
 
 void DigestStateDeleter::operator()(DigestState* state) const { EVP_MD_CTX_free(context_of(state)); }
 
-StateWriter::StateWriter(const std::filesystem::path& path) : output_(path), digest_(new_digest()) {
+StateWriter::StateWriter(const std::filesystem::path& path, std::string what)
+    : output_(path), what_(std::move(what)), digest_(new_digest()) {
   stream_.open(output_.temporary_path(), std::ios::binary | std::ios::trunc);
-  if (!stream_) throw OutputError(output_.temporary_path(), "cannot create the checkpoint file");
+  if (!stream_) throw OutputError(output_.temporary_path(), "cannot create the " + what_ + " file");
   raw(magic, magic_bytes);
 }
 
@@ -71,14 +72,20 @@ void StateWriter::commit() {
   stream_.close();
   if (!stream_) {
     throw OutputError(output_.destination(),
-                      "cannot write the checkpoint (is the disk full?); free some space or set "
-                      "checkpoint_directory to another disk");
+                      "cannot write the " + what_ + " (is the disk full?); free some space" +
+                          (what_ == "checkpoint" ? " or set checkpoint_directory to another disk" : ""));
   }
   output_.commit();
 }
 
-StateReader::StateReader(const std::filesystem::path& path, std::string remedy)
-    : path_(path), remedy_(std::move(remedy)) {
+bool is_state_file(const std::filesystem::path& path) {
+  std::ifstream stream(path, std::ios::binary);
+  std::string start(magic_bytes, '\0');
+  return stream.read(start.data(), magic_bytes) && start == magic;
+}
+
+StateReader::StateReader(const std::filesystem::path& path, std::string remedy, std::string what)
+    : path_(path), remedy_(std::move(remedy)), what_(std::move(what)) {
   stream_.open(path_, std::ios::binary);
   if (!stream_) fail("cannot be opened");
   stream_.seekg(0, std::ios::end);
@@ -102,11 +109,11 @@ StateReader::StateReader(const std::filesystem::path& path, std::string remedy)
   remaining_ = size - digest_bytes;
   std::string start(magic_bytes, '\0');
   raw(start.data(), magic_bytes);
-  if (start != magic) fail("is not a nightstack checkpoint");
+  if (start != magic) fail("is not a nightstack " + what_);
 }
 
 void StateReader::fail(const std::string& problem) const {
-  throw InputError(path_, "checkpoint file " + problem + "; " + remedy_);
+  throw InputError(path_, what_ + " file " + problem + "; " + remedy_);
 }
 
 void StateReader::raw(void* data, std::size_t bytes) {

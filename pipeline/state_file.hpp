@@ -26,8 +26,9 @@ using DigestContext = std::unique_ptr<DigestState, DigestStateDeleter>;
 
 class StateWriter {
  public:
-  // Starts `path`'s temporary file; nothing is visible under `path` before commit().
-  explicit StateWriter(const std::filesystem::path& path);
+  // Starts `path`'s temporary file; nothing is visible under `path` before commit(). `what` names
+  // the kind of file in messages.
+  explicit StateWriter(const std::filesystem::path& path, std::string what = "checkpoint");
   StateWriter(const StateWriter&) = delete;
   StateWriter& operator=(const StateWriter&) = delete;
 
@@ -50,15 +51,20 @@ class StateWriter {
   void raw(const void* data, std::size_t bytes);
 
   AtomicOutput output_;
+  std::string what_;
   std::ofstream stream_;
   DigestContext digest_;
 };
 
+// Whether `path` starts as a state file does (a checkpoint or a partial), without checking the rest.
+bool is_state_file(const std::filesystem::path& path);
+
 class StateReader {
  public:
   // Checks the whole file against its digest first; a missing, truncated or damaged file is an
-  // InputError naming it and saying `remedy` (what the user can do about it).
-  StateReader(const std::filesystem::path& path, std::string remedy);
+  // InputError naming it and saying `remedy` (what the user can do about it). `what` names the
+  // kind of file in messages.
+  StateReader(const std::filesystem::path& path, std::string remedy, std::string what = "checkpoint");
   StateReader(const StateReader&) = delete;
   StateReader& operator=(const StateReader&) = delete;
 
@@ -92,6 +98,7 @@ class StateReader {
 
   std::filesystem::path path_;
   std::string remedy_;
+  std::string what_;
   std::ifstream stream_;
   std::uint64_t remaining_ = 0;  // content bytes not read yet (the digest excluded)
 };

@@ -7,6 +7,7 @@
 
 #include "pipeline/errors.hpp"
 #include "pipeline/interrupt.hpp"
+#include "pipeline/memory_info.hpp"
 #include "stages/block_combine.hpp"
 #include "stages/block_planner.hpp"
 #include "stages/parallel_for.hpp"
@@ -328,10 +329,13 @@ RowTotals BandBlockStack::combine_sorted_codes(const std::vector<const Sample*>&
   return totals;
 }
 
+std::string BandBlockStack::kept_as() const {
+  return to_string(shape_.type) + (store_->place() == StorePlace::memory ? " in memory" : " on disk") + " (" +
+         format_byte_size(store_->frame_bytes() * frames_) + ")";
+}
+
 void BandBlockStack::record(Provenance& provenance) const {
-  provenance.set("CACHEFMT",
-                 to_string(shape_.type) + (store_->place() == StorePlace::memory ? " in memory" : " on disk"),
-                 "frames kept as stored (docs/stacking.md)");
+  provenance.set("CACHEFMT", std::string("exact"), "every value kept exactly (docs/stacking.md)");
   const double values = static_cast<double>(frames_) * static_cast<double>(shape_.row_samples()) *
                         static_cast<double>(shape_.height);
   record_block_stack(provenance, combine_, settings_.rejection, weighting_, rejected_low_, rejected_high_,

@@ -37,6 +37,8 @@ class BandBlockStack {
   ImageD result(const BandPartial& total, Progress* progress = nullptr);
 
   StorePlace place() const { return store_->place(); }
+  // "8-bit codes in memory (1.4 GiB)": how the frames were kept, for the log.
+  std::string kept_as() const;
   void record(Provenance& provenance) const;
   std::optional<std::pair<ImageD, ImageD>> take_rejection_maps();
   Coverage take_coverage() { return std::move(coverage_); }

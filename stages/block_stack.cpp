@@ -57,9 +57,11 @@ class BlockStack : public StackMethod {
   }
 
   void record(Provenance& provenance) const override {
-    provenance.set("CACHEFMT", to_string(cache_.format()),
+    // The same card whichever pass ran, when every value was kept exactly (shards and one process
+    // write the same header).
+    provenance.set("CACHEFMT", cache_.format() == CacheFormat::uint16 ? "uint16" : "exact",
                    cache_.format() == CacheFormat::uint16 ? "frames cached as 16-bit codes (docs/stacking.md)"
-                                                          : "frames cached as 32-bit floats, as decoded");
+                                                          : "every value kept exactly (docs/stacking.md)");
     const double values = static_cast<double>(frames_) * static_cast<double>(width_) *
                           static_cast<double>(height_) * static_cast<double>(channels_);
     record_block_stack(provenance, combine_, settings_.rejection, weighting_, rejected_low_, rejected_high_,

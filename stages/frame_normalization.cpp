@@ -74,7 +74,9 @@ const std::vector<ChannelAdjustment>& FrameWeighting::add(const ImageF& pixels, 
     exposure_weight = *exposure / reference_exposure_;
   }
   std::vector<ChannelLevels> statistics(static_cast<std::size_t>(pixels.channels()));
-  if (needs_statistics()) statistics = measure_channels(pixels, scratch_);
+  if (needs_statistics())
+    statistics =
+        info.whole_frame_levels.empty() ? measure_channels(pixels, scratch_) : info.whole_frame_levels;
   if (adjustments_.empty()) reference_ = statistics;
   std::vector<ChannelAdjustment> frame(statistics.size());
   for (std::size_t channel = 0; channel < statistics.size(); ++channel) {

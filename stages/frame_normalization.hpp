@@ -19,13 +19,8 @@ enum class FrameWeights { equal, exposure, noise };
 std::string to_string(FrameNormalization normalization);
 std::string to_string(FrameWeights weights);
 
-struct ChannelLevels {
-  double location = 0.0;  // median of the channel's finite values
-  double scale = 0.0;     // MAD: median of |value - location| (not scaled by 1.4826)
-};
-
-// Exact, by selection over a copy of each plane (no histogram, no sampling). A plane without
-// finite values has NaN statistics. `scratch` is reused between calls.
+// ChannelLevels (pipeline/frame.hpp): exact, by selection over a copy of each plane (no histogram, no
+// sampling). A plane without finite values has NaN statistics. `scratch` is reused between calls.
 std::vector<ChannelLevels> measure_channels(const ImageF& frame, std::vector<double>& scratch);
 
 // How one channel of one frame enters the stack: value' = multiply * value + add, weighted by weight.

@@ -10,12 +10,15 @@
 #include <iostream>
 #include <mutex>
 #include <stdexcept>
+#include <utility>
+#include <variant>
 
 #include "io/fits_writer.hpp"
 #include "pipeline/band_stage.hpp"
 #include "pipeline/memory_info.hpp"
 #include "stages/band_block_stack.hpp"
 #include "stages/band_stack_methods.hpp"
+#include "stages/frame_normalization.hpp"
 #include "stages/frame_provenance.hpp"
 #include "stages/registry.hpp"
 #include "stages/stack_checkpoint.hpp"
@@ -32,6 +35,7 @@ class Stack : public FrameReducer, public BandReducer {
         StackCheckpoints checkpoints, const RunInfo& run)
       : FrameReducer(std::move(id)),
         method_info_(method),
+        needs_frame_levels_(FrameWeighting(settings.normalization, settings.weights, "").needs_statistics()),
         method_(method.make(settings)),
         band_method_(band_method_of(method.name, settings)),
         band_block_(block_method_of(method, settings)),
@@ -40,7 +44,10 @@ class Stack : public FrameReducer, public BandReducer {
         checkpoints_(std::move(checkpoints)),
         run_(run) {}
 
-  void accept(const Frame& frame) override {
+  void accept(const Frame& whole_frame) override {
+    std::optional<Frame> band;
+    if (row_band_) band = cut_row_band(whole_frame);
+    const Frame& frame = band ? *band : whole_frame;
     if (frames_ == 0) {
       first_ = frame.info;
       shape_ = {frame.pixels.width(), frame.pixels.height(), frame.pixels.channels()};
@@ -68,6 +75,8 @@ class Stack : public FrameReducer, public BandReducer {
     if (band_method_) return !coverage_map_ && band_method_takes(*band_method_, type);
     return band_block_.has_value();
   }
+
+  bool partials_merge() const override { return band_method_.has_value(); }
 
   void start_bands(const StoredShape& shape, const ValueMap& map, std::size_t frames) override {
     shape_ = {shape.width, shape.height, shape.channels};
@@ -125,6 +134,55 @@ class Stack : public FrameReducer, public BandReducer {
 
   void before_finish(Log& log) override { log_ = &log; }
 
+  bool needs_whole_frames_in_a_band() const override { return needs_frame_levels_; }
+
+  void take_row_band(std::size_t band, std::size_t bands, bool frames_cut) override {
+    auto refuse = [&](const std::string& why) {
+      throw UsageError("stack '" + id() + "' " + why +
+                       ", which shards of rows cannot split; run it in one process");
+    };
+    if (rejection_maps_) refuse("writes rejection maps itself (rejection_maps)");
+    if (coverage_map_) refuse("writes a coverage map itself (coverage_map)");
+    if (checkpoints_.enabled()) refuse("saves checkpoints (checkpoint: N; a failed shard is simply rerun)");
+    if (!frames_cut) row_band_ = RowBand{band, bands};
+  }
+
+  // Rows joined in band order; the counts that depend on the rows (blank samples, rejections) added
+  // up, and the rejected fractions computed again over the whole image, as one process does.
+  Image join_row_bands(std::vector<Image> bands) const override {
+    const ImageD& first = bands.front().pixels;
+    int height = 0;
+    for (const Image& band : bands) height += band.pixels.height();
+    Image joined{ImageD(first.width(), height, first.channels()), bands.front().provenance};
+    for (int channel = 0; channel < first.channels(); ++channel) {
+      auto destination = joined.pixels.plane(channel).begin();
+      for (const Image& band : bands)
+        destination =
+            std::copy(band.pixels.plane(channel).begin(), band.pixels.plane(channel).end(), destination);
+    }
+    auto& provenance = joined.provenance;
+    for (const char* key : {"NBLANK", "REJLOW", "REJHIGH"}) {
+      const HeaderCard* card = provenance.find(key);
+      if (!card) continue;
+      std::int64_t total = 0;
+      for (const Image& band : bands) total += std::get<std::int64_t>(band.provenance.find(key)->value);
+      provenance.set(key, total, card->comment);
+    }
+    const HeaderCard* combined = provenance.find("NCOMBINE");
+    const double values = static_cast<double>(combined ? std::get<std::int64_t>(combined->value) : 0) *
+                          static_cast<double>(joined.pixels.width()) * static_cast<double>(height) *
+                          static_cast<double>(joined.pixels.channels());
+    for (const auto& [count_key, fraction_key] :
+         {std::pair{"REJLOW", "REJLOWF"}, std::pair{"REJHIGH", "REJHIGHF"}}) {
+      const HeaderCard* count = provenance.find(count_key);
+      const HeaderCard* fraction = provenance.find(fraction_key);
+      if (!count || !fraction) continue;
+      const auto rejected = static_cast<double>(std::get<std::int64_t>(count->value));
+      provenance.set(fraction_key, values > 0 ? rejected / values : 0.0, fraction->comment);
+    }
+    return joined;
+  }
+
   Image finish() override {
     banded_ = band_total_ != nullptr;
     if (banded_) take_band_frames();
@@ -141,6 +199,8 @@ class Stack : public FrameReducer, public BandReducer {
                               : band_block_->result(*band_total_, rows_done),
                 {}};
     method_->set_progress(nullptr);
+    if (banded_ && band_block_ && log_)
+      log_->info("stack '" + id() + "': frames kept as " + band_block_->kept_as());
     if (combines) progress.finish();
     band_total_.reset();
     auto& provenance = image.provenance;
@@ -178,6 +238,17 @@ class Stack : public FrameReducer, public BandReducer {
       last_frame_index_ = info.index;
     }
     band_infos_.clear();
+  }
+
+  // Rows [band * height / bands, (band + 1) * height / bands) of the frame; with normalization or
+  // noise weights, the whole frame's levels go with them.
+  Frame cut_row_band(const Frame& frame) {
+    const ImageF& pixels = frame.pixels;
+    const auto [first_row, end_row] =
+        row_band_bounds(row_band_->band, row_band_->bands, pixels.height(), frame.info, id());
+    Frame band{copy_rows(pixels, first_row, end_row), frame.info};
+    if (needs_frame_levels_) band.info.whole_frame_levels = measure_channels(pixels, level_scratch_);
+    return band;
   }
 
   static std::optional<BandMethod> band_method_of(const std::string& name, const StackSettings& settings) {
@@ -265,8 +336,14 @@ class Stack : public FrameReducer, public BandReducer {
     int width = 0, height = 0, channels = 0;
     bool operator==(const Shape&) const = default;
   };
+  struct RowBand {
+    std::size_t band = 0, bands = 1;
+  };
 
   const StackMethodInfo& method_info_;
+  std::optional<RowBand> row_band_;  // set for a shard of rows
+  bool needs_frame_levels_;
+  std::vector<double> level_scratch_;
   std::unique_ptr<StackMethod> method_;
   std::optional<BandMethod> band_method_;  // when the method can take bands
   std::optional<BandStackMethod> band_stack_;

@@ -7,65 +7,6 @@
 
 namespace nightstack {
 
-void save_optional(StateWriter& writer, const std::optional<double>& value) {
-  writer.unsigned_integer(value.has_value());
-  writer.number(value.value_or(0.0));
-}
-
-std::optional<double> load_optional(StateReader& reader) {
-  const bool present = reader.unsigned_integer() != 0;
-  const double value = reader.number();
-  return present ? std::optional<double>(value) : std::nullopt;
-}
-
-void save_frame_info(StateWriter& writer, const FrameInfo& info) {
-  writer.text(info.path.string());
-  writer.unsigned_integer(info.index);
-  writer.text(info.format);
-  writer.unsigned_integer(static_cast<std::uint64_t>(info.encoding));
-  writer.number(info.white_level);
-  writer.text(info.linearization);
-  writer.number(info.bits_per_sample);
-  writer.text(info.cfa_pattern);
-  writer.number(info.black_level);
-  writer.text(info.colour_processing);
-  const CaptureInfo& capture = info.capture;
-  save_optional(writer, capture.exposure_seconds);
-  save_optional(writer, capture.iso);
-  save_optional(writer, capture.gain);
-  save_optional(writer, capture.start_time);
-  writer.unsigned_integer(capture.start_time_is_utc);
-  for (const auto* text : {&capture.camera_make, &capture.camera_model, &capture.instrument,
-                           &capture.telescope, &capture.filter, &capture.object})
-    writer.text(*text);
-}
-
-FrameInfo load_frame_info(StateReader& reader) {
-  FrameInfo info;
-  info.path = reader.text();
-  info.index = reader.unsigned_integer();
-  info.format = reader.text();
-  const std::uint64_t encoding = reader.unsigned_integer();
-  if (encoding > static_cast<std::uint64_t>(Encoding::linear)) reader.fail("holds an unknown encoding");
-  info.encoding = static_cast<Encoding>(encoding);
-  info.white_level = reader.number();
-  info.linearization = reader.text();
-  info.bits_per_sample = static_cast<int>(reader.number());
-  info.cfa_pattern = reader.text();
-  info.black_level = reader.number();
-  info.colour_processing = reader.text();
-  CaptureInfo& capture = info.capture;
-  capture.exposure_seconds = load_optional(reader);
-  capture.iso = load_optional(reader);
-  capture.gain = load_optional(reader);
-  capture.start_time = load_optional(reader);
-  capture.start_time_is_utc = reader.unsigned_integer() != 0;
-  for (auto* text : {&capture.camera_make, &capture.camera_model, &capture.instrument, &capture.telescope,
-                     &capture.filter, &capture.object})
-    *text = reader.text();
-  return info;
-}
-
 StackCheckpoints::StackCheckpoints(std::string stage_id, std::size_t interval,
                                    std::filesystem::path directory)
     : stage_id_(std::move(stage_id)), interval_(interval), parameter_directory_(std::move(directory)) {}

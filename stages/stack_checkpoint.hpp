@@ -1,7 +1,7 @@
-// Checkpoints of a stack stage: where they live, the identity that guards a resume (the config's
-// and the inputs' hashes), and the (de)serialization of the pieces of a stack's state that are not
-// a method's own (images, frame metadata). Each stack method saves and loads its accumulators with
-// StackMethod::save_state / load_state, next to its code.
+// Checkpoints of a stack stage: where they live and the identity that guards a resume (the config's
+// and the inputs' hashes); the pieces of a stack's state that are not a method's own (images, frame
+// metadata) are saved by pipeline/state_records.hpp. Each stack method saves and loads its
+// accumulators with StackMethod::save_state / load_state, next to its code.
 #pragma once
 
 #include <cstddef>
@@ -17,33 +17,9 @@
 #include "pipeline/log.hpp"
 #include "pipeline/stage.hpp"
 #include "pipeline/state_file.hpp"
+#include "pipeline/state_records.hpp"
 
 namespace nightstack {
-
-// Accumulator images of either precision (max and min keep float, the sums double).
-template <class Sample>
-void save_image(StateWriter& writer, const PlanarImage<Sample>& image) {
-  writer.unsigned_integer(static_cast<std::uint64_t>(image.width()));
-  writer.unsigned_integer(static_cast<std::uint64_t>(image.height()));
-  writer.unsigned_integer(static_cast<std::uint64_t>(image.channels()));
-  writer.array(std::span<const Sample>(image.samples()));
-}
-
-template <class Sample>
-PlanarImage<Sample> load_image(StateReader& reader) {
-  const std::uint64_t width = reader.unsigned_integer(), height = reader.unsigned_integer(),
-                      channels = reader.unsigned_integer();
-  const std::uint64_t samples = reader.count(sizeof(Sample));
-  if (width > (1u << 30) || height > (1u << 30) || channels > 16 || width * height * channels != samples)
-    reader.fail("holds an image of inconsistent size");
-  PlanarImage<Sample> image(static_cast<int>(width), static_cast<int>(height), static_cast<int>(channels));
-  reader.array_into(std::span<Sample>(image.samples()));
-  return image;
-}
-void save_frame_info(StateWriter& writer, const FrameInfo& info);
-FrameInfo load_frame_info(StateReader& reader);
-void save_optional(StateWriter& writer, const std::optional<double>& value);
-std::optional<double> load_optional(StateReader& reader);
 
 // The files of one stack's checkpoint, in its own directory: `state` (the last complete state) and,
 // for out-of-core methods, the scratch cache `frames.cache`.
