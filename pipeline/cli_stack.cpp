@@ -20,6 +20,7 @@ const char* const stack_help =
                         [--transfer auto|srgb|linear|gamma] [--gamma G]
                         [--normalize percentile|max|none] [--low P] [--high P]
                         [stacking options] [--on-error fail|skip]
+                        [--register [--transform KIND] [registration options]]
                         [--threads N] [--quiet]
                         [--progress STYLE] [--report PREFIX|none] INPUT...
 
@@ -27,8 +28,8 @@ Stacks the frames INPUT (files, directories or globs; sorted naturally; files
 that are not images are skipped with a warning, but an empty file or a
 directory named like an image is an error) in one go:
 
-  ingest -> linearize (--transfer) -> stack (--method) -> FITS (values as stacked)
-                                                       -> normalize -> 16-bit TIFF
+  ingest -> linearize (--transfer) [-> register] -> stack (--method) -> FITS (values as stacked)
+                                                                     -> normalize -> 16-bit TIFF
 
 Methods: max, min, sum, mean (frame by frame); median; and means with outlier
 rejection: sigma_clip, mad_clip, median_sigma_clip, winsorized_sigma_clip,
@@ -46,6 +47,7 @@ Examples:
   no satellites:  nightstack stack --method sigma_clip --sigma-low 3 --sigma-high 3 --max-iters 5
                       --normalize-frames additive --weights noise --memory-limit 1GiB
                       --fits sky.fits night/
+  deep sky:       nightstack stack --register --method sigma_clip --fits m27.fits data/m27/
   see the config: nightstack stack --method mean --fits m.fits --print-config night/
 
 )";
@@ -67,7 +69,8 @@ YAML::Node stage(const std::string& id, const std::string& type, const std::stri
   return node;
 }
 
-YAML::Node build_stack_config(const po::variables_map& values, const StageType& stack_type) {
+YAML::Node build_stack_config(const po::variables_map& values, const StageType& stack_type,
+                              const StageType& register_type) {
   YAML::Node ingest = stage("frames", "ingest", "");
   for (const auto& path : values["input"].as<std::vector<std::string>>()) ingest["paths"].push_back(path);
   if (values.count("on-error")) ingest["on_error"] = values["on-error"].as<std::string>();
@@ -76,15 +79,24 @@ YAML::Node build_stack_config(const po::variables_map& values, const StageType& 
   linearize["transfer"] = values["transfer"].as<std::string>();
   if (values.count("gamma")) linearize["gamma"] = values["gamma"].as<double>();
 
-  YAML::Node stack = stage("stack", "stack", "linear");
+  YAML::Node stages;
+  stages.push_back(ingest);
+  stages.push_back(linearize);
+  std::string stacked = "linear";
+  if (values.count("register")) {
+    YAML::Node registration = stage("registered", "register", "linear");
+    for (const auto& parameter : register_type.parameters)
+      set_parameter_from_option(registration, parameter, values);
+    stages.push_back(registration);
+    stacked = "registered";
+  }
+
+  YAML::Node stack = stage("stack", "stack", stacked);
   for (const auto& parameter : stack_type.parameters) set_parameter_from_option(stack, parameter, values);
 
   YAML::Node fits = stage("fits", "write", "stack");
   fits["fits"] = values["fits"].as<std::string>();
 
-  YAML::Node stages;
-  stages.push_back(ingest);
-  stages.push_back(linearize);
   stages.push_back(stack);
   stages.push_back(fits);
   if (values.count("tiff") || values.count("jpeg")) {
@@ -101,6 +113,17 @@ YAML::Node build_stack_config(const po::variables_map& values, const StageType& 
   YAML::Node config;
   config["stages"] = stages;
   return config;
+}
+
+// --register puts a register stage between linearize and stack; its parameters are offered too
+// (--transform, --interpolation, --crop, --keep-best, ...).
+po::options_description registration_options(const StageType& register_type) {
+  po::options_description options("Registration options (YAML keys of the register stage)");
+  options.add_options()("register",
+                        "align the frames on their stars before stacking (Bayer FITS are "
+                        "demosaiced by the reader first)");
+  for (const auto& parameter : register_type.parameters) add_parameter_option(options, parameter);
+  return options;
 }
 
 po::options_description stacking_options(const StageType& stack_type) {
@@ -144,6 +167,9 @@ int command_stack(const Arguments& arguments, const StageRegistry& registry) {
       "run report PREFIX.json and PREFIX.html; auto: beside the FITS; none: no report")(
       "print-config", "print the equivalent YAML config for `nightstack run` and exit");
   options.add(stacking_options(stack_type));
+  const StageType* register_type = registry.find("register");
+  if (!register_type) throw std::logic_error("the stage registry has no register stage");
+  options.add(registration_options(*register_type));
   po::options_description hidden;
   hidden.add_options()("input", po::value<std::vector<std::string>>());
   po::options_description all;
@@ -162,8 +188,14 @@ int command_stack(const Arguments& arguments, const StageRegistry& registry) {
   if (!values.count("fits")) throw UsageError("--fits OUT.fits is required");
   if (!values.count("input")) throw UsageError("no INPUT given: name frames, directories or globs");
 
+  if (!values.count("register")) {
+    for (const auto& parameter : register_type->parameters)
+      if (values.count(option_name(parameter.name)))
+        throw UsageError("--" + option_name(parameter.name) + " is a registration option: add --register");
+  }
+
   YAML::Emitter emitter;
-  emitter << build_stack_config(values, stack_type);
+  emitter << build_stack_config(values, stack_type, *register_type);
   std::string yaml_text = emitter.c_str();
   if (values.count("print-config")) {
     std::cout << yaml_text << '\n';

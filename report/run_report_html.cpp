@@ -160,6 +160,26 @@ void write_output_section(std::ostringstream& html, const OutputRecord& output) 
   html << "</table></section>";
 }
 
+// Per-frame measurements of the prepared transforms (registration: FWHM, roundness, stars, ...),
+// one column each, in the order the first measured frame gives them.
+void write_measurement_table(std::ostringstream& html, const SourceSummary& source) {
+  const FrameRecord* first = nullptr;
+  for (const auto& record : source.records)
+    if (!record.measurements.empty() && !first) first = &record;
+  if (!first) return;
+  html << "<table><tr><th>frame</th><th>file</th>";
+  for (const auto& [name, value] : first->measurements) html << "<th>" << escape_html(name) << "</th>";
+  html << "<th>stacked</th></tr>";
+  for (std::size_t index = 0; index < source.records.size(); ++index) {
+    const auto& record = source.records[index];
+    if (record.measurements.empty()) continue;
+    html << "<tr><td>" << index << "</td><td>" << escape_html(record.path.filename().string()) << "</td>";
+    for (const auto& [name, value] : record.measurements) html << "<td>" << number(value) << "</td>";
+    html << "<td>" << (record.used ? "yes" : "no") << "</td></tr>";
+  }
+  html << "</table>";
+}
+
 void write_source_section(std::ostringstream& html, const SourceSummary& source) {
   html << "<section class=\"source\"><h2>Frames of <code>" << escape_html(source.id) << "</code></h2><p>"
        << source.frames << " stacked, " << source.skipped.size() << " files skipped, "
@@ -182,6 +202,7 @@ void write_source_section(std::ostringstream& html, const SourceSummary& source)
     }
     html << "</table>";
   }
+  write_measurement_table(html, source);
   html << "</section>";
 }
 
