@@ -113,26 +113,28 @@ std::optional<Eigen::Matrix3d> fit_transform(TransformKind kind, const std::vect
     }
     case TransformKind::similarity: {
       // x' = s x - r y + tx, y' = r x + s y + ty
-      auto solution = least_squares(4, pairs, [&](std::size_t i, Eigen::MatrixXd& design, Eigen::VectorXd& target) {
-        const auto r = static_cast<Eigen::Index>(2 * i);
-        design.row(r) << a[i].x, -a[i].y, 1, 0;
-        design.row(r + 1) << a[i].y, a[i].x, 0, 1;
-        target(r) = b[i].x;
-        target(r + 1) = b[i].y;
-      });
+      auto solution =
+          least_squares(4, pairs, [&](std::size_t i, Eigen::MatrixXd& design, Eigen::VectorXd& target) {
+            const auto r = static_cast<Eigen::Index>(2 * i);
+            design.row(r) << a[i].x, -a[i].y, 1, 0;
+            design.row(r + 1) << a[i].y, a[i].x, 0, 1;
+            target(r) = b[i].x;
+            target(r + 1) = b[i].y;
+          });
       if (!solution) return std::nullopt;
       const Eigen::VectorXd& v = *solution;
       fitted << v(0), -v(1), v(2), v(1), v(0), v(3), 0, 0, 1;
       break;
     }
     case TransformKind::affine: {
-      auto solution = least_squares(6, pairs, [&](std::size_t i, Eigen::MatrixXd& design, Eigen::VectorXd& target) {
-        const auto r = static_cast<Eigen::Index>(2 * i);
-        design.row(r) << a[i].x, a[i].y, 1, 0, 0, 0;
-        design.row(r + 1) << 0, 0, 0, a[i].x, a[i].y, 1;
-        target(r) = b[i].x;
-        target(r + 1) = b[i].y;
-      });
+      auto solution =
+          least_squares(6, pairs, [&](std::size_t i, Eigen::MatrixXd& design, Eigen::VectorXd& target) {
+            const auto r = static_cast<Eigen::Index>(2 * i);
+            design.row(r) << a[i].x, a[i].y, 1, 0, 0, 0;
+            design.row(r + 1) << 0, 0, 0, a[i].x, a[i].y, 1;
+            target(r) = b[i].x;
+            target(r + 1) = b[i].y;
+          });
       if (!solution) return std::nullopt;
       const Eigen::VectorXd& v = *solution;
       fitted << v(0), v(1), v(2), v(3), v(4), v(5), 0, 0, 1;
@@ -161,7 +163,8 @@ std::optional<Eigen::Matrix3d> fit_transform(TransformKind kind, const std::vect
   return result;
 }
 
-double rms_residual(const Eigen::Matrix3d& matrix, const std::vector<Point>& from, const std::vector<Point>& to) {
+double rms_residual(const Eigen::Matrix3d& matrix, const std::vector<Point>& from,
+                    const std::vector<Point>& to) {
   if (from.empty()) return 0;
   double sum = 0;
   for (std::size_t i = 0; i < from.size(); ++i) {

@@ -33,6 +33,7 @@ std::optional<Eigen::Matrix3d> fit_transform(TransformKind kind, const std::vect
                                              const std::vector<Point>& to);
 
 // Root mean square distance between apply(matrix, from[i]) and to[i].
-double rms_residual(const Eigen::Matrix3d& matrix, const std::vector<Point>& from, const std::vector<Point>& to);
+double rms_residual(const Eigen::Matrix3d& matrix, const std::vector<Point>& from,
+                    const std::vector<Point>& to);
 
 }  // namespace nightstack

@@ -36,7 +36,8 @@ SkyCell measure_cell(std::vector<float>& values) {
     const double level = median_of(values);
     if (std::isnan(level)) return {};
     std::vector<float> deviations(values.size());
-    for (std::size_t i = 0; i < values.size(); ++i) deviations[i] = static_cast<float>(std::abs(values[i] - level));
+    for (std::size_t i = 0; i < values.size(); ++i)
+      deviations[i] = static_cast<float>(std::abs(values[i] - level));
     cell = {level, 1.4826 * median_of(deviations)};
     const auto limit = static_cast<float>(level + 3 * cell.sigma);
     std::erase_if(values, [&](float value) { return value > limit; });
@@ -78,7 +79,9 @@ std::vector<float> background_map(const LuminancePlane& plane, int cell_size, do
       const double gx = grid_position(x, columns);
       const int x0 = std::min(static_cast<int>(gx), columns - 1), x1 = std::min(x0 + 1, columns - 1);
       const double fx = gx - x0;
-      auto level = [&](int row, int column) { return levels[static_cast<std::size_t>(row) * columns + column]; };
+      auto level = [&](int row, int column) {
+        return levels[static_cast<std::size_t>(row) * columns + column];
+      };
       const double top = level(y0, x0) * (1 - fx) + level(y0, x1) * fx;
       const double bottom = level(y1, x0) * (1 - fx) + level(y1, x1) * fx;
       map[static_cast<std::size_t>(y) * plane.width + x] = static_cast<float>(top * (1 - fy) + bottom * fy);
@@ -97,9 +100,9 @@ std::vector<float> smoothed(const std::vector<float>& excess, int width, int hei
   };
   for (int y = 0; y < height; ++y)
     for (int x = 0; x < width; ++x)
-      across[static_cast<std::size_t>(y) * width + x] =
-          0.25f * at(excess, y, std::max(x - 1, 0)) + 0.5f * at(excess, y, x) +
-          0.25f * at(excess, y, std::min(x + 1, width - 1));
+      across[static_cast<std::size_t>(y) * width + x] = 0.25f * at(excess, y, std::max(x - 1, 0)) +
+                                                        0.5f * at(excess, y, x) +
+                                                        0.25f * at(excess, y, std::min(x + 1, width - 1));
   for (int y = 0; y < height; ++y)
     for (int x = 0; x < width; ++x)
       result[static_cast<std::size_t>(y) * width + x] = 0.25f * at(across, std::max(y - 1, 0), x) +
@@ -116,7 +119,8 @@ struct Candidate {
 
 // Adaptive moments of the excess around a peak. Returns false when the star cannot be measured
 // (no positive signal, a width that does not settle, a centre that wanders off).
-bool measure_star(const std::vector<float>& excess, int width, int height, const Candidate& peak, Star& star) {
+bool measure_star(const std::vector<float>& excess, int width, int height, const Candidate& peak,
+                  Star& star) {
   double cx = peak.x, cy = peak.y;
   double weight_variance = 1.5 * 1.5;  // of the Gaussian weight, plane pixels squared
   double major = 0, minor = 0;
@@ -156,7 +160,11 @@ bool measure_star(const std::vector<float>& excess, int width, int height, const
     cx += step * mean_x;
     cy += step * mean_y;
     if (std::abs(cx - peak.x) > 3 || std::abs(cy - peak.y) > 3) return false;
-    weight_variance = std::clamp(star_variance, 0.3, 36.0);
+    const double next_variance = std::clamp(star_variance, 0.3, 36.0);
+    const bool settled = std::abs(step * mean_x) < 1e-4 && std::abs(step * mean_y) < 1e-4 &&
+                         std::abs(next_variance - weight_variance) < 1e-4 * weight_variance;
+    weight_variance = next_variance;
+    if (settled) break;
   }
   star.x = cx;
   star.y = cy;
@@ -169,7 +177,8 @@ bool measure_star(const std::vector<float>& excess, int width, int height, const
   for (int y = std::max(0, peak.y - reach - 3); y <= std::min(height - 1, peak.y + reach + 3); ++y)
     for (int x = std::max(0, peak.x - reach - 3); x <= std::min(width - 1, peak.x + reach + 3); ++x) {
       const float value = excess[static_cast<std::size_t>(y) * width + x];
-      if (!std::isnan(value) && (x - cx) * (x - cx) + (y - cy) * (y - cy) <= aperture * aperture) flux += value;
+      if (!std::isnan(value) && (x - cx) * (x - cx) + (y - cy) * (y - cy) <= aperture * aperture)
+        flux += value;
     }
   star.flux = flux;
   return flux > 0;
@@ -262,7 +271,7 @@ StarDetection detect_stars(const LuminancePlane& plane, const DetectionSettings&
   std::sort(candidates.begin(), candidates.end(), [](const Candidate& a, const Candidate& b) {
     return a.strength != b.strength ? a.strength > b.strength : (a.y != b.y ? a.y < b.y : a.x < b.x);
   });
-  if (candidates.size() > 8 * settings.max_stars) candidates.resize(8 * settings.max_stars);
+  if (candidates.size() > 3 * settings.max_stars) candidates.resize(3 * settings.max_stars);
 
   std::vector<Star> stars;
   for (const Candidate& candidate : candidates) {
@@ -286,9 +295,9 @@ StarDetection detect_stars(const LuminancePlane& plane, const DetectionSettings&
     // blurred by seeing and optics does.
     const auto at = [&](int y, int x) { return excess[static_cast<std::size_t>(y) * width + x]; };
     const float centre = at(best_y, best_x);
-    const float neighbours = (at(best_y - 1, best_x) + at(best_y + 1, best_x) + at(best_y, best_x - 1) +
-                              at(best_y, best_x + 1)) /
-                             4;
+    const float neighbours =
+        (at(best_y - 1, best_x) + at(best_y + 1, best_x) + at(best_y, best_x - 1) + at(best_y, best_x + 1)) /
+        4;
     if (neighbours < 0.15f * centre) {
       ++result.refused_hot_pixels;
       continue;

@@ -35,7 +35,7 @@ struct Star {
 };
 
 struct DetectionSettings {
-  double threshold_sigma = 5;  // a peak must rise this many noise sigmas above the background
+  double threshold_sigma = 5;   // a peak must rise this many noise sigmas above the background
   std::size_t max_stars = 500;  // the brightest ones are kept
   // Values at or above this (in frame units) are saturated; stars reaching it are refused (their
   // centre is flat). Infinity: no saturation.

@@ -40,7 +40,8 @@ std::vector<Triangle> triangles_of(const std::vector<Point>& points) {
     std::vector<std::pair<double, std::size_t>> nearest;
     for (std::size_t j = 0; j < points.size(); ++j)
       if (j != i) nearest.emplace_back(distance(points[i], points[j]), j);
-    std::partial_sort(nearest.begin(), nearest.begin() + static_cast<std::ptrdiff_t>(neighbours), nearest.end());
+    std::partial_sort(nearest.begin(), nearest.begin() + static_cast<std::ptrdiff_t>(neighbours),
+                      nearest.end());
     std::vector<std::size_t> group{i};
     for (std::size_t n = 0; n < neighbours; ++n) group.push_back(nearest[n].second);
     for (std::size_t a = 0; a < group.size(); ++a)
@@ -72,7 +73,8 @@ std::vector<Triangle> triangles_of(const std::vector<Point>& points) {
 // Finds the nearest of a set of points to a position, through a grid of buckets.
 class NearestPoint {
  public:
-  NearestPoint(const std::vector<Point>& points, double reach) : points_(points), cell_(std::max(reach, 1.0)) {
+  NearestPoint(const std::vector<Point>& points, double reach)
+      : points_(points), cell_(std::max(reach, 1.0)) {
     for (std::size_t i = 0; i < points.size(); ++i) buckets_[key(points[i])].push_back(i);
   }
   // The index of the nearest point within `reach` (<= the grid's), or -1.
@@ -143,7 +145,8 @@ MatchOutcome match_stars(const std::vector<Star>& reference_stars, const std::ve
     return {std::nullopt, "only " + std::to_string(frame_stars.size()) + " stars found (registration needs " +
                               std::to_string(needed) + "; clouds, a starless or out-of-focus frame?)"};
   if (reference_stars.size() < needed)
-    return {std::nullopt, "the reference frame has only " + std::to_string(reference_stars.size()) + " stars"};
+    return {std::nullopt,
+            "the reference frame has only " + std::to_string(reference_stars.size()) + " stars"};
 
   const std::vector<Point> reference_bright = positions(reference_stars, settings.triangle_stars);
   const std::vector<Point> frame_bright = positions(frame_stars, settings.triangle_stars);
@@ -160,11 +163,11 @@ MatchOutcome match_stars(const std::vector<Star>& reference_stars, const std::ve
   std::vector<Proposal> proposals;
   for (std::size_t f = 0; f < frame_triangles.size(); ++f) {
     const Triangle& t = frame_triangles[f];
-    auto first = std::lower_bound(
-        reference_triangles.begin(), reference_triangles.end(), t.ratio_middle - invariant_tolerance,
-        [](const Triangle& r, double value) { return r.ratio_middle < value; });
-    for (auto r = first; r != reference_triangles.end() && r->ratio_middle <= t.ratio_middle + invariant_tolerance;
-         ++r) {
+    auto first = std::lower_bound(reference_triangles.begin(), reference_triangles.end(),
+                                  t.ratio_middle - invariant_tolerance,
+                                  [](const Triangle& r, double value) { return r.ratio_middle < value; });
+    for (auto r = first;
+         r != reference_triangles.end() && r->ratio_middle <= t.ratio_middle + invariant_tolerance; ++r) {
       const double difference = std::hypot(r->ratio_middle - t.ratio_middle, r->ratio_short - t.ratio_short);
       if (difference <= invariant_tolerance)
         proposals.push_back({difference, static_cast<std::size_t>(r - reference_triangles.begin()), f});
@@ -211,7 +214,8 @@ MatchOutcome match_stars(const std::vector<Star>& reference_stars, const std::ve
     }
   }
   if (best_mirrored_votes >= needed && best_mirrored_votes > 2 * best_votes)
-    return {std::nullopt, "the frame is mirrored relative to the reference (" + std::to_string(best_mirrored_votes) +
+    return {std::nullopt, "the frame is mirrored relative to the reference (" +
+                              std::to_string(best_mirrored_votes) +
                               " stars agree with a flipped image); registration does not flip frames"};
   if (best_votes < needed)
     return {std::nullopt, "no consistent match with the reference frame's stars (best: " +
@@ -242,8 +246,9 @@ MatchOutcome match_stars(const std::vector<Star>& reference_stars, const std::ve
     transform = *fitted;
   }
   if (from.size() < needed)
-    return {std::nullopt, "only " + std::to_string(from.size()) + " stars pair up with the reference frame's (" +
-                              std::to_string(needed) + " needed)"};
+    return {std::nullopt, "only " + std::to_string(from.size()) +
+                              " stars pair up with the reference frame's (" + std::to_string(needed) +
+                              " needed)"};
   return {StarMatch{transform, from.size(), rms_residual(transform, from, to)}, ""};
 }
 

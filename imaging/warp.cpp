@@ -50,6 +50,14 @@ void kernel_weights(Interpolation interpolation, double fraction, std::array<dou
       // sin(pi (t - k)) = (-1)^k sin(pi t) and sin(pi (t - k) / 3) by the angle difference: four
       // trigonometric calls per axis instead of twelve.
       const double pi = std::numbers::pi;
+      // cos and sin of pi shift / 3 for the shifts -2 ... 3 of the six taps.
+      static const std::array<std::pair<double, double>, most_taps> shift_angles = [] {
+        std::array<std::pair<double, double>, most_taps> angles{};
+        for (int k = 0; k < most_taps; ++k)
+          angles[static_cast<std::size_t>(k)] = {std::cos(std::numbers::pi * (k - 2) / 3),
+                                                 std::sin(std::numbers::pi * (k - 2) / 3)};
+        return angles;
+      }();
       const double sin_full = std::sin(pi * fraction), sin_third = std::sin(pi * fraction / 3),
                    cos_third = std::cos(pi * fraction / 3);
       for (int k = 0; k < taps; ++k) {
@@ -59,8 +67,8 @@ void kernel_weights(Interpolation interpolation, double fraction, std::array<dou
           weights[static_cast<std::size_t>(k)] = 1;
           continue;
         }
-        const double angle = pi * shift / 3;
-        const double sin_d_third = sin_third * std::cos(angle) - cos_third * std::sin(angle);
+        const auto [cos_angle, sin_angle] = shift_angles[static_cast<std::size_t>(k)];
+        const double sin_d_third = sin_third * cos_angle - cos_third * sin_angle;
         const double sin_d = (shift % 2 == 0 ? 1 : -1) * sin_full;
         weights[static_cast<std::size_t>(k)] = 3 * sin_d * sin_d_third / (pi * pi * d * d);
       }
@@ -93,11 +101,13 @@ std::string to_string(Interpolation interpolation) {
   return "?";
 }
 
-ImageF warp_image(const ImageF& source, const Eigen::Matrix3d& target_to_source, const Canvas& canvas,
-                  Interpolation interpolation) {
+namespace {
+
+// The resampling loop, with the kernel's size known to the compiler so the taps unroll.
+template <int taps>
+void warp_with(const ImageF& source, const Eigen::Matrix3d& target_to_source, const Canvas& canvas,
+               Interpolation interpolation, ImageF& output) {
   const int channels = source.channels(), width = source.width(), height = source.height();
-  ImageF output(canvas.width, canvas.height, channels, std::numeric_limits<float>::quiet_NaN());
-  const int taps = taps_of(interpolation);
   const int before = taps / 2 - 1;
   const Eigen::Matrix3d& m = target_to_source;
   std::array<double, most_taps> weights_x{}, weights_y{};
@@ -141,6 +151,24 @@ ImageF warp_image(const ImageF& source, const Eigen::Matrix3d& target_to_source,
         output.at(channel, row, column) = static_cast<float>(value);
       }
     }
+  }
+}
+
+}  // namespace
+
+ImageF warp_image(const ImageF& source, const Eigen::Matrix3d& target_to_source, const Canvas& canvas,
+                  Interpolation interpolation) {
+  ImageF output(canvas.width, canvas.height, source.channels(), std::numeric_limits<float>::quiet_NaN());
+  switch (taps_of(interpolation)) {
+    case 2:
+      warp_with<2>(source, target_to_source, canvas, interpolation, output);
+      break;
+    case 4:
+      warp_with<4>(source, target_to_source, canvas, interpolation, output);
+      break;
+    default:
+      warp_with<6>(source, target_to_source, canvas, interpolation, output);
+      break;
   }
   return output;
 }

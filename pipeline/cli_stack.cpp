@@ -169,18 +169,19 @@ int command_stack(const Arguments& arguments, const StageRegistry& registry) {
   options.add(stacking_options(stack_type));
   const StageType* register_type = registry.find("register");
   if (!register_type) throw std::logic_error("the stage registry has no register stage");
-  options.add(registration_options(*register_type));
+  // Printed on their own, so their long value names do not narrow the other options' help column.
+  const po::options_description registration = registration_options(*register_type);
   po::options_description hidden;
   hidden.add_options()("input", po::value<std::vector<std::string>>());
   po::options_description all;
-  all.add(options).add(hidden);
+  all.add(options).add(registration).add(hidden);
   po::positional_options_description positional;
   positional.add("input", -1);
   po::variables_map values;
   po::store(po::command_line_parser(arguments).options(all).positional(positional).run(), values);
   po::notify(values);
   if (values.count("help")) {
-    std::cout << stack_help << options;
+    std::cout << stack_help << options << '\n' << registration;
     return exit_code::success;
   }
   if (!values.count("method"))

@@ -57,7 +57,8 @@ std::string format(double value, int digits = 3) {
 
 class Register : public PreparedTransform {
  public:
-  Register(std::string id, RegisterSettings settings) : PreparedTransform(std::move(id)), settings_(settings) {}
+  Register(std::string id, RegisterSettings settings)
+      : PreparedTransform(std::move(id)), settings_(settings) {}
 
   void observe(const Frame& frame) override {
     refuse_mosaic(frame);
@@ -92,7 +93,8 @@ class Register : public PreparedTransform {
     parallel_for(order.size(), settings_.threads, [&](std::size_t position, unsigned) {
       const std::size_t index = order[position];
       if (index == reference_) {
-        outcomes[position].match = StarMatch{Eigen::Matrix3d::Identity(), reference.detection.stars.size(), 0};
+        outcomes[position].match =
+            StarMatch{Eigen::Matrix3d::Identity(), reference.detection.stars.size(), 0};
         return;
       }
       outcomes[position] =
@@ -116,7 +118,8 @@ class Register : public PreparedTransform {
     if (observed == observations_.end()) return verdict;
     const Observation& observation = observed->second;
     std::size_t most_stars = 0;
-    for (const auto& [other, seen] : observations_) most_stars = std::max(most_stars, seen.detection.stars.size());
+    for (const auto& [other, seen] : observations_)
+      most_stars = std::max(most_stars, seen.detection.stars.size());
     verdict.measurements = {{"stars", static_cast<double>(observation.detection.stars.size())},
                             {"fwhm", observation.shape.fwhm},
                             {"roundness", observation.shape.roundness},
@@ -140,10 +143,12 @@ class Register : public PreparedTransform {
     if (match == matches_.end() || left_out_.count(frame.info.index))
       throw InputError(frame.info.path, "was not registered by the first pass (it changed or appeared since)",
                        frame.info.index, id());
-    frame.pixels = warp_image(frame.pixels, match->second.reference_to_frame, canvas_, settings_.interpolation);
-    frame.info.calibration += std::string(frame.info.calibration.empty() ? "" : ", ") + "registered on frame " +
-                              std::to_string(reference_) + " (" + to_string(settings_.match.kind) + ", " +
-                              to_string(settings_.interpolation) + ")";
+    frame.pixels =
+        warp_image(frame.pixels, match->second.reference_to_frame, canvas_, settings_.interpolation);
+    frame.info.calibration += std::string(frame.info.calibration.empty() ? "" : ", ") +
+                              "registered on frame " + std::to_string(reference_) + " (" +
+                              to_string(settings_.match.kind) + ", " + to_string(settings_.interpolation) +
+                              ")";
     return frame;
   }
 
@@ -187,7 +192,8 @@ class Register : public PreparedTransform {
     if (settings_.keep_best >= 100) return;
     std::vector<std::pair<double, std::size_t>> ranked;
     for (const auto& [index, match] : matches_)
-      if (!left_out_.count(index)) ranked.emplace_back(weighted_fwhm(observations_.at(index), most_stars), index);
+      if (!left_out_.count(index))
+        ranked.emplace_back(weighted_fwhm(observations_.at(index), most_stars), index);
     std::sort(ranked.begin(), ranked.end());
     const auto keep = static_cast<std::size_t>(
         std::max(1.0, std::ceil(settings_.keep_best / 100.0 * static_cast<double>(ranked.size()) - 1e-9)));

@@ -23,7 +23,8 @@ const int width = 360, height = 280;
 
 ImageF to_float(const ImageD& image) {
   ImageF result(image.width(), image.height(), image.channels());
-  for (std::size_t i = 0; i < image.samples().size(); ++i) result.samples()[i] = static_cast<float>(image.samples()[i]);
+  for (std::size_t i = 0; i < image.samples().size(); ++i)
+    result.samples()[i] = static_cast<float>(image.samples()[i]);
   return result;
 }
 
@@ -86,9 +87,12 @@ BOOST_AUTO_TEST_CASE(generated_frames_register_to_their_true_transforms_and_stac
   };
   const std::vector<Pose> poses{{0, 0, 0}, {7.3, -4.6, 0.8}, {-11.2, 5.4, -1.2}, {3.5, 2.1, 180}};
   std::vector<Eigen::Matrix3d> truths;
-  std::vector<std::string> arguments{"stack", "--register", "--reference", "0", "--method", "mean", "--fits",
-                                     (directory.path() / "stack.fits").string(), "--report",
-                                     (directory.path() / "report").string(), "--quiet"};
+  std::vector<std::string> arguments{"stack",       "--register",
+                                     "--reference", "0",
+                                     "--method",    "mean",
+                                     "--fits",      (directory.path() / "stack.fits").string(),
+                                     "--report",    (directory.path() / "report").string(),
+                                     "--quiet"};
   FieldLook look;
   for (std::size_t i = 0; i < poses.size(); ++i) {
     truths.push_back(sky_to_frame(poses[i].dx, poses[i].dy, poses[i].degrees, width / 2.0, height / 2.0));
@@ -148,9 +152,14 @@ BOOST_AUTO_TEST_CASE(generated_frames_register_to_their_true_transforms_and_stac
 BOOST_AUTO_TEST_CASE(crop_intersection_keeps_only_what_every_frame_covers) {
   TemporaryDirectory directory;
   const auto sky = random_star_field(200, -100, -100, width + 200, height + 200, 2500, 41);
-  std::vector<std::string> arguments{"stack", "--register", "--reference", "0", "--crop", "intersection",
-                                     "--transform", "shift", "--interpolation", "bicubic", "--method", "mean",
-                                     "--fits", (directory.path() / "stack.fits").string(), "--report", "none",
+  std::vector<std::string> arguments{"stack",           "--register",
+                                     "--reference",     "0",
+                                     "--crop",          "intersection",
+                                     "--transform",     "shift",
+                                     "--interpolation", "bicubic",
+                                     "--method",        "mean",
+                                     "--fits",          (directory.path() / "stack.fits").string(),
+                                     "--report",        "none",
                                      "--quiet"};
   FieldLook look;
   for (int i = 0; i < 3; ++i) {
@@ -179,7 +188,8 @@ BOOST_AUTO_TEST_CASE(registration_options_and_placement_are_checked) {
   const fs::path config = directory.path() / "cfa.yaml";
   std::ofstream(config) << "stages:\n"
                            "  - {id: frames, type: ingest, paths: ["
-                        << NIGHTSTACK_SOURCE_DIR << "/data/m27-bayer-fits/Light_1069.fits], bayer: cfa}\n"
+                        << NIGHTSTACK_SOURCE_DIR
+                        << "/data/m27-bayer-fits/Light_1069.fits], bayer: cfa}\n"
                            "  - {id: aligned, type: register, input: frames}\n"
                            "  - {id: stack, type: stack, input: aligned, method: mean}\n"
                            "  - {id: out, type: write, input: stack, fits: "
@@ -197,13 +207,16 @@ BOOST_AUTO_TEST_CASE(real_bayer_sequences_register_into_round_single_stars) {
     for (const auto& entry : fs::directory_iterator(fs::path(NIGHTSTACK_SOURCE_DIR) / "data" / folder))
       if (entry.path().extension() != ".txt") inputs.push_back(entry.path());
     std::sort(inputs.begin(), inputs.end());
-    std::vector<std::string> arguments{"stack", "--register", "--method", "mean", "--fits",
-                                       (directory.path() / "stack.fits").string(), "--report",
-                                       (directory.path() / "report").string(), "--quiet"};
+    std::vector<std::string> arguments{"stack",    "--register",
+                                       "--method", "mean",
+                                       "--fits",   (directory.path() / "stack.fits").string(),
+                                       "--report", (directory.path() / "report").string(),
+                                       "--quiet"};
     for (const auto& input : inputs) arguments.push_back(input.string());
     const auto result = run_nightstack(arguments);
     BOOST_TEST_REQUIRE(result.exit_code == 0, folder << ": " << result.err);
-    const YAML::Node frames = YAML::LoadFile((directory.path() / "report.json").string())["sources"][0]["frames"];
+    const YAML::Node frames =
+        YAML::LoadFile((directory.path() / "report.json").string())["sources"][0]["frames"];
     BOOST_TEST_REQUIRE(frames.size() == inputs.size());
     double best_fwhm = 1e9, roundest = 0;
     std::size_t reference = 0;
@@ -214,17 +227,18 @@ BOOST_AUTO_TEST_CASE(real_bayer_sequences_register_into_round_single_stars) {
       if (frames[i]["measurements"]["match_rms"].as<double>() == 0) reference = i;
     }
     // The reference frame alone, as the same pipeline reads it.
-    const auto single = run_nightstack({"stack", "--method", "mean", "--fits", (directory.path() / "one.fits").string(),
-                                        "--report", "none", "--quiet", inputs[reference].string()});
+    const auto single =
+        run_nightstack({"stack", "--method", "mean", "--fits", (directory.path() / "one.fits").string(),
+                        "--report", "none", "--quiet", inputs[reference].string()});
     BOOST_TEST_REQUIRE(single.exit_code == 0, single.err);
     const auto reference_stars = stars_of(to_float(read_reference_fits(directory.path() / "one.fits")));
     const auto stacked_stars = stars_of(to_float(read_reference_fits(directory.path() / "stack.fits")));
     std::size_t paired = 0;
     const double rms = position_rms(reference_stars, stacked_stars, 40, paired);
     const auto shape = summarise_star_shapes(stacked_stars);
-    BOOST_TEST_MESSAGE(folder << ": " << paired << " of 40 bright stars paired, " << rms << " px RMS; FWHM best frame "
-                              << best_fwhm << ", stack " << shape.fwhm << ", roundness " << shape.roundness
-                              << " (roundest frame " << roundest << ")");
+    BOOST_TEST_MESSAGE(folder << ": " << paired << " of 40 bright stars paired, " << rms
+                              << " px RMS; FWHM best frame " << best_fwhm << ", stack " << shape.fwhm
+                              << ", roundness " << shape.roundness << " (roundest frame " << roundest << ")");
     BOOST_TEST(paired >= 25u, folder);
     BOOST_TEST(rms < 0.25, folder);
     BOOST_TEST(shape.fwhm < 1.1 * best_fwhm, folder);

@@ -34,7 +34,8 @@ Found compare(const std::vector<FieldStar>& truth, const std::vector<Star>& star
       if (&other != &star && std::hypot(other.x - star.x, other.y - star.y) < 8) isolated = false;
     if (!isolated) continue;
     double best = 0.5;
-    for (const Star& detected : stars) best = std::min(best, std::hypot(detected.x - star.x, detected.y - star.y));
+    for (const Star& detected : stars)
+      best = std::min(best, std::hypot(detected.x - star.x, detected.y - star.y));
     if (best < 0.5) {
       ++found.matched;
       sum += best * best;
@@ -105,7 +106,8 @@ BOOST_AUTO_TEST_CASE(measures_the_width_and_elongation_of_a_single_star) {
   for (int row = 0; row < 64; ++row)
     for (int column = 0; column < 64; ++column) {
       const double dx = column - 32.0, dy = row - 32.0;
-      frame.at(0, row, column) += static_cast<float>(1000 * std::exp(-dx * dx / (2 * 4.0) - dy * dy / (2 * 1.0)));
+      frame.at(0, row, column) +=
+          static_cast<float>(1000 * std::exp(-dx * dx / (2 * 4.0) - dy * dy / (2 * 1.0)));
     }
   const auto detection = detect_stars(luminance_for_detection(frame, false), {});
   BOOST_TEST_REQUIRE(detection.stars.size() == 1u);
@@ -114,13 +116,15 @@ BOOST_AUTO_TEST_CASE(measures_the_width_and_elongation_of_a_single_star) {
 
 BOOST_AUTO_TEST_CASE(refuses_hot_pixels_and_saturated_stars) {
   FieldLook look;
-  ImageF frame = render_star_field(128, 128, {{40, 40, 5000}, {90, 70, 400000}}, Eigen::Matrix3d::Identity(), look);
+  ImageF frame =
+      render_star_field(128, 128, {{40, 40, 5000}, {90, 70, 400000}}, Eigen::Matrix3d::Identity(), look);
   frame.at(0, 100, 20) = 3000;  // a hot pixel
   frame.at(0, 20, 100) = 900;
   DetectionSettings settings;
   settings.saturation = 4000;
   for (int row = 60; row < 80; ++row)
-    for (int column = 80; column < 100; ++column) frame.at(0, row, column) = std::min(frame.at(0, row, column), 4000.0f);
+    for (int column = 80; column < 100; ++column)
+      frame.at(0, row, column) = std::min(frame.at(0, row, column), 4000.0f);
   const auto detection = detect_stars(luminance_for_detection(frame, false), settings);
   BOOST_TEST_REQUIRE(detection.stars.size() == 1u);
   BOOST_TEST(std::abs(detection.stars.front().x - 40) < 0.05);
@@ -151,7 +155,9 @@ BOOST_AUTO_TEST_CASE(colour_frames_and_cfa_mosaics_are_searched_on_their_luminan
   ImageF mosaic = render_star_field(size, size, truth, Eigen::Matrix3d::Identity(), look);
   for (int row = 0; row < size; ++row)
     for (int column = 0; column < size; ++column)
-      mosaic.at(0, row, column) *= (row % 2 == 0 && column % 2 == 0) ? 2.0f : (row % 2 && column % 2) ? 0.5f : 1.0f;
+      mosaic.at(0, row, column) *= (row % 2 == 0 && column % 2 == 0) ? 2.0f
+                                   : (row % 2 && column % 2)         ? 0.5f
+                                                                     : 1.0f;
   const LuminancePlane binned = luminance_for_detection(mosaic, true);
   BOOST_TEST(binned.width == size / 2);
   const auto in_mosaic = detect_stars(binned, {});

@@ -65,9 +65,9 @@ BOOST_AUTO_TEST_CASE(every_kind_is_recovered_from_exact_points) {
   affine << 1.01, 0.03, 4.0, -0.02, 0.98, -6.0, 0, 0, 1;
   homography << 1.01, 0.02, 3.0, -0.01, 0.99, 2.0, 2e-6, -1e-6, 1;
   const std::vector<std::pair<TransformKind, Eigen::Matrix3d>> cases{{TransformKind::shift, shift},
-                                                                      {TransformKind::similarity, similarity},
-                                                                      {TransformKind::affine, affine},
-                                                                      {TransformKind::homography, homography}};
+                                                                     {TransformKind::similarity, similarity},
+                                                                     {TransformKind::affine, affine},
+                                                                     {TransformKind::homography, homography}};
   std::mt19937 random(3);
   std::uniform_real_distribution<double> coordinate(0, 2000);
   std::vector<Point> from;
@@ -80,7 +80,8 @@ BOOST_AUTO_TEST_CASE(every_kind_is_recovered_from_exact_points) {
     BOOST_TEST(transform_difference(*fitted, truth, 2000, 2000) < 1e-8, to_string(kind));
     // The minimum number of points suffices.
     const std::size_t needed = minimum_points(kind);
-    const std::vector<Point> few_from(from.begin(), from.begin() + needed), few_to(to.begin(), to.begin() + needed);
+    const std::vector<Point> few_from(from.begin(), from.begin() + needed),
+        few_to(to.begin(), to.begin() + needed);
     const auto from_few = fit_transform(kind, few_from, few_to);
     BOOST_TEST_REQUIRE(from_few.has_value(), to_string(kind));
     BOOST_TEST(transform_difference(*from_few, truth, 2000, 2000) < 1e-6, to_string(kind));
@@ -88,11 +89,13 @@ BOOST_AUTO_TEST_CASE(every_kind_is_recovered_from_exact_points) {
   // A less general kind fits the best it can: a similarity to a pure shift's points is that shift.
   std::vector<Point> shifted;
   for (const Point& p : from) shifted.push_back(apply(shift, p));
-  BOOST_TEST(transform_difference(*fit_transform(TransformKind::affine, from, shifted), shift, 2000, 2000) < 1e-8);
+  BOOST_TEST(transform_difference(*fit_transform(TransformKind::affine, from, shifted), shift, 2000, 2000) <
+             1e-8);
 }
 
 BOOST_AUTO_TEST_CASE(too_few_or_degenerate_points_give_no_transform) {
-  const std::vector<Point> one{{1, 2}}, same{{5, 5}, {5, 5}, {5, 5}, {5, 5}}, line{{0, 0}, {1, 1}, {2, 2}, {3, 3}};
+  const std::vector<Point> one{{1, 2}}, same{{5, 5}, {5, 5}, {5, 5}, {5, 5}},
+      line{{0, 0}, {1, 1}, {2, 2}, {3, 3}};
   BOOST_TEST(!fit_transform(TransformKind::similarity, one, one));
   BOOST_TEST(fit_transform(TransformKind::shift, one, one).has_value());
   BOOST_TEST(!fit_transform(TransformKind::similarity, same, same));
@@ -121,8 +124,8 @@ BOOST_AUTO_TEST_CASE(shifted_and_rotated_star_lists_match_within_their_jitter) {
       settings.kind = kind;
       const MatchOutcome outcome = match_stars(reference_stars, frame_stars, settings);
       BOOST_TEST_REQUIRE(outcome.match.has_value(), outcome.failure);
-      BOOST_TEST(transform_difference(outcome.match->reference_to_frame, truth_between(reference, frame), 1000, 800) <
-                     0.05,
+      BOOST_TEST(transform_difference(outcome.match->reference_to_frame, truth_between(reference, frame),
+                                      1000, 800) < 0.05,
                  "rotation " << c.degrees << ", " << to_string(kind));
       BOOST_TEST(outcome.match->matched > 50u);
     }
@@ -131,7 +134,8 @@ BOOST_AUTO_TEST_CASE(shifted_and_rotated_star_lists_match_within_their_jitter) {
   const Eigen::Matrix3d shifted = sky_to_frame(8.25, -3.5, 0, 0, 0);
   MatchSettings settings;
   settings.kind = TransformKind::shift;
-  const MatchOutcome outcome = match_stars(reference_stars, observed(sky, shifted, 1000, 800, 0.02, 3), settings);
+  const MatchOutcome outcome =
+      match_stars(reference_stars, observed(sky, shifted, 1000, 800, 0.02, 3), settings);
   BOOST_TEST_REQUIRE(outcome.match.has_value(), outcome.failure);
   BOOST_TEST(transform_difference(outcome.match->reference_to_frame, shifted, 1000, 800) < 0.05);
 }
@@ -144,7 +148,8 @@ BOOST_AUTO_TEST_CASE(frames_overlapping_by_thirty_percent_still_match) {
   const auto outcome = match_stars(observed(sky, reference, 1000, 1000, 0.02, 1),
                                    observed(sky, frame, 1000, 1000, 0.02, 2), {});
   BOOST_TEST_REQUIRE(outcome.match.has_value(), outcome.failure);
-  BOOST_TEST(transform_difference(outcome.match->reference_to_frame, truth_between(reference, frame), 300, 1000, 700) < 0.05);
+  BOOST_TEST(transform_difference(outcome.match->reference_to_frame, truth_between(reference, frame), 300,
+                                  1000, 700) < 0.05);
 }
 
 BOOST_AUTO_TEST_CASE(mirrored_unrelated_and_starless_frames_are_refused_with_their_reason) {
@@ -171,7 +176,8 @@ BOOST_AUTO_TEST_CASE(rendered_frames_register_to_five_hundredths_of_a_pixel) {
   FieldLook look;
   const Eigen::Matrix3d reference = Eigen::Matrix3d::Identity();
   const auto reference_stars =
-      detect_stars(luminance_for_detection(render_star_field(500, 400, sky, reference, look), false), {}).stars;
+      detect_stars(luminance_for_detection(render_star_field(500, 400, sky, reference, look), false), {})
+          .stars;
   look.seed = 2;
   for (const double degrees : {0.0, 1.5, 180.0}) {
     const Eigen::Matrix3d frame = sky_to_frame(17.37, -9.61, degrees, 250, 200);
@@ -179,8 +185,10 @@ BOOST_AUTO_TEST_CASE(rendered_frames_register_to_five_hundredths_of_a_pixel) {
         detect_stars(luminance_for_detection(render_star_field(500, 400, sky, frame, look), false), {}).stars;
     const auto outcome = match_stars(reference_stars, frame_stars, {});
     BOOST_TEST_REQUIRE(outcome.match.has_value(), outcome.failure);
-    const double error = transform_difference(outcome.match->reference_to_frame, truth_between(reference, frame), 500, 400);
-    BOOST_TEST_MESSAGE("rotation " << degrees << ": " << error << " px RMS, " << outcome.match->matched << " stars");
+    const double error =
+        transform_difference(outcome.match->reference_to_frame, truth_between(reference, frame), 500, 400);
+    BOOST_TEST_MESSAGE("rotation " << degrees << ": " << error << " px RMS, " << outcome.match->matched
+                                   << " stars");
     BOOST_TEST(error < 0.05);
   }
 }

@@ -10,7 +10,9 @@ using namespace nightstack;
 
 namespace {
 
-double smooth_field(double x, double y) { return 100 + 20 * std::sin(x / 15.0) * std::cos(y / 21.0) + 0.05 * x; }
+double smooth_field(double x, double y) {
+  return 100 + 20 * std::sin(x / 15.0) * std::cos(y / 21.0) + 0.05 * x;
+}
 
 ImageF sampled_field(int width, int height, int channels) {
   ImageF image(width, height, channels);
@@ -82,13 +84,14 @@ BOOST_AUTO_TEST_CASE(a_smooth_field_keeps_its_flux_within_a_thousandth) {
 BOOST_AUTO_TEST_CASE(samples_outside_the_frame_are_missing) {
   const ImageF image = sampled_field(50, 50, 1);
   // A 45 degree turn about the centre: the corners of the output see past the frame.
-  const ImageF turned = warp_image(image, rotation_and_shift(45, 0, 0, 24.5, 24.5), {0, 0, 50, 50},
-                                   Interpolation::lanczos3);
+  const ImageF turned =
+      warp_image(image, rotation_and_shift(45, 0, 0, 24.5, 24.5), {0, 0, 50, 50}, Interpolation::lanczos3);
   BOOST_TEST(std::isnan(turned.at(0, 0, 0)));
   BOOST_TEST(std::isnan(turned.at(0, 49, 49)));
   BOOST_TEST(!std::isnan(turned.at(0, 25, 25)));
   // A canvas larger than the frame (crop: union): the margin is missing.
-  const ImageF larger = warp_image(image, Eigen::Matrix3d::Identity(), {-5, -5, 60, 60}, Interpolation::bicubic);
+  const ImageF larger =
+      warp_image(image, Eigen::Matrix3d::Identity(), {-5, -5, 60, 60}, Interpolation::bicubic);
   BOOST_TEST(std::isnan(larger.at(0, 0, 0)));
   BOOST_TEST(larger.at(0, 5, 5) == image.at(0, 0, 0));
 }

@@ -7,8 +7,8 @@
 
 namespace nightstack::testing {
 
-std::vector<FieldStar> random_star_field(std::size_t count, double left, double top, double width, double height,
-                                         double faintest, std::uint32_t seed) {
+std::vector<FieldStar> random_star_field(std::size_t count, double left, double top, double width,
+                                         double height, double faintest, std::uint32_t seed) {
   std::mt19937 random(seed);
   std::uniform_real_distribution<double> unit(0.0, 1.0);
   std::vector<FieldStar> stars;
@@ -24,7 +24,8 @@ std::vector<FieldStar> random_star_field(std::size_t count, double left, double 
   return stars;
 }
 
-Eigen::Matrix3d sky_to_frame(double shift_x, double shift_y, double degrees, double centre_x, double centre_y) {
+Eigen::Matrix3d sky_to_frame(double shift_x, double shift_y, double degrees, double centre_x,
+                             double centre_y) {
   const double angle = degrees * std::numbers::pi / 180;
   Eigen::Matrix3d to_origin = Eigen::Matrix3d::Identity(), rotation = Eigen::Matrix3d::Identity(),
                   back = Eigen::Matrix3d::Identity();

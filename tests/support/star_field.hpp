@@ -19,11 +19,12 @@ struct FieldStar {
 
 // `count` stars uniformly over [left, left + width) x [top, top + height), fluxes from a power law
 // between `faintest` and 50 times it (few bright, many faint).
-std::vector<FieldStar> random_star_field(std::size_t count, double left, double top, double width, double height,
-                                         double faintest, std::uint32_t seed);
+std::vector<FieldStar> random_star_field(std::size_t count, double left, double top, double width,
+                                         double height, double faintest, std::uint32_t seed);
 
 // Sky -> frame: rotate by `degrees` about the sky point (centre_x, centre_y), then shift.
-Eigen::Matrix3d sky_to_frame(double shift_x, double shift_y, double degrees, double centre_x, double centre_y);
+Eigen::Matrix3d sky_to_frame(double shift_x, double shift_y, double degrees, double centre_x,
+                             double centre_y);
 
 struct FieldLook {
   double sigma = 1.3;       // Gaussian PSF sigma, pixels
