@@ -55,8 +55,10 @@ std::vector<float> background_map(const LuminancePlane& plane, int cell_size, do
   for (int cell_row = 0; cell_row < rows; ++cell_row) {
     for (int cell_column = 0; cell_column < columns; ++cell_column) {
       values.clear();
-      for (int y = cell_row * cell_size; y < std::min(plane.height, (cell_row + 1) * cell_size); ++y)
-        for (int x = cell_column * cell_size; x < std::min(plane.width, (cell_column + 1) * cell_size); ++x) {
+      // Every other pixel each way: a quarter of the cell is plenty for a median, at a quarter of the cost.
+      for (int y = cell_row * cell_size; y < std::min(plane.height, (cell_row + 1) * cell_size); y += 2)
+        for (int x = cell_column * cell_size; x < std::min(plane.width, (cell_column + 1) * cell_size);
+             x += 2) {
           const float value = plane.values[static_cast<std::size_t>(y) * plane.width + x];
           if (!std::isnan(value)) values.push_back(value);
         }

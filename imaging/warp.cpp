@@ -6,6 +6,7 @@
 #include <cmath>
 #include <limits>
 #include <numbers>
+#include <vector>
 
 namespace nightstack {
 
@@ -110,8 +111,19 @@ void warp_with(const ImageF& source, const Eigen::Matrix3d& target_to_source, co
   const int channels = source.channels(), width = source.width(), height = source.height();
   const int before = taps / 2 - 1;
   const Eigen::Matrix3d& m = target_to_source;
-  std::array<double, most_taps> weights_x{}, weights_y{};
-  std::array<int, most_taps> columns{}, rows{};
+  // The kernel tabulated at 1/1024 pixel: positions are rounded by at most 1/2048 pixel, far below
+  // what the star centroids resolve, and no trigonometry is left in the loop.
+  constexpr int steps = 1024;
+  std::vector<std::array<float, taps>> table(steps + 1);
+  for (int step = 0; step <= steps; ++step) {
+    std::array<double, most_taps> weights{};
+    kernel_weights(interpolation, static_cast<double>(step) / steps, weights);
+    for (int k = 0; k < taps; ++k)
+      table[static_cast<std::size_t>(step)][static_cast<std::size_t>(k)] =
+          static_cast<float>(weights[static_cast<std::size_t>(k)]);
+  }
+  const bool clamped = interpolation == Interpolation::lanczos3;
+  std::array<int, taps> columns{}, rows{};
   for (int row = 0; row < canvas.height; ++row) {
     const double ty = canvas.top + row;
     for (int column = 0; column < canvas.width; ++column) {
@@ -121,34 +133,42 @@ void warp_with(const ImageF& source, const Eigen::Matrix3d& target_to_source, co
       const double sy = (m(1, 0) * tx + m(1, 1) * ty + m(1, 2)) / w;
       if (!(sx >= -0.5 && sx <= width - 0.5 && sy >= -0.5 && sy <= height - 0.5)) continue;
       const double floor_x = std::floor(sx), floor_y = std::floor(sy);
-      kernel_weights(interpolation, sx - floor_x, weights_x);
-      kernel_weights(interpolation, sy - floor_y, weights_y);
+      const auto& weights_x = table[static_cast<std::size_t>((sx - floor_x) * steps + 0.5)];
+      const auto& weights_y = table[static_cast<std::size_t>((sy - floor_y) * steps + 0.5)];
       const int first_x = static_cast<int>(floor_x) - before, first_y = static_cast<int>(floor_y) - before;
+      // Inside the frame the kernel reads rows of `taps` neighbours straight; at the edges, through
+      // clamped indices (the edge pixel repeated).
+      const bool inside = first_x >= 0 && first_y >= 0 && first_x + taps <= width && first_y + taps <= height;
       for (int k = 0; k < taps; ++k) {
-        columns[static_cast<std::size_t>(k)] = std::clamp(first_x + k, 0, width - 1);
-        rows[static_cast<std::size_t>(k)] = std::clamp(first_y + k, 0, height - 1);
+        columns[static_cast<std::size_t>(k)] = inside ? first_x + k : std::clamp(first_x + k, 0, width - 1);
+        rows[static_cast<std::size_t>(k)] = inside ? first_y + k : std::clamp(first_y + k, 0, height - 1);
       }
       for (int channel = 0; channel < channels; ++channel) {
         const float* plane = source.plane(channel).data();
-        double value = 0;
+        float value = 0;
         for (int j = 0; j < taps; ++j) {
           const float* line = plane + static_cast<std::size_t>(rows[static_cast<std::size_t>(j)]) * width;
-          double across = 0;
-          for (int k = 0; k < taps; ++k)
-            across += weights_x[static_cast<std::size_t>(k)] * line[columns[static_cast<std::size_t>(k)]];
+          float across = 0;
+          if (inside) {
+            const float* run = line + first_x;
+            for (int k = 0; k < taps; ++k) across += weights_x[static_cast<std::size_t>(k)] * run[k];
+          } else {
+            for (int k = 0; k < taps; ++k)
+              across += weights_x[static_cast<std::size_t>(k)] * line[columns[static_cast<std::size_t>(k)]];
+          }
           value += weights_y[static_cast<std::size_t>(j)] * across;
         }
-        if (interpolation == Interpolation::lanczos3) {
+        if (clamped) {
           // The four samples around the position bound the result (no ringing).
-          const auto near_x = static_cast<std::size_t>(before), near_y = static_cast<std::size_t>(before);
-          const float a = plane[static_cast<std::size_t>(rows[near_y]) * width + columns[near_x]];
-          const float b = plane[static_cast<std::size_t>(rows[near_y]) * width + columns[near_x + 1]];
-          const float c = plane[static_cast<std::size_t>(rows[near_y + 1]) * width + columns[near_x]];
-          const float d = plane[static_cast<std::size_t>(rows[near_y + 1]) * width + columns[near_x + 1]];
-          value = std::clamp(value, static_cast<double>(std::min({a, b, c, d})),
-                             static_cast<double>(std::max({a, b, c, d})));
+          const auto near = static_cast<std::size_t>(before);
+          const float* top = plane + static_cast<std::size_t>(rows[near]) * width;
+          const float* bottom = plane + static_cast<std::size_t>(rows[near + 1]) * width;
+          const float a = top[columns[near]], b = top[columns[near + 1]];
+          const float c = bottom[columns[near]], d = bottom[columns[near + 1]];
+          value = std::clamp(value, std::min(std::min(a, b), std::min(c, d)),
+                             std::max(std::max(a, b), std::max(c, d)));
         }
-        output.at(channel, row, column) = static_cast<float>(value);
+        output.at(channel, row, column) = value;
       }
     }
   }
