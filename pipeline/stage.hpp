@@ -116,6 +116,10 @@ class PreparedTransform : public FrameTransform {
   // After conclude(), for each frame it observed (FrameInfo::index). The runner leaves the frames
   // with `left_out` out of the stacking pass.
   virtual Verdict verdict(std::size_t /*index*/) const { return {}; }
+  // Called by the first pass before decoding frame `index` (its file `path`): true when the stage
+  // already knows what observe() would learn (a cache of an earlier run), so the frame is not read.
+  // From several threads at once.
+  virtual bool observe_cached(std::size_t /*index*/, const std::filesystem::path& /*path*/) { return false; }
 };
 
 // frames -> frames in sequence order: step() sees every frame the stacks take, in index order, one

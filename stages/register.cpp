@@ -3,6 +3,8 @@
 // reference (the sharpest frame with many stars, or the one named), matches every frame to it and
 // leaves out those that do not match, with the reason; the stacking pass warps each frame onto the
 // reference's pixel grid, writing NaN (missing) where the frame does not reach.
+#include <yaml-cpp/yaml.h>
+
 #include <algorithm>
 #include <cmath>
 #include <map>
@@ -16,6 +18,7 @@
 #include "pipeline/errors.hpp"
 #include "stages/parallel_for.hpp"
 #include "stages/registry.hpp"
+#include "stages/star_cache.hpp"
 
 namespace nightstack {
 
@@ -30,11 +33,14 @@ struct RegisterSettings {
   std::optional<std::size_t> reference;
   double keep_best = 100;  // percent of the registered frames, by weighted FWHM
   unsigned threads = 1;
+  std::filesystem::path star_cache;  // empty: no cache
+  std::string fingerprint;           // what the cached stars depend on besides the file
 };
 
 // What the first pass learnt about one frame.
 struct Observation {
   std::filesystem::path path;
+  std::optional<FileStamp> stamp;  // of the file when it was read
   int width = 0;
   int height = 0;
   StarDetection detection;
@@ -60,6 +66,31 @@ class Register : public PreparedTransform {
   Register(std::string id, RegisterSettings settings)
       : PreparedTransform(std::move(id)), settings_(settings) {}
 
+  void prepare(Log& log) override {
+    if (settings_.star_cache.empty()) return;
+    cache_.emplace(settings_.star_cache, settings_.fingerprint);
+    if (!cache_->load_problem().empty())
+      log.warn("stage '" + id() + "': ignoring the star cache " + cache_->file().string() + ": " +
+               cache_->load_problem());
+  }
+
+  bool observe_cached(std::size_t index, const std::filesystem::path& path) override {
+    if (!cache_) return false;
+    auto entry = cache_->find(path);
+    if (!entry) return false;
+    Observation observation;
+    observation.path = path;
+    observation.stamp = entry->stamp;
+    observation.width = entry->width;
+    observation.height = entry->height;
+    observation.detection = std::move(entry->detection);
+    observation.shape = summarise_star_shapes(observation.detection.stars);
+    std::lock_guard lock(mutex_);
+    observations_[index] = std::move(observation);
+    ++from_cache_;
+    return true;
+  }
+
   void observe(const Frame& frame) override {
     refuse_mosaic(frame);
     DetectionSettings detection = settings_.detection;
@@ -67,6 +98,7 @@ class Register : public PreparedTransform {
     if (frame.info.bits_per_sample > 0) detection.saturation = settings_.saturation * frame.info.white_level;
     Observation observation;
     observation.path = frame.info.path;
+    observation.stamp = stamp_of(frame.info.path);
     observation.width = frame.pixels.width();
     observation.height = frame.pixels.height();
     observation.detection = detect_stars(luminance_for_detection(frame.pixels, false), detection);
@@ -77,6 +109,7 @@ class Register : public PreparedTransform {
 
   void conclude(Log& log) override {
     if (observations_.empty()) return;
+    save_cache(log);
     std::size_t most_stars = 0;
     for (const auto& [index, observation] : observations_)
       most_stars = std::max(most_stars, observation.detection.stars.size());
@@ -160,6 +193,24 @@ class Register : public PreparedTransform {
                        "FITS with bayer: demosaic)");
   }
 
+  void save_cache(Log& log) const {
+    if (!cache_) return;
+    if (from_cache_ > 0)
+      log.info("stage '" + id() + "': stars of " + std::to_string(from_cache_) + " of " +
+               std::to_string(observations_.size()) + " frames from the cache " + cache_->file().string());
+    if (from_cache_ == observations_.size()) return;
+    std::map<std::string, CachedStars> entries;
+    for (const auto& [index, observation] : observations_)
+      if (observation.stamp)
+        entries[observation.path.string()] = {*observation.stamp, observation.width, observation.height,
+                                              observation.detection};
+    try {
+      cache_->save(entries);
+    } catch (const std::exception& problem) {
+      log.warn("stage '" + id() + "': the star cache was not saved: " + problem.what());
+    }
+  }
+
   std::size_t choose_reference(std::size_t most_stars) const {
     if (settings_.reference) {
       if (!observations_.count(*settings_.reference))
@@ -224,6 +275,8 @@ class Register : public PreparedTransform {
   }
 
   RegisterSettings settings_;
+  std::optional<StarCache> cache_;
+  std::size_t from_cache_ = 0;  // guarded by mutex_ during the first pass
   std::mutex mutex_;
   std::map<std::size_t, Observation> observations_;  // frame index -> first-pass findings
   std::map<std::size_t, StarMatch> matches_;
@@ -231,6 +284,38 @@ class Register : public PreparedTransform {
   std::size_t reference_ = 0;
   Canvas canvas_;
 };
+
+// What the stars found in a file depend on besides the file: the detection settings and every
+// stage before this one in the resolved config (their YAML, as run).
+std::string detection_fingerprint(const StageContext& context, const RegisterSettings& settings) {
+  std::string fingerprint = std::string(NIGHTSTACK_VERSION) + " threshold " +
+                            format(settings.detection.threshold_sigma, 17) + " max_stars " +
+                            std::to_string(settings.detection.max_stars) + " saturation " +
+                            format(settings.saturation, 17);
+  if (context.run.resolved_config.empty()) return fingerprint;
+  std::map<std::string, YAML::Node> by_id;
+  try {
+    const YAML::Node stages = YAML::Load(context.run.resolved_config)["stages"];
+    for (std::size_t i = 0; i < stages.size(); ++i) {
+      const YAML::Node node = stages[i];
+      if (node["id"]) by_id[node["id"].as<std::string>()] = node;
+    }
+  } catch (const YAML::Exception&) {
+    return fingerprint + context.run.resolved_config;
+  }
+  std::string current = context.id;
+  for (std::size_t depth = 0; depth < by_id.size() && by_id.count(current); ++depth) {
+    const YAML::Node node = by_id.at(current);
+    if (current != context.id) {
+      YAML::Emitter emitter;
+      emitter << node;
+      fingerprint += "\n" + std::string(emitter.c_str());
+    }
+    if (!node["input"] || !node["input"].IsScalar()) break;
+    current = node["input"].as<std::string>();
+  }
+  return fingerprint;
+}
 
 }  // namespace
 
@@ -301,6 +386,11 @@ StageType register_stage_type() {
        .maximum = 1.0,
        .help = "Integer frames: stars whose brightest pixel reaches this fraction of the white level are "
                "not used (their centre is clipped). Float frames have no ceiling."},
+      {.name = "star_cache",
+       .type = ParameterType::path,
+       .help = "Directory for a cache of each frame's stars (by path, size and modification time), so a "
+               "rerun with another stacking method or other outputs does not decode the frames twice. "
+               "Default: no cache."},
       {.name = "keep_best",
        .type = ParameterType::number,
        .default_value = 100.0,
@@ -325,6 +415,8 @@ StageType register_stage_type() {
     settings.saturation = parameters.number("saturation");
     settings.keep_best = parameters.number("keep_best");
     settings.threads = context.run.threads;
+    if (parameters.has("star_cache")) settings.star_cache = parameters.text("star_cache");
+    settings.fingerprint = detection_fingerprint(context, settings);
     return std::make_unique<Register>(context.id, settings);
   };
   return type;

@@ -6,6 +6,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include <boost/test/unit_test.hpp>
+#include <chrono>
 #include <cmath>
 #include <fstream>
 
@@ -174,6 +175,53 @@ BOOST_AUTO_TEST_CASE(crop_intersection_keeps_only_what_every_frame_covers) {
   BOOST_TEST(stack.width() == width - 20);
   BOOST_TEST(stack.height() == height - 12);
   for (double value : stack.samples()) BOOST_TEST_REQUIRE(std::isfinite(value));
+}
+
+BOOST_AUTO_TEST_CASE(keep_best_leaves_out_the_blurred_frames_and_the_star_cache_spares_a_decoding) {
+  TemporaryDirectory directory;
+  const auto sky = random_star_field(150, -50, -50, width + 100, height + 100, 2500, 51);
+  const fs::path cache = directory.path() / "stars";
+  std::vector<std::string> arguments{"stack",        "--register",
+                                     "--keep-best",  "50",
+                                     "--star-cache", cache.string(),
+                                     "--method",     "mean",
+                                     "--fits",       (directory.path() / "a.fits").string(),
+                                     "--report",     (directory.path() / "report").string()};
+  std::vector<fs::path> paths;
+  for (int i = 0; i < 4; ++i) {
+    FieldLook look;
+    look.sigma = i % 2 ? 2.2 : 1.2;  // frames 1 and 3 blurred (seeing, focus)
+    look.seed = static_cast<std::uint32_t>(60 + i);
+    paths.push_back(directory.path() / ("frame_" + std::to_string(i) + ".fits"));
+    write_frame(paths.back(), render_star_field(width, height, sky,
+                                                sky_to_frame(2.0 * i, -1.5 * i, 0.3 * i, 180, 140), look));
+    arguments.push_back(paths.back().string());
+  }
+  const auto first = run_nightstack(arguments);
+  BOOST_TEST_REQUIRE(first.exit_code == 0, first.err);
+  const YAML::Node frames =
+      YAML::LoadFile((directory.path() / "report.json").string())["sources"][0]["frames"];
+  for (std::size_t i = 0; i < 4; ++i) {
+    BOOST_TEST(frames[i]["used"].as<bool>() == (i % 2 == 0), "frame " << i);
+    if (i % 2) BOOST_TEST(contains(frames[i]["rejection"].as<std::string>(), "keep_best"));
+  }
+  BOOST_TEST(!contains(first.err, "from the cache"));
+
+  // Again with another method: every frame's stars come from the cache, and the frames stacked are
+  // the same; a frame written anew is read again.
+  arguments[9] = (directory.path() / "b.fits").string();
+  arguments[7] = "median";
+  const auto second = run_nightstack(arguments);
+  BOOST_TEST_REQUIRE(second.exit_code == 0, second.err);
+  BOOST_TEST(contains(second.err, "stars of 4 of 4 frames from the cache"), second.err);
+  fs::last_write_time(paths[2], fs::last_write_time(paths[2]) + std::chrono::seconds(5));
+  arguments[9] = (directory.path() / "c.fits").string();
+  const auto third = run_nightstack(arguments);
+  BOOST_TEST_REQUIRE(third.exit_code == 0, third.err);
+  BOOST_TEST(contains(third.err, "stars of 3 of 4 frames from the cache"), third.err);
+  // Stars from the cache and stars found again are the same stars: the same stack.
+  BOOST_TEST(same_bits(read_reference_fits(directory.path() / "b.fits"),
+                       read_reference_fits(directory.path() / "c.fits")));
 }
 
 BOOST_AUTO_TEST_CASE(registration_options_and_placement_are_checked) {
