@@ -248,8 +248,16 @@ StarDetection detect_stars(const LuminancePlane& plane, const DetectionSettings&
   std::vector<float> excess(plane.values.size());
   for (std::size_t i = 0; i < excess.size(); ++i) excess[i] = plane.values[i] - background[i];
   const std::vector<float> smooth = smoothed(excess, width, height);
-  // Smoothing by [1 2 1]/4 twice scales white noise by 0.375.
-  const double threshold = settings.threshold_sigma * 0.375 * std::max(noise, 1e-30);
+  // The threshold is in sigmas of the smoothed excess, measured (1.4826 MAD of a sample) rather than
+  // taken as 0.375 of the pixel noise: that holds for white noise only, and demosaiced or binned
+  // frames have neighbours that share their noise, which smoothing then hardly reduces.
+  std::vector<float> sample;
+  for (std::size_t i = 0; i < smooth.size(); i += 7)
+    if (!std::isnan(plane.values[i])) sample.push_back(smooth[i]);
+  const double sample_median = median_of(sample);
+  for (float& value : sample) value = static_cast<float>(std::abs(value - sample_median));
+  const double smooth_noise = sample.empty() ? 0.375 * noise : 1.4826 * median_of(sample);
+  const double threshold = settings.threshold_sigma * std::max(smooth_noise, 1e-30);
 
   std::vector<Candidate> candidates;
   for (int y = 2; y < height - 2; ++y) {

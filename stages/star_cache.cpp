@@ -22,8 +22,9 @@ std::optional<FileStamp> stamp_of(const std::filesystem::path& path) {
   if (error) return std::nullopt;
   const auto modified = std::filesystem::last_write_time(path, error);
   if (error) return std::nullopt;
-  return FileStamp{size, static_cast<std::int64_t>(
-                             std::chrono::duration_cast<std::chrono::nanoseconds>(modified.time_since_epoch()).count())};
+  return FileStamp{
+      size, static_cast<std::int64_t>(
+                std::chrono::duration_cast<std::chrono::nanoseconds>(modified.time_since_epoch()).count())};
 }
 
 StarCache::StarCache(const std::filesystem::path& directory, const std::string& fingerprint)
