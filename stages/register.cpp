@@ -176,8 +176,13 @@ class Register : public PreparedTransform {
     if (match == matches_.end() || left_out_.count(frame.info.index))
       throw InputError(frame.info.path, "was not registered by the first pass (it changed or appeared since)",
                        frame.info.index, id());
-    frame.pixels =
-        warp_image(frame.pixels, match->second.reference_to_frame, canvas_, settings_.interpolation);
+    // The reference frame on its own canvas stays as it is (every kernel gives it back exactly).
+    const bool unchanged = match->second.reference_to_frame == Eigen::Matrix3d::Identity() &&
+                           canvas_.left == 0 && canvas_.top == 0 && canvas_.width == frame.pixels.width() &&
+                           canvas_.height == frame.pixels.height();
+    if (!unchanged)
+      frame.pixels =
+          warp_image(frame.pixels, match->second.reference_to_frame, canvas_, settings_.interpolation);
     frame.info.calibration += std::string(frame.info.calibration.empty() ? "" : ", ") +
                               "registered on frame " + std::to_string(reference_) + " (" +
                               to_string(settings_.match.kind) + ", " + to_string(settings_.interpolation) +
