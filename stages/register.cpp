@@ -31,7 +31,9 @@ struct RegisterSettings {
   Interpolation interpolation = Interpolation::lanczos3;
   Crop crop = Crop::reference;
   std::optional<std::size_t> reference;
-  double keep_best = 100;  // percent of the registered frames, by weighted FWHM
+  double keep_best = 100;               // percent of the registered frames, by weighted FWHM
+  std::optional<double> max_fwhm;       // pixels
+  std::optional<double> min_roundness;  // minor / major axis
   unsigned threads = 1;
   std::filesystem::path star_cache;  // empty: no cache
   std::string fingerprint;           // what the cached stars depend on besides the file
@@ -110,9 +112,9 @@ class Register : public PreparedTransform {
   void conclude(Log& log) override {
     if (observations_.empty()) return;
     save_cache(log);
-    std::size_t most_stars = 0;
     for (const auto& [index, observation] : observations_)
-      most_stars = std::max(most_stars, observation.detection.stars.size());
+      most_stars_ = std::max(most_stars_, observation.detection.stars.size());
+    const std::size_t most_stars = most_stars_;
     reference_ = choose_reference(most_stars);
     const Observation& reference = observations_.at(reference_);
     log.info("stage '" + id() + "': reference frame " + std::to_string(reference_) + " (" +
@@ -150,9 +152,7 @@ class Register : public PreparedTransform {
     const auto observed = observations_.find(index);
     if (observed == observations_.end()) return verdict;
     const Observation& observation = observed->second;
-    std::size_t most_stars = 0;
-    for (const auto& [other, seen] : observations_)
-      most_stars = std::max(most_stars, seen.detection.stars.size());
+    const std::size_t most_stars = most_stars_;
     verdict.measurements = {{"stars", static_cast<double>(observation.detection.stars.size())},
                             {"fwhm", observation.shape.fwhm},
                             {"roundness", observation.shape.roundness},
@@ -243,8 +243,19 @@ class Register : public PreparedTransform {
     return *best;
   }
 
-  // keep_best: of the registered frames, only the given share with the lowest weighted FWHM.
+  // Thresholds first (max_fwhm, min_roundness), then keep_best: of the registered frames left, only
+  // the given share with the lowest weighted FWHM. The reference frame always stays.
   void apply_keep_best(std::size_t most_stars) {
+    for (const auto& [index, match] : matches_) {
+      const Observation& observation = observations_.at(index);
+      if (index == reference_ || left_out_.count(index)) continue;
+      if (settings_.max_fwhm && observation.shape.fwhm > *settings_.max_fwhm)
+        left_out_[index] = "FWHM " + format(observation.shape.fwhm) + " px is above max_fwhm " +
+                           format(*settings_.max_fwhm) + " px";
+      else if (settings_.min_roundness && observation.shape.roundness < *settings_.min_roundness)
+        left_out_[index] = "roundness " + format(observation.shape.roundness) + " is below min_roundness " +
+                           format(*settings_.min_roundness);
+    }
     if (settings_.keep_best >= 100) return;
     std::vector<std::pair<double, std::size_t>> ranked;
     for (const auto& [index, match] : matches_)
@@ -287,6 +298,7 @@ class Register : public PreparedTransform {
   std::map<std::size_t, StarMatch> matches_;
   std::map<std::size_t, std::string> left_out_;
   std::size_t reference_ = 0;
+  std::size_t most_stars_ = 0;  // the most stars any frame has (for the weighted FWHM)
   Canvas canvas_;
 };
 
@@ -396,6 +408,17 @@ StageType register_stage_type() {
        .help = "Directory for a cache of each frame's stars (by path, size and modification time), so a "
                "rerun with another stacking method or other outputs does not decode the frames twice. "
                "Default: no cache."},
+      {.name = "max_fwhm",
+       .type = ParameterType::number,
+       .minimum = 0.0,
+       .help = "Frames whose median star FWHM (pixels) is above this are left out (bad seeing, focus, wind). "
+               "Default: no limit."},
+      {.name = "min_roundness",
+       .type = ParameterType::number,
+       .minimum = 0.0,
+       .maximum = 1.0,
+       .help = "Frames whose median star roundness (minor / major axis) is below this are left out "
+               "(trailed stars: tracking error, wind). Default: no limit."},
       {.name = "keep_best",
        .type = ParameterType::number,
        .default_value = 100.0,
@@ -419,6 +442,8 @@ StageType register_stage_type() {
     settings.match.minimum_matches = static_cast<std::size_t>(parameters.integer("min_matches"));
     settings.saturation = parameters.number("saturation");
     settings.keep_best = parameters.number("keep_best");
+    if (parameters.has("max_fwhm")) settings.max_fwhm = parameters.number("max_fwhm");
+    if (parameters.has("min_roundness")) settings.min_roundness = parameters.number("min_roundness");
     settings.threads = context.run.threads;
     if (parameters.has("star_cache")) settings.star_cache = parameters.text("star_cache");
     settings.fingerprint = detection_fingerprint(context, settings);

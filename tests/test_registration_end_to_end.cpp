@@ -177,7 +177,7 @@ BOOST_AUTO_TEST_CASE(crop_intersection_keeps_only_what_every_frame_covers) {
   for (double value : stack.samples()) BOOST_TEST_REQUIRE(std::isfinite(value));
 }
 
-BOOST_AUTO_TEST_CASE(keep_best_leaves_out_the_blurred_frames_and_the_star_cache_spares_a_decoding) {
+BOOST_AUTO_TEST_CASE(quality_filters_leave_out_the_blurred_frames_and_the_star_cache_spares_a_decoding) {
   TemporaryDirectory directory;
   const auto sky = random_star_field(150, -50, -50, width + 100, height + 100, 2500, 51);
   const fs::path cache = directory.path() / "stars";
@@ -222,6 +222,17 @@ BOOST_AUTO_TEST_CASE(keep_best_leaves_out_the_blurred_frames_and_the_star_cache_
   // Stars from the cache and stars found again are the same stars: the same stack.
   BOOST_TEST(same_bits(read_reference_fits(directory.path() / "b.fits"),
                        read_reference_fits(directory.path() / "c.fits")));
+
+  // A FWHM threshold instead: the blurred frames (FWHM 2.355 x 2.2 = 5.2 px) are left out, named.
+  arguments[3] = "100";
+  arguments.push_back("--max-fwhm");
+  arguments.push_back("4");
+  const auto fourth = run_nightstack(arguments);
+  BOOST_TEST_REQUIRE(fourth.exit_code == 0, fourth.err);
+  BOOST_TEST(contains(fourth.err, "frame_1.fits: stage 'registered': FWHM 5."), fourth.err);
+  BOOST_TEST(contains(fourth.err, "is above max_fwhm 4 px"), fourth.err);
+  BOOST_TEST(contains(fourth.err, "frame_3.fits"), fourth.err);
+  BOOST_TEST(!contains(fourth.err, "frame_2.fits: stage"), fourth.err);
 }
 
 BOOST_AUTO_TEST_CASE(registration_options_and_placement_are_checked) {
