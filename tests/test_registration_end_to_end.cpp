@@ -126,6 +126,10 @@ BOOST_AUTO_TEST_CASE(generated_frames_register_to_their_true_transforms_and_stac
     BOOST_TEST(frames[i]["measurements"]["stars"].as<double>() > 50);
   }
   BOOST_TEST(!frames[4]["used"].as<bool>());
+  // The HTML report shows the quality table and its plots over the sequence.
+  const std::string html = file_text(directory.path() / "report.html");
+  BOOST_TEST(contains(html, "<th>weighted_fwhm</th>"));
+  BOOST_TEST(contains(html, "aria-label=\"fwhm per frame\""));
   BOOST_TEST(contains(frames[4]["rejection"].as<std::string>(), "not registered"));
 
   // The stack's stars sit where the reference frame has them, and are as sharp.
