@@ -136,6 +136,11 @@ void pair_stars(const Eigen::Matrix3d& transform, const std::vector<Point>& refe
   }
 }
 
+// The mean linear scale of a transform's linear part (at the origin for a homography).
+double scale_of(const Eigen::Matrix3d& transform) {
+  return std::sqrt(std::abs(transform.block<2, 2>(0, 0).determinant()) / (transform(2, 2) * transform(2, 2)));
+}
+
 }  // namespace
 
 MatchOutcome match_stars(const std::vector<Star>& reference_stars, const std::vector<Star>& frame_stars,
@@ -204,6 +209,7 @@ MatchOutcome match_stars(const std::vector<Star>& reference_stars, const std::ve
     }
     auto similarity = fit_transform(TransformKind::similarity, from, to);
     if (!similarity || rms_residual(*similarity, from, to) > settings.tolerance) continue;
+    if (std::abs(scale_of(*similarity) - 1) > settings.max_scale_change) continue;
     const Eigen::Matrix3d candidate = mirrored ? Eigen::Matrix3d(*similarity * flip) : *similarity;
     const std::size_t votes = count_agreeing(candidate, reference_voters, frame_finder, settings.tolerance);
     if (mirrored) {
@@ -249,6 +255,11 @@ MatchOutcome match_stars(const std::vector<Star>& reference_stars, const std::ve
     return {std::nullopt, "only " + std::to_string(from.size()) +
                               " stars pair up with the reference frame's (" + std::to_string(needed) +
                               " needed)"};
+  const double scale = scale_of(transform);
+  if (std::abs(scale - 1) > settings.max_scale_change)
+    return {std::nullopt, "the fitted transform changes the scale by " +
+                              std::to_string(static_cast<int>(std::lround(100 * (scale - 1)))) +
+                              " % (more than max_scale_change)"};
   return {StarMatch{transform, from.size(), rms_residual(transform, from, to)}, ""};
 }
 

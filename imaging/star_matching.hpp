@@ -21,6 +21,9 @@ struct MatchSettings {
   std::size_t triangle_stars = 40;  // the brightest stars of each frame that form triangles
   double tolerance = 2.0;           // largest distance of a star from its partner's image, pixels
   std::size_t minimum_matches = 8;  // fewer paired stars than this is no match
+  // Largest change of scale between the frames (0.1: 0.9 to 1.1). Frames of one camera and telescope
+  // keep their scale, and refusing other scales keeps chance alignments of a few stars out.
+  double max_scale_change = 0.1;
 };
 
 struct StarMatch {

@@ -396,6 +396,13 @@ StageType register_stage_type() {
        .default_value = std::int64_t{8},
        .minimum = 3,
        .help = "Fewest star pairs a frame must share with the reference; frames with fewer are left out."},
+      {.name = "max_scale_change",
+       .type = ParameterType::number,
+       .default_value = 0.1,
+       .minimum = 0.0,
+       .help =
+           "Largest change of scale a frame may have against the reference (0.1: 0.9 to 1.1). Frames of one "
+           "camera and telescope keep their scale; the limit keeps chance alignments of a few stars out."},
       {.name = "saturation",
        .type = ParameterType::number,
        .default_value = 0.98,
@@ -441,6 +448,7 @@ StageType register_stage_type() {
     settings.match.tolerance = parameters.number("tolerance");
     settings.match.minimum_matches = static_cast<std::size_t>(parameters.integer("min_matches"));
     settings.saturation = parameters.number("saturation");
+    settings.match.max_scale_change = parameters.number("max_scale_change");
     settings.keep_best = parameters.number("keep_best");
     if (parameters.has("max_fwhm")) settings.max_fwhm = parameters.number("max_fwhm");
     if (parameters.has("min_roundness")) settings.min_roundness = parameters.number("min_roundness");

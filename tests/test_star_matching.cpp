@@ -140,6 +140,25 @@ BOOST_AUTO_TEST_CASE(shifted_and_rotated_star_lists_match_within_their_jitter) {
   BOOST_TEST(transform_difference(outcome.match->reference_to_frame, shifted, 1000, 800) < 0.05);
 }
 
+BOOST_AUTO_TEST_CASE(a_change_of_scale_beyond_the_limit_is_refused) {
+  const auto sky = random_star_field(300, 0, 0, 1000, 800, 100, 5);
+  const auto reference_stars = observed(sky, Eigen::Matrix3d::Identity(), 1000, 800, 0.02, 1);
+  for (const double scale : {1.05, 1.5}) {
+    Eigen::Matrix3d zoom = sky_to_frame(4, -3, 2, 500, 400);
+    zoom.block<2, 2>(0, 0) *= scale;
+    zoom(0, 2) += (1 - scale) * 500;
+    zoom(1, 2) += (1 - scale) * 400;
+    const auto frame_stars = observed(sky, zoom, 1000, 800, 0.02, 2);
+    const auto limited = match_stars(reference_stars, frame_stars, {});
+    BOOST_TEST(limited.match.has_value() == (scale < 1.1), scale << ": " << limited.failure);
+    MatchSettings settings;
+    settings.max_scale_change = 1;
+    const auto free = match_stars(reference_stars, frame_stars, settings);
+    BOOST_TEST_REQUIRE(free.match.has_value(), free.failure);
+    BOOST_TEST(transform_difference(free.match->reference_to_frame, zoom, 1000, 800) < 0.05);
+  }
+}
+
 BOOST_AUTO_TEST_CASE(frames_overlapping_by_thirty_percent_still_match) {
   const auto sky = random_star_field(700, 0, 0, 2000, 1000, 100, 9);
   const Eigen::Matrix3d reference = Eigen::Matrix3d::Identity();
