@@ -110,6 +110,8 @@ BOOST_AUTO_TEST_CASE(generated_frames_register_to_their_true_transforms_and_stac
   BOOST_TEST_REQUIRE(result.exit_code == 0, result.err);
   BOOST_TEST(contains(result.err, "frame_9_clouds.fits"), result.err);
   BOOST_TEST(contains(result.err, "stars found"), result.err);
+  BOOST_TEST(contains(result.out, "stacked 4 frames (0 files skipped, 1 frames left out by registration)"),
+             result.out);
 
   std::vector<std::string> cards;
   const ImageD stack = read_reference_fits(directory.path() / "stack.fits", &cards);
