@@ -1,9 +1,12 @@
 // Warping: identity and whole-pixel shifts exact, NaN outside the frame, a smooth field resampled
-// through a rotation within 0.1 % (each interpolation), and clamped Lanczos without ringing.
+// through a rotation within 0.1 % (each interpolation), and clamped Lanczos without ringing; the
+// registered canvas (reference, intersection, union).
 #define BOOST_TEST_DYN_LINK
 #include <boost/test/unit_test.hpp>
 #include <cmath>
 
+#include "imaging/geometric_transform.hpp"
+#include "imaging/registration_canvas.hpp"
 #include "imaging/warp.hpp"
 
 using namespace nightstack;
@@ -110,6 +113,42 @@ BOOST_AUTO_TEST_CASE(lanczos_is_clamped_against_ringing) {
   float bicubic_lowest = 1e9f;
   for (float value : bicubic.samples()) bicubic_lowest = std::min(bicubic_lowest, value);
   BOOST_TEST(bicubic_lowest < 10.0f);  // the check above can fail: unclamped kernels do ring
+}
+
+BOOST_AUTO_TEST_CASE(the_canvas_is_the_reference_the_common_part_or_all_frames) {
+  const int width = 200, height = 150;
+  Eigen::Matrix3d shift = Eigen::Matrix3d::Identity();
+  shift(0, 2) = 10;  // reference pixel x is frame pixel x + 10: the frame sees 10 px further right
+  shift(1, 2) = -5;
+  const std::vector<FrameFootprint> frames{{Eigen::Matrix3d::Identity(), width, height},
+                                           {shift, width, height}};
+  const Canvas reference = registration_canvas(Crop::reference, width, height, frames);
+  BOOST_TEST(
+      (reference.left == 0 && reference.top == 0 && reference.width == width && reference.height == height));
+  const Canvas common = registration_canvas(Crop::intersection, width, height, frames);
+  BOOST_TEST(common.left == 0);
+  BOOST_TEST(common.top == 5);
+  BOOST_TEST(common.width == width - 10);
+  BOOST_TEST(common.height == height - 5);
+  const Canvas all = registration_canvas(Crop::union_of_frames, width, height, frames);
+  BOOST_TEST(all.left == -10);
+  BOOST_TEST(all.top == 0);
+  BOOST_TEST(all.width == width + 10);
+  BOOST_TEST(all.height == height + 5);
+
+  // A frame turned 30 degrees about the centre: every pixel centre of the intersection lies in both
+  // frames, and the rectangle keeps a fair part of the frame (over 40 % of the area).
+  const Eigen::Matrix3d turned = rotation_and_shift(30, 0, 0, (width - 1) / 2.0, (height - 1) / 2.0);
+  const Canvas inside =
+      registration_canvas(Crop::intersection, width, height,
+                          {{Eigen::Matrix3d::Identity(), width, height}, {turned, width, height}});
+  BOOST_TEST(inside.width * inside.height > width * height * 4 / 10);
+  for (const int x : {inside.left, inside.left + inside.width - 1})
+    for (const int y : {inside.top, inside.top + inside.height - 1}) {
+      const Point p = apply(turned, {double(x), double(y)});
+      BOOST_TEST((p.x >= -0.5 && p.x <= width - 0.5 && p.y >= -0.5 && p.y <= height - 0.5));
+      BOOST_TEST((x >= 0 && x < width && y >= 0 && y < height));
+    }
 }
 
 BOOST_AUTO_TEST_SUITE_END()
