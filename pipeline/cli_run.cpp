@@ -150,7 +150,7 @@ std::optional<ParsedConfigCommand> parse_config_command(const Arguments& argumen
 }
 
 void print_summary(const RunSummary& summary) {
-  std::size_t frames = 0, skipped = 0, rejected = 0, failed = 0;
+  std::size_t frames = 0, skipped = 0, rejected = 0, failed = 0, left_out_by_stages = 0;
   std::string per_source;
   for (const auto& source : summary.sources) {
     frames += source.frames;
@@ -158,7 +158,12 @@ void print_summary(const RunSummary& summary) {
     const std::size_t source_failed = source.failed_frames();
     failed += source_failed;
     std::size_t source_rejected = 0;
-    for (const auto& record : source.records) source_rejected += !record.used && record.failure.empty();
+    for (const auto& record : source.records) {
+      if (record.used || !record.failure.empty()) continue;
+      ++source_rejected;
+      // The runner words the rejections of prepared stages (registration) "stage '<id>': ...".
+      if (record.rejection.rfind("stage '", 0) == 0) ++left_out_by_stages;
+    }
     rejected += source_rejected;
     per_source += (per_source.empty() ? "" : "; ") + source.id + ": " + std::to_string(source.frames) +
                   " frames, " + std::to_string(source.skipped.size()) + " files skipped, " +
@@ -169,7 +174,9 @@ void print_summary(const RunSummary& summary) {
   line.precision(1);
   line << std::fixed << "nightstack: stacked " << frames << " frames (" << skipped << " files skipped";
   if (failed) line << ", " << failed << " bad frames skipped";
-  if (rejected) line << ", " << rejected << " frames rejected as outliers";
+  if (rejected > left_out_by_stages)
+    line << ", " << rejected - left_out_by_stages << " frames rejected as outliers";
+  if (left_out_by_stages) line << ", " << left_out_by_stages << " frames left out by registration";
   line << ") in " << summary.seconds << " s on " << summary.threads
        << (summary.threads == 1 ? " thread" : " threads");
   std::cout << line.str() << '\n';

@@ -24,6 +24,7 @@ const char* const stack_help =
                         [--gap-fill] [--comet-fade F] [--reject-flashes T]
                         [--timelapse DIR [--every K] [--timelapse-format jpeg|tiff]
                          [--video]]
+                        [--register [--transform KIND] [registration options]]
                         [--threads N] [--quiet]
                         [--progress STYLE] [--report PREFIX|none] INPUT...
 
@@ -31,8 +32,8 @@ Stacks the frames INPUT (files, directories or globs; sorted naturally; files
 that are not images are skipped with a warning, but an empty file or a
 directory named like an image is an error) in one go:
 
-  ingest -> linearize (--transfer) -> stack (--method) -> FITS (values as stacked)
-                                                       -> normalize -> 16-bit TIFF
+  ingest -> linearize (--transfer) [-> register] -> stack (--method) -> FITS (values as stacked)
+                                                                     -> normalize -> 16-bit TIFF
 
 Methods: max, min, sum, mean, last (frame by frame); median; and means with outlier
 rejection: sigma_clip, mad_clip, median_sigma_clip, winsorized_sigma_clip,
@@ -61,6 +62,7 @@ Examples:
   no satellites:  nightstack stack --method sigma_clip --sigma-low 3 --sigma-high 3 --max-iters 5
                       --normalize-frames additive --weights noise --memory-limit 1GiB
                       --fits sky.fits night/
+  deep sky:       nightstack stack --register --method sigma_clip --fits m27.fits data/m27/
   see the config: nightstack stack --method mean --fits m.fits --print-config night/
 
 )";
@@ -123,7 +125,8 @@ void add_timelapse(const po::variables_map& values, YAML::Node& stages, const st
   stages.push_back(write);
 }
 
-YAML::Node build_stack_config(const po::variables_map& values, const StageType& stack_type) {
+YAML::Node build_stack_config(const po::variables_map& values, const StageType& stack_type,
+                              const StageType& register_type) {
   YAML::Node ingest = stage("frames", "ingest", "");
   for (const auto& path : values["input"].as<std::vector<std::string>>()) ingest["paths"].push_back(path);
   if (values.count("on-error")) ingest["on_error"] = values["on-error"].as<std::string>();
@@ -136,7 +139,16 @@ YAML::Node build_stack_config(const po::variables_map& values, const StageType& 
   YAML::Node stages;
   stages.push_back(ingest);
   stages.push_back(linearize);
-  const std::string trail_end = add_trail_steps(values, stages, "linear");
+  std::string stacked = "linear";
+  if (values.count("register")) {
+    YAML::Node registration = stage("registered", "register", "linear");
+    for (const auto& parameter : register_type.parameters)
+      set_parameter_from_option(registration, parameter, values);
+    stages.push_back(registration);
+    stacked = "registered";
+  }
+
+  const std::string trail_end = add_trail_steps(values, stages, stacked);
 
   YAML::Node stack = stage("stack", "stack", trail_end);
   for (const auto& parameter : stack_type.parameters) set_parameter_from_option(stack, parameter, values);
@@ -178,6 +190,17 @@ YAML::Node build_stack_config(const po::variables_map& values, const StageType& 
   YAML::Node config;
   config["stages"] = stages;
   return config;
+}
+
+// --register puts a register stage between linearize and stack; its parameters are offered too
+// (--transform, --interpolation, --crop, --keep-best, ...).
+po::options_description registration_options(const StageType& register_type) {
+  po::options_description options("Registration options (YAML keys of the register stage)");
+  options.add_options()("register",
+                        "align the frames on their stars before stacking (Bayer FITS are "
+                        "demosaiced by the reader first)");
+  for (const auto& parameter : register_type.parameters) add_parameter_option(options, parameter);
+  return options;
 }
 
 po::options_description stacking_options(const StageType& stack_type) {
@@ -238,17 +261,21 @@ int command_stack(const Arguments& arguments, const StageRegistry& registry) {
       "either way)");
   options.add(trails);
   options.add(stacking_options(stack_type));
+  const StageType* register_type = registry.find("register");
+  if (!register_type) throw std::logic_error("the stage registry has no register stage");
+  // Printed on their own, so their long value names do not narrow the other options' help column.
+  const po::options_description registration = registration_options(*register_type);
   po::options_description hidden;
   hidden.add_options()("input", po::value<std::vector<std::string>>());
   po::options_description all;
-  all.add(options).add(hidden);
+  all.add(options).add(registration).add(hidden);
   po::positional_options_description positional;
   positional.add("input", -1);
   po::variables_map values;
   po::store(po::command_line_parser(arguments).options(all).positional(positional).run(), values);
   po::notify(values);
   if (values.count("help")) {
-    std::cout << stack_help << options;
+    std::cout << stack_help << options << '\n' << registration;
     return exit_code::success;
   }
   if (!values.count("method"))
@@ -256,8 +283,14 @@ int command_stack(const Arguments& arguments, const StageRegistry& registry) {
   if (!values.count("fits")) throw UsageError("--fits OUT.fits is required");
   if (!values.count("input")) throw UsageError("no INPUT given: name frames, directories or globs");
 
+  if (!values.count("register")) {
+    for (const auto& parameter : register_type->parameters)
+      if (values.count(option_name(parameter.name)))
+        throw UsageError("--" + option_name(parameter.name) + " is a registration option: add --register");
+  }
+
   YAML::Emitter emitter;
-  emitter << build_stack_config(values, stack_type);
+  emitter << build_stack_config(values, stack_type, *register_type);
   std::string yaml_text = emitter.c_str();
   if (values.count("print-config")) {
     std::cout << yaml_text << '\n';

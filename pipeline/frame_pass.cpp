@@ -354,11 +354,13 @@ void prepare_transforms(Graph& graph, const FramePass& pass, const std::vector<s
         if (position >= indices.size()) break;
         try {
           throw_if_interrupted();
-          Frame frame = source.read_frame(indices[position]);
-          for (std::size_t node : chain)
-            frame = stage_as<FrameTransform>(graph.nodes[node]).transform(std::move(frame));
-          transform.observe(frame);
-          recycle_frame_pixels(frame.pixels);
+          if (!transform.observe_cached(indices[position], source.frame_path(indices[position]))) {
+            Frame frame = source.read_frame(indices[position]);
+            for (std::size_t node : chain)
+              frame = stage_as<FrameTransform>(graph.nodes[node]).transform(std::move(frame));
+            transform.observe(frame);
+            recycle_frame_pixels(frame.pixels);
+          }
         } catch (...) {
           auto error = with_frame_context(indices[position], source.id());
           const bool skippable = pass.bad_frames == BadFramePolicy::skip && skippable_error(error);

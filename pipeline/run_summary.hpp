@@ -6,6 +6,7 @@
 #include <cstddef>
 #include <filesystem>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "pipeline/frame_statistics.hpp"
@@ -24,6 +25,10 @@ struct FrameRecord {
   // Set (with used = false) when the frame could not be read or processed and `on_error: skip`
   // left it out; empty for frames rejected as outliers.
   std::string failure;
+  // From prepared transforms (registration): per-frame measurements such as FWHM and star count,
+  // and the transform applied (3x3 row-major, reference pixel -> frame pixel).
+  std::vector<std::pair<std::string, double>> measurements;
+  std::vector<double> transform;
 };
 
 struct SourceSummary {

@@ -95,9 +95,50 @@ std::vector<std::filesystem::path> input_files(const Graph& graph,
   return files;
 }
 
+// What the prepared transforms concluded about each frame goes into its record; the frames one of
+// them leaves out (registration: no match) are warned about and not stacked. Returns the rest.
+std::vector<std::size_t> apply_prepared_verdicts(Graph& graph, const FramePass& pass,
+                                                 const std::vector<std::size_t>& indices,
+                                                 std::vector<FrameRecord>& records, Log& log) {
+  std::vector<std::size_t> kept;
+  for (std::size_t index : indices) {
+    FrameRecord& record = records[index];
+    for (std::size_t node : pass.prepared) {
+      const auto& stage = dynamic_cast<const PreparedTransform&>(*graph.nodes[node].stage);
+      auto verdict = stage.verdict(index);
+      for (auto& measurement : verdict.measurements) record.measurements.push_back(std::move(measurement));
+      if (!verdict.transform.empty()) record.transform = std::move(verdict.transform);
+      if (!verdict.left_out.empty() && record.used) {
+        record.used = false;
+        record.rejection = "stage '" + stage.id() + "': " + verdict.left_out;
+        log.warn("leaving out frame " + std::to_string(index) + ", " + record.path.string() + ": " +
+                 record.rejection);
+      }
+    }
+    if (record.used) kept.push_back(index);
+  }
+  if (kept.empty() && !indices.empty()) {
+    throw InputError(records[indices.front()].path,
+                     "no frame is left to stack: every frame was left out (see the warnings above)",
+                     std::nullopt, graph.nodes[pass.prepared.front()].stage->id());
+  }
+  return kept;
+}
+
 // Each frame on_error: skip left out becomes a line of the stacked image's history, and their count
 // a card, so the output itself says what is missing.
 void record_skipped_frames(const SourceSummary& source, Provenance& provenance) {
+  std::size_t left_out = 0;
+  for (std::size_t index = 0; index < source.records.size(); ++index) {
+    const auto& record = source.records[index];
+    if (record.rejection.empty()) continue;
+    ++left_out;
+    provenance.add_note("Left out frame " + std::to_string(index) + " " + record.path.string() + ": " +
+                        record.rejection);
+  }
+  if (left_out > 0)
+    provenance.set("NLEFTOUT", static_cast<std::int64_t>(left_out),
+                   "frames left out (outliers, not registered)");
   const std::size_t skipped = source.failed_frames();
   if (skipped == 0) return;
   provenance.set("NSKIPPED", static_cast<std::int64_t>(skipped), "frames left out as unreadable (on_error)");
@@ -217,7 +258,9 @@ std::vector<SourceSummary> prepare_sources(Graph& graph, Log& log) {
     }
     SourceSummary summary{source->id(), source->frame_count(), {}, source->skipped_files(), ""};
     for (std::size_t index = 0; index < source->frame_count(); ++index) {
-      summary.records.push_back({source->frame_path(index), {}, true, "", ""});
+      FrameRecord record;
+      record.path = source->frame_path(index);
+      summary.records.push_back(std::move(record));
     }
     sources.push_back(std::move(summary));
   }
@@ -277,6 +320,11 @@ RunSummary run_graph(Graph& graph, const RunOptions& options, Log& log, std::ost
     } else {
       for (std::size_t index = 0; index < source->frame_count(); ++index) indices.push_back(index);
     }
+    // Before the checkpoints: a prepared transform may leave frames out, which changes the positions.
+    if (!pass.prepared.empty()) {
+      prepare_transforms(graph, pass, indices, summary.threads, options.progress, progress_stream, log);
+      indices = apply_prepared_verdicts(graph, pass, indices, source_summary.records, log);
+    }
     // A shard keeps no checkpoint: a failed shard is run again whole.
     pass.held = partial ? std::vector<std::size_t>(pass.reducers.size(), 0)
                         : start_pass_checkpoints(graph, pass, indices, source_summary.records, identity, log);
@@ -286,8 +334,6 @@ RunSummary run_graph(Graph& graph, const RunOptions& options, Log& log, std::ost
                        "' carries state from frame to frame, which checkpoints do not save yet; run without "
                        "--resume (or remove the checkpoint folder) to start again from the first frame");
     }
-    if (!pass.prepared.empty())
-      prepare_transforms(graph, pass, indices, summary.threads, options.progress, progress_stream, log);
     std::optional<BandPlan> band_plan;
     if (!options.whole_frames) band_plan = plan_band_pass(graph, pass, indices);
     // Shards split a banded pass by frames, so every stack's partial must merge; those that keep

@@ -7,6 +7,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "pipeline/frame.hpp"
@@ -131,6 +132,20 @@ class PreparedTransform : public FrameTransform {
   using FrameTransform::FrameTransform;
   virtual void observe(const Frame& frame) = 0;
   virtual void conclude(Log& log) = 0;
+
+  // What conclude() settled about one frame, for the run summary, the report and the outputs.
+  struct Verdict {
+    std::string left_out;  // set: the frame must not be stacked, and this says why
+    std::vector<std::pair<std::string, double>> measurements;  // e.g. fwhm, stars, in report order
+    std::vector<double> transform;  // 3x3 row-major, reference pixel -> frame pixel (registration)
+  };
+  // After conclude(), for each frame it observed (FrameInfo::index). The runner leaves the frames
+  // with `left_out` out of the stacking pass.
+  virtual Verdict verdict(std::size_t /*index*/) const { return {}; }
+  // Called by the first pass before decoding frame `index` (its file `path`): true when the stage
+  // already knows what observe() would learn (a cache of an earlier run), so the frame is not read.
+  // From several threads at once.
+  virtual bool observe_cached(std::size_t /*index*/, const std::filesystem::path& /*path*/) { return false; }
 };
 
 // frames -> frames in sequence order: step() sees every frame the stacks take, in index order, one

@@ -90,7 +90,12 @@ std::string histogram_svg(const PlanarImage<std::uint8_t>& codes) {
   return svg.str();
 }
 
-// Background and noise (channel averages) over the sequence; rejected frames marked.
+// One value per frame over the sequence (NaN: not measured), frames left out marked. `label` names
+// the plot (its aria-label, "<label> per frame"); `unit` follows it in the caption.
+std::string values_svg(const SourceSummary& source, const std::vector<double>& values,
+                       const std::string& label, const std::string& unit = "");
+
+// Background and noise (channel averages) over the sequence.
 std::string sequence_svg(const SourceSummary& source, bool noise) {
   std::vector<double> values;
   for (const auto& record : source.records) {
@@ -99,6 +104,11 @@ std::string sequence_svg(const SourceSummary& source, bool noise) {
     for (double value : channels) sum += value;
     values.push_back(channels.empty() ? NAN : sum / channels.size());
   }
+  return values_svg(source, values, noise ? "noise" : "background", "fraction of full scale");
+}
+
+std::string values_svg(const SourceSummary& source, const std::vector<double>& values,
+                       const std::string& label, const std::string& unit) {
   double low = INFINITY, high = -INFINITY;
   for (double value : values) {
     if (std::isfinite(value)) low = std::min(low, value), high = std::max(high, value);
@@ -113,11 +123,10 @@ std::string sequence_svg(const SourceSummary& source, bool noise) {
   };
   std::ostringstream svg;
   svg << "<svg class=\"plot\" viewBox=\"0 0 " << width << " " << height << "\" width=\"" << width
-      << "\" height=\"" << height << "\" role=\"img\" aria-label=\"" << (noise ? "noise" : "background")
-      << " per frame\">"
+      << "\" height=\"" << height << "\" role=\"img\" aria-label=\"" << escape_html(label) << " per frame\">"
       << "<rect width=\"" << width << "\" height=\"" << height << "\" fill=\"#fafafa\" stroke=\"#ccc\"/>"
-      << "<text x=\"4\" y=\"14\" font-size=\"11\">" << (noise ? "noise" : "background")
-      << " (fraction of full scale): " << number(low) << " .. " << number(high) << "</text>"
+      << "<text x=\"4\" y=\"14\" font-size=\"11\">" << escape_html(label)
+      << (unit.empty() ? "" : " (" + unit + ")") << ": " << number(low) << " .. " << number(high) << "</text>"
       << "<polyline fill=\"none\" stroke=\"#246\" stroke-width=\"1.5\" points=\"";
   for (std::size_t i = 0; i < values.size(); ++i) {
     if (std::isfinite(values[i])) svg << number(x(i)) << "," << number(y(values[i])) << " ";
@@ -164,6 +173,38 @@ void write_output_section(std::ostringstream& html, const OutputRecord& output) 
   html << "</table></section>";
 }
 
+// Per-frame measurements of the prepared transforms (registration: FWHM, roundness, stars, ...),
+// one column each, in the order the first measured frame gives them.
+void write_measurement_table(std::ostringstream& html, const SourceSummary& source) {
+  const FrameRecord* first = nullptr;
+  for (const auto& record : source.records)
+    if (!record.measurements.empty() && !first) first = &record;
+  if (!first) return;
+  html << "<table><tr><th>frame</th><th>file</th>";
+  for (const auto& [name, value] : first->measurements) html << "<th>" << escape_html(name) << "</th>";
+  html << "<th>stacked</th></tr>";
+  for (std::size_t index = 0; index < source.records.size(); ++index) {
+    const auto& record = source.records[index];
+    if (record.measurements.empty()) continue;
+    html << "<tr><td>" << index << "</td><td>" << escape_html(record.path.filename().string()) << "</td>";
+    for (const auto& [name, value] : record.measurements) html << "<td>" << number(value) << "</td>";
+    html << "<td>" << (record.used ? "yes" : "no") << "</td></tr>";
+  }
+  html << "</table>";
+  // The quality over the night: seeing, trailing, clouds.
+  for (const std::string name : {"fwhm", "roundness", "stars"}) {
+    const std::string unit = name == "fwhm" ? "pixels" : "";
+    std::vector<double> values;
+    for (const auto& record : source.records) {
+      double value = NAN;
+      for (const auto& [measured, amount] : record.measurements)
+        if (measured == name) value = amount;
+      values.push_back(value);
+    }
+    html << values_svg(source, values, name, unit);
+  }
+}
+
 void write_source_section(std::ostringstream& html, const SourceSummary& source) {
   html << "<section class=\"source\"><h2>Frames of <code>" << escape_html(source.id) << "</code></h2><p>"
        << source.frames << " stacked, " << source.skipped.size() << " files skipped, "
@@ -186,6 +227,7 @@ void write_source_section(std::ostringstream& html, const SourceSummary& source)
     }
     html << "</table>";
   }
+  write_measurement_table(html, source);
   html << "</section>";
 }
 

@@ -26,6 +26,14 @@ std::string frame_json(std::size_t index, const FrameRecord& record) {
             ", \"noise\": " + number_list(statistics.noise) + ", \"mean\": " + number_list(statistics.mean) +
             ", \"saturated\": " + std::to_string(statistics.saturated);
   }
+  if (!record.measurements.empty()) {
+    json += ", \"measurements\": {";
+    for (std::size_t i = 0; i < record.measurements.size(); ++i)
+      json += (i ? ", " : "") + json_string(record.measurements[i].first) + ": " +
+              json_number(record.measurements[i].second);
+    json += "}";
+  }
+  if (!record.transform.empty()) json += ", \"transform\": " + number_list(record.transform);
   return json + "}";
 }
 

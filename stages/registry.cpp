@@ -11,6 +11,7 @@ StageRegistry builtin_stage_registry() {
       demosaic_stage_type(),
       linearize_stage_type(),
       match_background_stage_type(),
+      register_stage_type(),
       gap_fill_stage_type(),
       fade_stage_type(),
       stack_stage_type(),

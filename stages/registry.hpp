@@ -10,6 +10,7 @@ StageType calibrate_stage_type();
 StageType demosaic_stage_type();
 StageType linearize_stage_type();
 StageType match_background_stage_type();
+StageType register_stage_type();
 StageType gap_fill_stage_type();
 StageType fade_stage_type();
 StageType stack_stage_type();

@@ -15,7 +15,8 @@ namespace fs = std::filesystem;
 
 namespace {
 
-constexpr int frame_count = 300;
+constexpr int frame_count =
+    1000;  // seconds of work even for the fast banded sum, so the signal comes mid-pass
 
 // One noisy 800x600 RGB JPEG under `frame_count` names (hard links, so making them costs nothing):
 // made once for all the tests, a run of a second or more, long enough to interrupt.

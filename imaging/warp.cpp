@@ -1,0 +1,196 @@
+// Separable interpolation kernels evaluated once per output pixel and shared by its channels.
+#include "imaging/warp.hpp"
+
+#include <algorithm>
+#include <array>
+#include <cmath>
+#include <limits>
+#include <numbers>
+#include <vector>
+
+namespace nightstack {
+
+namespace {
+
+constexpr int most_taps = 6;
+
+int taps_of(Interpolation interpolation) {
+  switch (interpolation) {
+    case Interpolation::bilinear:
+      return 2;
+    case Interpolation::bicubic:
+      return 4;
+    case Interpolation::lanczos3:
+      return 6;
+  }
+  return 2;
+}
+
+// Keys' cubic convolution with a = -0.5 (Catmull-Rom), exact for quadratics.
+double cubic(double d) {
+  d = std::abs(d);
+  if (d < 1) return (1.5 * d - 2.5) * d * d + 1;
+  if (d < 2) return ((-0.5 * d + 2.5) * d - 4) * d + 2;
+  return 0;
+}
+
+// Weights of the taps first, first + 1, ... for a position `fraction` past the tap at index
+// `taps / 2 - 1`, normalised to sum 1.
+void kernel_weights(Interpolation interpolation, double fraction, std::array<double, most_taps>& weights) {
+  const int taps = taps_of(interpolation);
+  const int centre = taps / 2 - 1;  // the tap at or just before the position
+  switch (interpolation) {
+    case Interpolation::bilinear:
+      weights[0] = 1 - fraction;
+      weights[1] = fraction;
+      return;
+    case Interpolation::bicubic:
+      for (int k = 0; k < taps; ++k) weights[static_cast<std::size_t>(k)] = cubic(fraction - (k - centre));
+      break;
+    case Interpolation::lanczos3: {
+      // sin(pi (t - k)) = (-1)^k sin(pi t) and sin(pi (t - k) / 3) by the angle difference: four
+      // trigonometric calls per axis instead of twelve.
+      const double pi = std::numbers::pi;
+      // cos and sin of pi shift / 3 for the shifts -2 ... 3 of the six taps.
+      static const std::array<std::pair<double, double>, most_taps> shift_angles = [] {
+        std::array<std::pair<double, double>, most_taps> angles{};
+        for (int k = 0; k < most_taps; ++k)
+          angles[static_cast<std::size_t>(k)] = {std::cos(std::numbers::pi * (k - 2) / 3),
+                                                 std::sin(std::numbers::pi * (k - 2) / 3)};
+        return angles;
+      }();
+      const double sin_full = std::sin(pi * fraction), sin_third = std::sin(pi * fraction / 3),
+                   cos_third = std::cos(pi * fraction / 3);
+      for (int k = 0; k < taps; ++k) {
+        const int shift = k - centre;
+        const double d = fraction - shift;
+        if (std::abs(d) < 1e-9) {
+          weights[static_cast<std::size_t>(k)] = 1;
+          continue;
+        }
+        const auto [cos_angle, sin_angle] = shift_angles[static_cast<std::size_t>(k)];
+        const double sin_d_third = sin_third * cos_angle - cos_third * sin_angle;
+        const double sin_d = (shift % 2 == 0 ? 1 : -1) * sin_full;
+        weights[static_cast<std::size_t>(k)] = 3 * sin_d * sin_d_third / (pi * pi * d * d);
+      }
+      break;
+    }
+  }
+  double sum = 0;
+  for (int k = 0; k < taps; ++k) sum += weights[static_cast<std::size_t>(k)];
+  for (int k = 0; k < taps; ++k) weights[static_cast<std::size_t>(k)] /= sum;
+}
+
+}  // namespace
+
+std::optional<Interpolation> parse_interpolation(const std::string& text) {
+  if (text == "bilinear") return Interpolation::bilinear;
+  if (text == "bicubic") return Interpolation::bicubic;
+  if (text == "lanczos3") return Interpolation::lanczos3;
+  return std::nullopt;
+}
+
+std::string to_string(Interpolation interpolation) {
+  switch (interpolation) {
+    case Interpolation::bilinear:
+      return "bilinear";
+    case Interpolation::bicubic:
+      return "bicubic";
+    case Interpolation::lanczos3:
+      return "lanczos3";
+  }
+  return "?";
+}
+
+namespace {
+
+// The resampling loop, with the kernel's size known to the compiler so the taps unroll.
+template <int taps>
+void warp_with(const ImageF& source, const Eigen::Matrix3d& target_to_source, const Canvas& canvas,
+               Interpolation interpolation, ImageF& output) {
+  const int channels = source.channels(), width = source.width(), height = source.height();
+  const int before = taps / 2 - 1;
+  const Eigen::Matrix3d& m = target_to_source;
+  // The kernel tabulated at 1/1024 pixel: positions are rounded by at most 1/2048 pixel, far below
+  // what the star centroids resolve, and no trigonometry is left in the loop.
+  constexpr int steps = 1024;
+  std::vector<std::array<float, taps>> table(steps + 1);
+  for (int step = 0; step <= steps; ++step) {
+    std::array<double, most_taps> weights{};
+    kernel_weights(interpolation, static_cast<double>(step) / steps, weights);
+    for (int k = 0; k < taps; ++k)
+      table[static_cast<std::size_t>(step)][static_cast<std::size_t>(k)] =
+          static_cast<float>(weights[static_cast<std::size_t>(k)]);
+  }
+  const bool clamped = interpolation == Interpolation::lanczos3;
+  std::array<int, taps> columns{}, rows{};
+  for (int row = 0; row < canvas.height; ++row) {
+    const double ty = canvas.top + row;
+    for (int column = 0; column < canvas.width; ++column) {
+      const double tx = canvas.left + column;
+      const double w = m(2, 0) * tx + m(2, 1) * ty + m(2, 2);
+      const double sx = (m(0, 0) * tx + m(0, 1) * ty + m(0, 2)) / w;
+      const double sy = (m(1, 0) * tx + m(1, 1) * ty + m(1, 2)) / w;
+      if (!(sx >= -0.5 && sx <= width - 0.5 && sy >= -0.5 && sy <= height - 0.5)) continue;
+      const double floor_x = std::floor(sx), floor_y = std::floor(sy);
+      const auto& weights_x = table[static_cast<std::size_t>((sx - floor_x) * steps + 0.5)];
+      const auto& weights_y = table[static_cast<std::size_t>((sy - floor_y) * steps + 0.5)];
+      const int first_x = static_cast<int>(floor_x) - before, first_y = static_cast<int>(floor_y) - before;
+      // Inside the frame the kernel reads rows of `taps` neighbours straight; at the edges, through
+      // clamped indices (the edge pixel repeated).
+      const bool inside = first_x >= 0 && first_y >= 0 && first_x + taps <= width && first_y + taps <= height;
+      for (int k = 0; k < taps; ++k) {
+        columns[static_cast<std::size_t>(k)] = inside ? first_x + k : std::clamp(first_x + k, 0, width - 1);
+        rows[static_cast<std::size_t>(k)] = inside ? first_y + k : std::clamp(first_y + k, 0, height - 1);
+      }
+      for (int channel = 0; channel < channels; ++channel) {
+        const float* plane = source.plane(channel).data();
+        float value = 0;
+        for (int j = 0; j < taps; ++j) {
+          const float* line = plane + static_cast<std::size_t>(rows[static_cast<std::size_t>(j)]) * width;
+          float across = 0;
+          if (inside) {
+            const float* run = line + first_x;
+            for (int k = 0; k < taps; ++k) across += weights_x[static_cast<std::size_t>(k)] * run[k];
+          } else {
+            for (int k = 0; k < taps; ++k)
+              across += weights_x[static_cast<std::size_t>(k)] * line[columns[static_cast<std::size_t>(k)]];
+          }
+          value += weights_y[static_cast<std::size_t>(j)] * across;
+        }
+        if (clamped) {
+          // The four samples around the position bound the result (no ringing).
+          const auto near = static_cast<std::size_t>(before);
+          const float* top = plane + static_cast<std::size_t>(rows[near]) * width;
+          const float* bottom = plane + static_cast<std::size_t>(rows[near + 1]) * width;
+          const float a = top[columns[near]], b = top[columns[near + 1]];
+          const float c = bottom[columns[near]], d = bottom[columns[near + 1]];
+          value = std::clamp(value, std::min(std::min(a, b), std::min(c, d)),
+                             std::max(std::max(a, b), std::max(c, d)));
+        }
+        output.at(channel, row, column) = value;
+      }
+    }
+  }
+}
+
+}  // namespace
+
+ImageF warp_image(const ImageF& source, const Eigen::Matrix3d& target_to_source, const Canvas& canvas,
+                  Interpolation interpolation) {
+  ImageF output(canvas.width, canvas.height, source.channels(), std::numeric_limits<float>::quiet_NaN());
+  switch (taps_of(interpolation)) {
+    case 2:
+      warp_with<2>(source, target_to_source, canvas, interpolation, output);
+      break;
+    case 4:
+      warp_with<4>(source, target_to_source, canvas, interpolation, output);
+      break;
+    default:
+      warp_with<6>(source, target_to_source, canvas, interpolation, output);
+      break;
+  }
+  return output;
+}
+
+}  // namespace nightstack
