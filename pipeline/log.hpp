@@ -20,8 +20,8 @@ class Log {
   // Progress of long work that stages start themselves (building calibration masters), drawn on
   // the log's stream in the run's style (the runner sets it; off until then).
   void set_progress_style(ProgressStyle style) { progress_style_ = style; }
-  Progress progress(std::string label, std::size_t total) {
-    return Progress(stream_, progress_style_, std::move(label), total);
+  Progress progress(std::string label, std::size_t total, std::string unit = "frames") {
+    return Progress(stream_, progress_style_, std::move(label), total, std::move(unit));
   }
   // Every warning of the run, for the summary.
   std::vector<std::string> warnings() const;

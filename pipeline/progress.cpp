@@ -25,10 +25,12 @@ ProgressStyle parse_progress_style(const std::string& text, bool quiet) {
   throw UsageError("--progress takes auto, bar, lines, json or none, not '" + text + "'");
 }
 
-Progress::Progress(std::ostream& stream, ProgressStyle style, std::string label, std::size_t total)
+Progress::Progress(std::ostream& stream, ProgressStyle style, std::string label, std::size_t total,
+                   std::string unit)
     : stream_(stream),
       style_(style),
       label_(std::move(label)),
+      unit_(std::move(unit)),
       total_(total),
       start_(Clock::now()),
       last_draw_(start_) {}
@@ -79,9 +81,10 @@ void Progress::draw(bool final) {
   double elapsed = std::chrono::duration<double>(Clock::now() - start_).count();
   double rate = elapsed > 0 ? static_cast<double>(done_ - done_before_) / elapsed : 0.0;
   double remaining = rate > 0 ? static_cast<double>(total_ - done_) / rate : NAN;
-  char numbers[128];
-  std::snprintf(numbers, sizeof numbers, "%zu/%zu frames  %.1f frames/s  %s %s", done_, total_, rate,
-                final ? "took" : "ETA", Progress::format_duration(final ? elapsed : remaining).c_str());
+  char numbers[160];
+  std::snprintf(numbers, sizeof numbers, "%zu/%zu %s  %.1f %s/s  %s %s", done_, total_, unit_.c_str(), rate,
+                unit_.c_str(), final ? "took" : "ETA",
+                Progress::format_duration(final ? elapsed : remaining).c_str());
   if (style_ == ProgressStyle::json) {
     stream_ << "{\"stage\": " << json_string(label_) << ", \"done\": " << done_ << ", \"total\": " << total_
             << ", \"frames_per_second\": " << json_number(rate)

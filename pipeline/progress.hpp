@@ -20,7 +20,9 @@ ProgressStyle parse_progress_style(const std::string& text, bool quiet);
 
 class Progress {
  public:
-  Progress(std::ostream& stream, ProgressStyle style, std::string label, std::size_t total);
+  // `unit` names what is counted in the text styles (the JSON style keeps its field names).
+  Progress(std::ostream& stream, ProgressStyle style, std::string label, std::size_t total,
+           std::string unit = "frames");
   ~Progress();
   Progress(const Progress&) = delete;
   Progress& operator=(const Progress&) = delete;
@@ -42,6 +44,7 @@ class Progress {
   std::ostream& stream_;
   ProgressStyle style_;
   std::string label_;
+  std::string unit_;
   std::size_t total_;
   std::size_t done_ = 0;
   std::size_t done_before_ = 0;

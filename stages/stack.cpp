@@ -189,9 +189,9 @@ class Stack : public FrameReducer, public BandReducer {
     if (frames_ == 0) throw std::logic_error("stack '" + id() + "' finished without frames");
     // median and rejection combine every kept value now: seconds to minutes, shown as rows done.
     const bool combines = log_ && method_info_.kind != StackKind::single_pass;
-    Progress progress = combines
-                            ? log_->progress(id() + " (combining)", static_cast<std::size_t>(shape_.height))
-                            : Progress(std::cerr, ProgressStyle::off, id(), 0);
+    Progress progress =
+        combines ? log_->progress(id() + " (combining)", static_cast<std::size_t>(shape_.height), "rows")
+                 : Progress(std::cerr, ProgressStyle::off, id(), 0);
     Progress* rows_done = combines ? &progress : nullptr;
     method_->set_progress(rows_done);
     Image image{!banded_      ? method_->result()
