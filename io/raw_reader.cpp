@@ -26,6 +26,7 @@
 
 #include "io/header_checks.hpp"
 #include "io/input_bytes.hpp"
+#include "io/libraw_hazards.hpp"
 #include "io/whole_frame_codes.hpp"
 #include "pipeline/errors.hpp"
 #include "pipeline/frame_storage.hpp"
@@ -373,6 +374,7 @@ void RawReader::open_file(const std::filesystem::path& path) {
   LibRaw& processor = *processor_;
   configure(processor, options_);
   data_errors_ = {};
+  if (const auto hazard = libraw_crash_hazard(path)) throw InputError(path, *hazard);
   if (const int code = processor.open_file(path.c_str()); code != LIBRAW_SUCCESS) {
     // For a missing or unreadable file, the operating system's reason says more than LibRaw's.
     if (code == LIBRAW_IO_ERROR) read_file_head(path, 1);
@@ -419,6 +421,7 @@ std::unique_ptr<OpenFrame> RawReader::open_bytes(const std::filesystem::path& na
   RecycleOnExit recycle(processor);
   configure(processor, options_);
   data_errors_ = {};
+  if (const auto hazard = libraw_crash_hazard(bytes)) throw InputError(name, *hazard);
   // LibRaw only reads the buffer.
   if (const int code = processor.open_buffer(const_cast<unsigned char*>(bytes.data()), bytes.size());
       code != LIBRAW_SUCCESS) {
@@ -461,6 +464,9 @@ bool is_camera_raw(const std::filesystem::path& path) {
     processor->set_dataerror_handler(ignore_data_error, nullptr);
     processor->set_memerror_handler(ignore_memory_error, nullptr);
     processor->imgdata.params.max_raw_memory_mb = libraw_memory_limit_megabytes;
+    // A TIFF with a camera's CFA pattern that LibRaw would crash on: the RAW reader refuses it with
+    // the reason, where the TIFF reader could only say that CFA data is not supported.
+    if (libraw_crash_hazard(path)) return true;
     if (processor->open_file(path.c_str()) != LIBRAW_SUCCESS) return false;
     const libraw_data_t& data = processor->imgdata;
     return data.idata.make[0] != '\0' && data.idata.raw_count > 0 && data.sizes.raw_width > 0 &&
