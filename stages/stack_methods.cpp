@@ -13,7 +13,6 @@ namespace nightstack {
 
 namespace {
 
-constexpr float largest_float = std::numeric_limits<float>::max();
 constexpr float infinity = std::numeric_limits<float>::infinity();
 
 // What every single-pass method shares: the count of missing samples, for NaN where a pixel had no
