@@ -1,0 +1,179 @@
+// Drizzle through the binary: generated 16-bit frames, dithered and one of them turned, registered
+// and drizzled x2 by `nightstack stack --register --drizzle 2`: a frame twice the size whose stars
+// sit on the reference frame's, the weight map written beside it as planned (the drop area per
+// output pixel), the same bits on 1 and 2 threads; bad drizzle parameters and the runs that cannot
+// write the weight map (shards) refused with a clear message.
+#define BOOST_TEST_DYN_LINK
+#include <boost/test/unit_test.hpp>
+#include <cmath>
+#include <fstream>
+
+#include "imaging/star_detection.hpp"
+#include "tests/support/fixtures.hpp"
+#include "tests/support/star_field.hpp"
+
+using namespace nightstack;
+using namespace nightstack::testing;
+namespace fs = std::filesystem;
+
+namespace {
+
+const int width = 160, height = 120;
+
+void write_frame(const fs::path& path, const ImageF& frame) {
+  ImageD codes(frame.width(), frame.height(), frame.channels());
+  for (std::size_t i = 0; i < codes.samples().size(); ++i)
+    codes.samples()[i] = std::clamp(std::round(frame.samples()[i]), 0.0f, 65535.0f);
+  write_reference_fits(path, codes, 16);
+}
+
+ImageF to_float(const ImageD& image) {
+  ImageF result(image.width(), image.height(), image.channels());
+  for (std::size_t i = 0; i < image.samples().size(); ++i)
+    result.samples()[i] = static_cast<float>(image.samples()[i]);
+  return result;
+}
+
+// Six dithered frames (sub-pixel shifts, one turned by a degree) of one sky; their paths.
+std::vector<std::string> write_dithered_frames(const fs::path& directory) {
+  const auto sky = random_star_field(90, -40, -40, width + 80, height + 80, 4000, 5);
+  const double poses[6][3] = {{0, 0, 0},      {0.5, 0.25, 0},   {-0.25, 0.5, 0},
+                              {1.75, -0.5, 0}, {-1.3, -1.6, 1.0}, {0.3, 1.2, -0.6}};
+  std::vector<std::string> paths;
+  for (int i = 0; i < 6; ++i) {
+    FieldLook look;
+    look.sigma = 1.0;
+    look.seed = static_cast<std::uint32_t>(60 + i);
+    const fs::path path = directory / ("frame_" + std::to_string(i) + ".fits");
+    write_frame(path, render_star_field(width, height, sky,
+                                        sky_to_frame(poses[i][0], poses[i][1], poses[i][2], width / 2.0, height / 2.0),
+                                        look));
+    paths.push_back(path.string());
+  }
+  return paths;
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(drizzle_end_to_end)
+
+BOOST_AUTO_TEST_CASE(stack_register_drizzle_2_writes_a_frame_twice_the_size_and_its_weight_map) {
+  TemporaryDirectory directory;
+  const auto frames = write_dithered_frames(directory.path());
+  auto run = [&](const std::string& name, const std::string& threads) {
+    std::vector<std::string> arguments{"stack",   "--register", "--reference", "0",
+                                       "--drizzle", "2",        "--pixfrac",   "0.7",
+                                       "--drizzle-weights", (directory.path() / name).string(),
+                                       "--method", "mean",
+                                       "--fits",    (directory.path() / (name + ".fits")).string(),
+                                       "--threads", threads,
+                                       "--report",  "none",
+                                       "--quiet"};
+    arguments.insert(arguments.end(), frames.begin(), frames.end());
+    return run_nightstack(arguments);
+  };
+  const auto result = run("two", "2");
+  BOOST_TEST_REQUIRE(result.exit_code == 0, result.err);
+  BOOST_TEST(contains(result.out, "two_drizzle_weights.fits"), result.out);
+
+  std::vector<std::string> cards;
+  const ImageD stack = read_reference_fits(directory.path() / "two.fits", &cards);
+  BOOST_TEST(stack.width() == 2 * width);
+  BOOST_TEST(stack.height() == 2 * height);
+  BOOST_TEST(contains(header_value(cards, "CALIBRAT"), "drizzle x2, pixfrac 0.7"), header_value(cards, "CALIBRAT"));
+
+  std::vector<std::string> weight_cards;
+  const ImageD weights = read_reference_fits(directory.path() / "two_drizzle_weights.fits", &weight_cards);
+  BOOST_TEST(weights.width() == 2 * width);
+  BOOST_TEST(weights.height() == 2 * height);
+  BOOST_TEST(weights.channels() == 1);
+  BOOST_TEST(contains(header_value(weight_cards, "DRIZZLE"), "2"));
+  BOOST_TEST(contains(header_value(weight_cards, "PIXFRAC"), "0.7"));
+  BOOST_TEST(contains(header_value(weight_cards, "NCOMBINE"), "6"));
+  // Drops of side 0.7 cover 0.49 of the plane: 6 x 0.49 output pixels on average where every frame
+  // reaches (away from the edges), and at most 6 anywhere.
+  double interior = 0, largest = 0;
+  std::size_t count = 0;
+  for (int row = 20; row < 2 * height - 20; ++row)
+    for (int column = 20; column < 2 * width - 20; ++column) {
+      interior += weights.at(0, row, column);
+      largest = std::max(largest, weights.at(0, row, column));
+      ++count;
+    }
+  BOOST_TEST(interior / static_cast<double>(count) == 6 * 0.49, boost::test_tools::tolerance(0.01));
+  BOOST_TEST(largest <= 6.0);
+
+  // The drizzled stack's stars on the reference frame's (frame 0 is the reference).
+  std::vector<std::string> reference_cards;
+  const auto reference_stars =
+      detect_stars(luminance_for_detection(to_float(read_reference_fits(frames[0], &reference_cards)), false), {})
+          .stars;
+  const auto stacked_stars = detect_stars(luminance_for_detection(to_float(stack), false), {}).stars;
+  double sum = 0;
+  std::size_t paired = 0;
+  for (const Star& star : stacked_stars) {
+    // Output pixel (u, v) is centred on reference (u + 0.5) / 2 - 0.5.
+    const double x = (star.x + 0.5) / 2 - 0.5, y = (star.y + 0.5) / 2 - 0.5;
+    double best = 1.0;
+    for (const Star& other : reference_stars) best = std::min(best, std::hypot(x - other.x, y - other.y));
+    if (best < 1.0) {
+      sum += best * best;
+      ++paired;
+    }
+  }
+  BOOST_TEST(paired >= 20u);
+  BOOST_TEST(std::sqrt(sum / static_cast<double>(paired)) < 0.1);
+
+  // The same bits on one thread, the stack and the weight map.
+  BOOST_TEST_REQUIRE(run("one", "1").exit_code == 0);
+  BOOST_TEST(same_bits(read_reference_fits(directory.path() / "one.fits"), stack));
+  BOOST_TEST(same_bits(read_reference_fits(directory.path() / "one_drizzle_weights.fits"), weights));
+}
+
+BOOST_AUTO_TEST_CASE(bad_drizzle_parameters_are_refused_clearly) {
+  TemporaryDirectory directory;
+  const fs::path frame = directory.path() / "frame.fits";
+  write_frame(frame, render_star_field(40, 30, {}, Eigen::Matrix3d::Identity(), FieldLook{}));
+  auto run = [&](std::vector<std::string> options) {
+    std::vector<std::string> arguments{"stack", "--register", "--method", "mean", "--fits", (directory.path() / "out.fits").string(),
+                                       "--quiet"};
+    arguments.insert(arguments.end(), options.begin(), options.end());
+    arguments.push_back(frame.string());
+    return run_nightstack(arguments);
+  };
+  for (const auto& [options, expected] :
+       std::vector<std::pair<std::vector<std::string>, std::string>>{
+           {{"--drizzle", "2", "--pixfrac", "0"}, "pixfrac must be above 0"},
+           {{"--drizzle", "2", "--pixfrac", "1.5"}, "pixfrac"},
+           {{"--drizzle", "4"}, "drizzle"},
+           {{"--drizzle", "0"}, "drizzle"},
+           {{"--drizzle-weights", (directory.path() / "w").string()}, "drizzle_weights needs drizzle: 2 or 3"}}) {
+    const auto result = run(options);
+    BOOST_TEST(result.exit_code != 0, options.front() << " " << options.back());
+    BOOST_TEST(contains(result.err, expected), result.err);
+    BOOST_TEST(!fs::exists(directory.path() / "out.fits"));
+  }
+  const auto out_of_range = run({"--drizzle", "4"});
+  BOOST_TEST(contains(out_of_range.err, "[1, 3]"), out_of_range.err);
+  const auto too_large = run({"--drizzle", "2", "--pixfrac", "1.5"});
+  BOOST_TEST(contains(too_large.err, "[0, 1]"), too_large.err);
+
+  // A shard sees part of the frames: its weight map would be partial, so it is refused.
+  const fs::path config = directory.path() / "drizzle.yaml";
+  std::ofstream(config) << "stages:\n"
+                           "  - {id: frames, type: ingest, paths: ["
+                        << frame.string()
+                        << "]}\n"
+                           "  - {id: aligned, type: register, input: frames, drizzle: 2, drizzle_weights: "
+                        << (directory.path() / "w").string()
+                        << "}\n"
+                           "  - {id: stack, type: stack, input: aligned, method: mean}\n"
+                           "  - {id: out, type: write, input: stack, fits: "
+                        << (directory.path() / "out.fits").string() << "}\n";
+  const auto sharded = run_nightstack({"run", config.string(), "--shard", "0/2", "--partial",
+                                       (directory.path() / "part0").string(), "--quiet"});
+  BOOST_TEST(sharded.exit_code != 0);
+  BOOST_TEST(contains(sharded.err, "shards cannot split"), sharded.err);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
