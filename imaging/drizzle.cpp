@@ -1,8 +1,8 @@
 // Drops and their overlaps. The area of a convex drop inside a unit square is the signed sum, over
 // the drop's edges, of the area between each edge (its y clamped to the square) and the square's
-// bottom, over the part of the square's width the edge spans: no polygon clipping, a few operations
-// per edge. Drops under a transform without rotation are rectangles, whose overlaps are products of
-// two interval overlaps.
+// side y = row, over the part of the square's width the edge spans: no polygon clipping, a few
+// operations per edge. Drops under a transform without rotation are rectangles, whose overlaps are products
+// of two interval overlaps.
 #include "imaging/drizzle.hpp"
 
 #include <algorithm>
@@ -13,6 +13,14 @@
 namespace nightstack {
 
 namespace {
+
+// floor (or ceil) of a coordinate as an int within [low, high], whatever the coordinate's size.
+int floor_within(double value, int low, int high) {
+  return static_cast<int>(std::floor(std::clamp(value, static_cast<double>(low), static_cast<double>(high))));
+}
+int ceil_within(double value, int low, int high) {
+  return static_cast<int>(std::ceil(std::clamp(value, static_cast<double>(low), static_cast<double>(high))));
+}
 
 // The integral over [0, length] of clamp(y, 0, 1), y running linearly from y_start to y_end.
 double clamped_integral(double length, double y_start, double y_end) {
@@ -87,15 +95,19 @@ Eigen::Matrix3d output_from_reference(const Canvas& canvas, int scale) {
 class Accumulator {
  public:
   Accumulator(const ImageF& source, ImageF& output, std::vector<double>& weights)
-      : source_(source), output_(output), weights_(weights), width_(output.width()), height_(output.height()) {}
+      : source_(source),
+        output_(output),
+        weights_(weights),
+        width_(output.width()),
+        height_(output.height()) {}
 
   // The output rows [first_row, end_row) and columns [first_column, end_column) the box
   // [min_x, max_x] x [min_y, max_y] may overlap, clipped to the output; false when none.
   bool bounds(double min_x, double max_x, double min_y, double max_y) {
-    first_column_ = std::max(0, static_cast<int>(std::floor(min_x)));
-    end_column_ = std::min(width_, static_cast<int>(std::ceil(max_x)));
-    first_row_ = std::max(0, static_cast<int>(std::floor(min_y)));
-    end_row_ = std::min(height_, static_cast<int>(std::ceil(max_y)));
+    first_column_ = floor_within(min_x, 0, width_);
+    end_column_ = ceil_within(max_x, 0, width_);
+    first_row_ = floor_within(min_y, 0, height_);
+    end_row_ = ceil_within(max_y, 0, height_);
     return first_column_ < end_column_ && first_row_ < end_row_;
   }
 
@@ -140,8 +152,8 @@ double overlap_area(const std::array<Point, 4>& corners, int column, int row) {
   return drop_overlap(make_drop(corners), column, row);
 }
 
-DrizzledFrame drizzle_image(const ImageF& source, const Eigen::Matrix3d& reference_to_frame, const Canvas& canvas,
-                            const DrizzleSettings& settings) {
+DrizzledFrame drizzle_image(const ImageF& source, const Eigen::Matrix3d& reference_to_frame,
+                            const Canvas& canvas, const DrizzleSettings& settings) {
   if (settings.scale < 1 || !(settings.pixfrac > 0 && settings.pixfrac <= 1))
     throw std::invalid_argument("drizzle needs scale >= 1 and 0 < pixfrac <= 1");
   const int width = canvas.width * settings.scale, height = canvas.height * settings.scale;
@@ -191,14 +203,16 @@ DrizzledFrame drizzle_image(const ImageF& source, const Eigen::Matrix3d& referen
                    Point{centre.x - half_x.x + half_y.x, centre.y - half_x.y + half_y.y}};
       } else {
         bool visible = true;
-        const std::array<Point, 4> frame_corners = {Point{column - half, row - half}, Point{column + half, row - half},
-                                                    Point{column + half, row + half}, Point{column - half, row + half}};
+        const std::array<Point, 4> frame_corners = {
+            Point{column - half, row - half}, Point{column + half, row - half},
+            Point{column + half, row + half}, Point{column - half, row + half}};
         for (std::size_t i = 0; i < 4; ++i) {
           const Point p = frame_corners[i];
           const double w = to_output(2, 0) * p.x + to_output(2, 1) * p.y + to_output(2, 2);
           // Beyond the homography's horizon the drop has no image on the canvas.
           if (!(w > 0)) visible = false;
           corners[i] = apply(to_output, p);
+          if (!std::isfinite(corners[i].x) || !std::isfinite(corners[i].y)) visible = false;
         }
         if (!visible) continue;
       }

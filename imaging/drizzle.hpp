@@ -39,7 +39,7 @@ struct DrizzledFrame {
 // canvas.left - 0.5 + (u + 1) / scale (y likewise). `reference_to_frame` maps a reference pixel to a
 // frame pixel; drops go the other way, through its inverse. An input pixel that is NaN in any
 // channel drops nothing (the channels share one set of overlap weights).
-DrizzledFrame drizzle_image(const ImageF& source, const Eigen::Matrix3d& reference_to_frame, const Canvas& canvas,
-                            const DrizzleSettings& settings);
+DrizzledFrame drizzle_image(const ImageF& source, const Eigen::Matrix3d& reference_to_frame,
+                            const Canvas& canvas, const DrizzleSettings& settings);
 
 }  // namespace nightstack

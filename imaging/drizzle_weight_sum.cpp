@@ -32,7 +32,8 @@ std::size_t DrizzleWeightSum::frames() const {
 ImageD DrizzleWeightSum::total() const {
   std::lock_guard lock(mutex_);
   ImageD image(width_, height_, 1);
-  for (std::size_t i = 0; i < sum_.size(); ++i) image.samples()[i] = static_cast<double>(sum_[i]) / units_per_area;
+  for (std::size_t i = 0; i < sum_.size(); ++i)
+    image.samples()[i] = static_cast<double>(sum_[i]) / units_per_area;
   return image;
 }
 

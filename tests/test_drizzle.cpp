@@ -4,9 +4,9 @@
 // against a hand-computed case, exact in any order; and the reason for drizzle: dithered,
 // undersampled frames drizzled x2 give sharper stars than the registered x1 stack, in place.
 #define BOOST_TEST_DYN_LINK
-#include <boost/test/unit_test.hpp>
 #include <algorithm>
 #include <array>
+#include <boost/test/unit_test.hpp>
 #include <cmath>
 #include <limits>
 #include <map>
@@ -27,8 +27,8 @@ Eigen::Matrix3d similarity(double degrees, double scale, double shift_x, double 
   const double angle = degrees * M_PI / 180;
   const double c = scale * std::cos(angle), s = scale * std::sin(angle);
   Eigen::Matrix3d m;
-  m << c, -s, centre_x + shift_x - c * centre_x + s * centre_y, s, c, centre_y + shift_y - s * centre_x - c * centre_y,
-      0, 0, 1;
+  m << c, -s, centre_x + shift_x - c * centre_x + s * centre_y, s, c,
+      centre_y + shift_y - s * centre_x - c * centre_y, 0, 0, 1;
   return m;
 }
 
@@ -81,7 +81,6 @@ double total(const std::vector<double>& values) {
   return sum;
 }
 
-
 // The mean of the frames' valid values per pixel (NaN where none), as the mean stack combines them.
 ImageF mean_of(const std::vector<ImageF>& frames) {
   ImageF mean(frames.front().width(), frames.front().height(), 1);
@@ -123,7 +122,8 @@ Measured measure_star(const ImageF& image, int scale, double true_x, double true
   star.x = sum_x / sum;
   star.y = sum_y / sum;
   double second = 0;
-  for (const auto& [x, y, value] : samples) second += value * ((x - star.x) * (x - star.x) + (y - star.y) * (y - star.y));
+  for (const auto& [x, y, value] : samples)
+    second += value * ((x - star.x) * (x - star.x) + (y - star.y) * (y - star.y));
   star.fwhm = 2 * std::sqrt(2 * std::log(2.0)) * std::sqrt(second / sum / 2);
   star.flux = sum / (scale * scale);  // values are per reference pixel; an output pixel is 1/scale^2 of one
   return star;
@@ -182,7 +182,8 @@ BOOST_AUTO_TEST_CASE(overlap_agrees_with_polygon_clipping_for_any_parallelogram)
       for (int column = -2; column <= 4; ++column) {
         const double expected = clipped_area({drop.begin(), drop.end()}, column, row);
         covered += expected;
-        largest_difference = std::max(largest_difference, std::abs(overlap_area(drop, column, row) - expected));
+        largest_difference =
+            std::max(largest_difference, std::abs(overlap_area(drop, column, row) - expected));
       }
   }
   BOOST_TEST(covered > 100.0);
@@ -242,7 +243,8 @@ BOOST_AUTO_TEST_CASE(a_flat_field_stays_flat_at_every_scale_and_pixfrac) {
                 continue;
               }
               ++valid;
-              largest_error = std::max({largest_error, std::abs(first - 7.25) / 7.25, std::abs(second - 0.5) / 0.5});
+              largest_error =
+                  std::max({largest_error, std::abs(first - 7.25) / 7.25, std::abs(second - 0.5) / 0.5});
             }
           BOOST_TEST(largest_error < 1e-6);
           BOOST_TEST(valid > 0.8 * 40 * 30 * scale * scale * (pixfrac == 1 ? 1 : 0.2));
@@ -293,7 +295,8 @@ BOOST_AUTO_TEST_CASE(missing_input_drops_nothing) {
   // them (a half-pixel shift) fills it with its own value.
   const DrizzledFrame finer = drizzle_image(image, Eigen::Matrix3d::Identity(), {0, 0, 8, 8}, {2, 1.0});
   for (int row = 10; row < 12; ++row)
-    for (int column = 10; column < 12; ++column) BOOST_TEST(finer.weights[static_cast<std::size_t>(row) * 16 + column] == 0.0);
+    for (int column = 10; column < 12; ++column)
+      BOOST_TEST(finer.weights[static_cast<std::size_t>(row) * 16 + column] == 0.0);
   const DrizzledFrame moved = drizzle_image(image, shift(0.25, 0), {0, 0, 8, 8}, {2, 1.0});
   // Reference x = frame x - 0.25: the missing pixel (frame x 4.5 to 5.5) would cover output x 9.5 to
   // 11.5; its neighbours cover the outer halves of columns 9 and 11.
@@ -364,13 +367,16 @@ BOOST_AUTO_TEST_CASE(undersampled_dithered_frames_drizzle_to_exact_positions_and
   std::vector<ImageF> registered;
   std::map<double, std::vector<ImageF>> drizzled;  // by pixfrac
   for (int frame = 0; frame < 16; ++frame) {
-    const double dx = 0.25 * (frame % 4) + (frame % 3) - 1 + 0.05, dy = 0.25 * (frame / 4) - (frame % 2) + 0.08;
+    const double dx = 0.25 * (frame % 4) + (frame % 3) - 1 + 0.05,
+                 dy = 0.25 * (frame / 4) - (frame % 2) + 0.08;
     const Eigen::Matrix3d reference_to_frame = shift(dx, dy);
-    const ImageF image = testing::render_star_field(
-        72, 72, stars, reference_to_frame, {.sigma = sigma, .background = 100, .noise = 0.5, .seed = 40u + frame});
+    const ImageF image =
+        testing::render_star_field(72, 72, stars, reference_to_frame,
+                                   {.sigma = sigma, .background = 100, .noise = 0.5, .seed = 40u + frame});
     registered.push_back(warp_image(image, reference_to_frame, {0, 0, 72, 72}, Interpolation::lanczos3));
     for (double pixfrac : {1.0, 0.8})
-      drizzled[pixfrac].push_back(drizzle_image(image, reference_to_frame, {0, 0, 72, 72}, {2, pixfrac}).pixels);
+      drizzled[pixfrac].push_back(
+          drizzle_image(image, reference_to_frame, {0, 0, 72, 72}, {2, pixfrac}).pixels);
   }
   struct Summary {
     double fwhm = 0, narrowest = 1e9, widest = 0, worst_offset = 0, worst_flux = 0;
@@ -382,7 +388,8 @@ BOOST_AUTO_TEST_CASE(undersampled_dithered_frames_drizzle_to_exact_positions_and
       summary.fwhm += measured.fwhm / static_cast<double>(stars.size());
       summary.narrowest = std::min(summary.narrowest, measured.fwhm);
       summary.widest = std::max(summary.widest, measured.fwhm);
-      summary.worst_offset = std::max(summary.worst_offset, std::hypot(measured.x - star.x, measured.y - star.y));
+      summary.worst_offset =
+          std::max(summary.worst_offset, std::hypot(measured.x - star.x, measured.y - star.y));
       summary.worst_flux = std::max(summary.worst_flux, std::abs(measured.flux / star.flux - 1));
     }
     return summary;

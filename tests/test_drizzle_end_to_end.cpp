@@ -4,8 +4,10 @@
 // output pixel), the same bits on 1 and 2 threads; bad drizzle parameters and the runs that cannot
 // write the weight map (shards) refused with a clear message.
 #define BOOST_TEST_DYN_LINK
+#include <algorithm>
 #include <boost/test/unit_test.hpp>
 #include <cmath>
+#include <cstdio>
 #include <fstream>
 
 #include "imaging/star_detection.hpp"
@@ -37,7 +39,7 @@ ImageF to_float(const ImageD& image) {
 // Six dithered frames (sub-pixel shifts, one turned by a degree) of one sky; their paths.
 std::vector<std::string> write_dithered_frames(const fs::path& directory) {
   const auto sky = random_star_field(90, -40, -40, width + 80, height + 80, 4000, 5);
-  const double poses[6][3] = {{0, 0, 0},      {0.5, 0.25, 0},   {-0.25, 0.5, 0},
+  const double poses[6][3] = {{0, 0, 0},       {0.5, 0.25, 0},    {-0.25, 0.5, 0},
                               {1.75, -0.5, 0}, {-1.3, -1.6, 1.0}, {0.3, 1.2, -0.6}};
   std::vector<std::string> paths;
   for (int i = 0; i < 6; ++i) {
@@ -45,9 +47,10 @@ std::vector<std::string> write_dithered_frames(const fs::path& directory) {
     look.sigma = 1.0;
     look.seed = static_cast<std::uint32_t>(60 + i);
     const fs::path path = directory / ("frame_" + std::to_string(i) + ".fits");
-    write_frame(path, render_star_field(width, height, sky,
-                                        sky_to_frame(poses[i][0], poses[i][1], poses[i][2], width / 2.0, height / 2.0),
-                                        look));
+    write_frame(path,
+                render_star_field(
+                    width, height, sky,
+                    sky_to_frame(poses[i][0], poses[i][1], poses[i][2], width / 2.0, height / 2.0), look));
     paths.push_back(path.string());
   }
   return paths;
@@ -61,13 +64,24 @@ BOOST_AUTO_TEST_CASE(stack_register_drizzle_2_writes_a_frame_twice_the_size_and_
   TemporaryDirectory directory;
   const auto frames = write_dithered_frames(directory.path());
   auto run = [&](const std::string& name, const std::string& threads) {
-    std::vector<std::string> arguments{"stack",   "--register", "--reference", "0",
-                                       "--drizzle", "2",        "--pixfrac",   "0.7",
-                                       "--drizzle-weights", (directory.path() / name).string(),
-                                       "--method", "mean",
-                                       "--fits",    (directory.path() / (name + ".fits")).string(),
-                                       "--threads", threads,
-                                       "--report",  "none",
+    std::vector<std::string> arguments{"stack",
+                                       "--register",
+                                       "--reference",
+                                       "0",
+                                       "--drizzle",
+                                       "2",
+                                       "--pixfrac",
+                                       "0.7",
+                                       "--drizzle-weights",
+                                       (directory.path() / name).string(),
+                                       "--method",
+                                       "mean",
+                                       "--fits",
+                                       (directory.path() / (name + ".fits")).string(),
+                                       "--threads",
+                                       threads,
+                                       "--report",
+                                       "none",
                                        "--quiet"};
     arguments.insert(arguments.end(), frames.begin(), frames.end());
     return run_nightstack(arguments);
@@ -80,7 +94,8 @@ BOOST_AUTO_TEST_CASE(stack_register_drizzle_2_writes_a_frame_twice_the_size_and_
   const ImageD stack = read_reference_fits(directory.path() / "two.fits", &cards);
   BOOST_TEST(stack.width() == 2 * width);
   BOOST_TEST(stack.height() == 2 * height);
-  BOOST_TEST(contains(header_value(cards, "CALIBRAT"), "drizzle x2, pixfrac 0.7"), header_value(cards, "CALIBRAT"));
+  BOOST_TEST(contains(header_value(cards, "CALIBRAT"), "drizzle x2, pixfrac 0.7"),
+             header_value(cards, "CALIBRAT"));
 
   std::vector<std::string> weight_cards;
   const ImageD weights = read_reference_fits(directory.path() / "two_drizzle_weights.fits", &weight_cards);
@@ -106,7 +121,8 @@ BOOST_AUTO_TEST_CASE(stack_register_drizzle_2_writes_a_frame_twice_the_size_and_
   // The drizzled stack's stars on the reference frame's (frame 0 is the reference).
   std::vector<std::string> reference_cards;
   const auto reference_stars =
-      detect_stars(luminance_for_detection(to_float(read_reference_fits(frames[0], &reference_cards)), false), {})
+      detect_stars(luminance_for_detection(to_float(read_reference_fits(frames[0], &reference_cards)), false),
+                   {})
           .stars;
   const auto stacked_stars = detect_stars(luminance_for_detection(to_float(stack), false), {}).stars;
   double sum = 0;
@@ -130,24 +146,54 @@ BOOST_AUTO_TEST_CASE(stack_register_drizzle_2_writes_a_frame_twice_the_size_and_
   BOOST_TEST(same_bits(read_reference_fits(directory.path() / "one_drizzle_weights.fits"), weights));
 }
 
+BOOST_AUTO_TEST_CASE(crop_intersection_is_chosen_in_reference_pixels_and_drizzled) {
+  // Whole drops (pixfrac 1) tile the plane, so the part every frame covers has no missing pixel.
+  TemporaryDirectory directory;
+  const auto frames = write_dithered_frames(directory.path());
+  std::vector<std::string> arguments{
+      "stack",    "--register",   "--reference", "0",    "--drizzle", "2",
+      "--crop",   "intersection", "--method",    "mean", "--fits",    (directory.path() / "x2.fits").string(),
+      "--report", "none"};
+  arguments.insert(arguments.end(), frames.begin(), frames.end());
+  const auto result = run_nightstack(arguments);
+  BOOST_TEST_REQUIRE(result.exit_code == 0, result.err);
+  // The log names the canvas in reference pixels and the drizzled size, twice it.
+  const auto canvas_at = result.err.find("canvas ");
+  BOOST_TEST_REQUIRE(canvas_at != std::string::npos, result.err);
+  int canvas_width = 0, canvas_height = 0;
+  BOOST_TEST_REQUIRE(
+      std::sscanf(result.err.c_str() + canvas_at, "canvas %dx%d", &canvas_width, &canvas_height) == 2);
+  BOOST_TEST(canvas_width < width);
+  BOOST_TEST(canvas_width > width - 10);
+  BOOST_TEST(contains(result.err, "frames of " + std::to_string(2 * canvas_width) + "x" +
+                                      std::to_string(2 * canvas_height)),
+             result.err);
+  const ImageD stack = read_reference_fits(directory.path() / "x2.fits");
+  BOOST_TEST(stack.width() == 2 * canvas_width);
+  BOOST_TEST(stack.height() == 2 * canvas_height);
+  BOOST_TEST(
+      std::none_of(stack.samples().begin(), stack.samples().end(), [](double v) { return std::isnan(v); }));
+}
+
 BOOST_AUTO_TEST_CASE(bad_drizzle_parameters_are_refused_clearly) {
   TemporaryDirectory directory;
   const fs::path frame = directory.path() / "frame.fits";
   write_frame(frame, render_star_field(40, 30, {}, Eigen::Matrix3d::Identity(), FieldLook{}));
   auto run = [&](std::vector<std::string> options) {
-    std::vector<std::string> arguments{"stack", "--register", "--method", "mean", "--fits", (directory.path() / "out.fits").string(),
+    std::vector<std::string> arguments{"stack",  "--register", "--method",
+                                       "mean",   "--fits",     (directory.path() / "out.fits").string(),
                                        "--quiet"};
     arguments.insert(arguments.end(), options.begin(), options.end());
     arguments.push_back(frame.string());
     return run_nightstack(arguments);
   };
-  for (const auto& [options, expected] :
-       std::vector<std::pair<std::vector<std::string>, std::string>>{
+  for (const auto& [options, expected] : std::vector<std::pair<std::vector<std::string>, std::string>>{
            {{"--drizzle", "2", "--pixfrac", "0"}, "pixfrac must be above 0"},
            {{"--drizzle", "2", "--pixfrac", "1.5"}, "pixfrac"},
            {{"--drizzle", "4"}, "drizzle"},
            {{"--drizzle", "0"}, "drizzle"},
-           {{"--drizzle-weights", (directory.path() / "w").string()}, "drizzle_weights needs drizzle: 2 or 3"}}) {
+           {{"--drizzle-weights", (directory.path() / "w").string()},
+            "drizzle_weights needs drizzle: 2 or 3"}}) {
     const auto result = run(options);
     BOOST_TEST(result.exit_code != 0, options.front() << " " << options.back());
     BOOST_TEST(contains(result.err, expected), result.err);
