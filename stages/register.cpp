@@ -209,8 +209,7 @@ class Register : public PreparedTransform {
     if (drizzle_weights_.frames() == 0)
       weights = ImageD(canvas_.width * settings_.drizzle, canvas_.height * settings_.drizzle, 1, 0.0);
     Provenance provenance;
-    provenance.set("BUNIT", std::string("output pixels"),
-                   "drop area landed here, all frames (1: covered once)");
+    provenance.set("BUNIT", std::string("output pixels"), "drop area per pixel, all frames (1: one cover)");
     provenance.set("NCOMBINE", static_cast<std::int64_t>(drizzle_weights_.frames()), "frames drizzled");
     record_drizzle(provenance);
     provenance.set("CREATOR", run_.software, "software that made this file");
