@@ -9,9 +9,8 @@ namespace nightstack {
 void DrizzleWeightSum::add(const std::vector<double>& weights, int width, int height) {
   if (weights.size() != static_cast<std::size_t>(width) * static_cast<std::size_t>(height))
     throw std::logic_error("drizzle weights of the wrong size");
-  // Rounded outside the lock: only the additions wait for each other.
-  std::vector<std::int64_t> units(weights.size());
-  for (std::size_t i = 0; i < weights.size(); ++i) units[i] = std::llround(weights[i] * units_per_area);
+  // Rounded under the lock too (milliseconds against the drizzling's tenths of a second), so no
+  // second frame-sized buffer is needed.
   std::lock_guard lock(mutex_);
   if (frames_ == 0) {
     width_ = width;
@@ -20,7 +19,7 @@ void DrizzleWeightSum::add(const std::vector<double>& weights, int width, int he
   } else if (width != width_ || height != height_) {
     throw std::logic_error("drizzle weights of frames of different sizes");
   }
-  for (std::size_t i = 0; i < units.size(); ++i) sum_[i] += units[i];
+  for (std::size_t i = 0; i < weights.size(); ++i) sum_[i] += std::llround(weights[i] * units_per_area);
   ++frames_;
 }
 
