@@ -1,8 +1,8 @@
-// Drizzle through the binary: generated 16-bit frames, dithered and one of them turned, registered
-// and drizzled x2 by `nightstack stack --register --drizzle 2`: a frame twice the size whose stars
-// sit on the reference frame's, the weight map written beside it as planned (the drop area per
-// output pixel), the same bits on 1 and 2 threads; bad drizzle parameters and the runs that cannot
-// write the weight map (shards) refused with a clear message.
+// Drizzle through the binary: generated 16-bit frames, undersampled, dithered and one of them
+// turned, registered and drizzled x2 by `nightstack stack --register --drizzle 2`: a frame twice
+// the size whose stars sit where the sky has them, the weight map written beside it as planned (the drop area
+// per output pixel), the same bits on 1 and 2 threads; bad drizzle parameters and the runs that cannot write
+// the weight map (shards) refused with a clear message.
 #define BOOST_TEST_DYN_LINK
 #include <algorithm>
 #include <boost/test/unit_test.hpp>
@@ -36,15 +36,21 @@ ImageF to_float(const ImageD& image) {
   return result;
 }
 
-// Six dithered frames (sub-pixel shifts, one turned by a degree) of one sky; their paths.
+// The sky of the generated frames; frame 0 sees it as it is, so it is the reference's pixel grid.
+std::vector<FieldStar> dithered_sky() {
+  return random_star_field(90, -40, -40, width + 80, height + 80, 4000, 5);
+}
+
+// Six dithered frames (sub-pixel shifts, one turned by a degree) of the sky, undersampled (stars of
+// FWHM 1.2 px, the case drizzle is for); their paths.
 std::vector<std::string> write_dithered_frames(const fs::path& directory) {
-  const auto sky = random_star_field(90, -40, -40, width + 80, height + 80, 4000, 5);
+  const auto sky = dithered_sky();
   const double poses[6][3] = {{0, 0, 0},       {0.5, 0.25, 0},    {-0.25, 0.5, 0},
                               {1.75, -0.5, 0}, {-1.3, -1.6, 1.0}, {0.3, 1.2, -0.6}};
   std::vector<std::string> paths;
   for (int i = 0; i < 6; ++i) {
     FieldLook look;
-    look.sigma = 1.0;
+    look.sigma = 1.2 / 2.3548;
     look.seed = static_cast<std::uint32_t>(60 + i);
     const fs::path path = directory / ("frame_" + std::to_string(i) + ".fits");
     write_frame(path,
@@ -118,27 +124,39 @@ BOOST_AUTO_TEST_CASE(stack_register_drizzle_2_writes_a_frame_twice_the_size_and_
   BOOST_TEST(interior / static_cast<double>(count) == 6 * 0.49, boost::test_tools::tolerance(0.01));
   BOOST_TEST(largest <= 6.0);
 
-  // The drizzled stack's stars on the reference frame's (frame 0 is the reference).
-  std::vector<std::string> reference_cards;
-  const auto reference_stars =
-      detect_stars(luminance_for_detection(to_float(read_reference_fits(frames[0], &reference_cards)), false),
-                   {})
-          .stars;
-  const auto stacked_stars = detect_stars(luminance_for_detection(to_float(stack), false), {}).stars;
-  double sum = 0;
-  std::size_t paired = 0;
-  for (const Star& star : stacked_stars) {
-    // Output pixel (u, v) is centred on reference (u + 0.5) / 2 - 0.5.
-    const double x = (star.x + 0.5) / 2 - 0.5, y = (star.y + 0.5) / 2 - 0.5;
-    double best = 1.0;
-    for (const Star& other : reference_stars) best = std::min(best, std::hypot(x - other.x, y - other.y));
-    if (best < 1.0) {
-      sum += best * best;
-      ++paired;
+  // The drizzled stack's stars where the sky has them (frame 0, the reference, sees the sky as it
+  // is), closer than the reference frame's own undersampled stars are.
+  auto rms_from_truth = [](const std::vector<Star>& found, double scale, std::size_t& paired) {
+    double sum = 0;
+    paired = 0;
+    for (const Star& star : found) {
+      // Output pixel (u, v) is centred on reference ((u + 0.5) / scale - 0.5, ...).
+      const double x = (star.x + 0.5) / scale - 0.5, y = (star.y + 0.5) / scale - 0.5;
+      double best = 1.0;
+      for (const FieldStar& truth : dithered_sky())
+        best = std::min(best, std::hypot(x - truth.x, y - truth.y));
+      if (best < 1.0) {
+        sum += best * best;
+        ++paired;
+      }
     }
-  }
+    return paired ? std::sqrt(sum / static_cast<double>(paired)) : 1e9;
+  };
+  std::size_t paired = 0, reference_paired = 0;
+  const double stacked_rms =
+      rms_from_truth(detect_stars(luminance_for_detection(to_float(stack), false), {}).stars, 2, paired);
+  const double reference_rms = rms_from_truth(
+      detect_stars(luminance_for_detection(to_float(read_reference_fits(frames[0])), false), {}).stars, 1,
+      reference_paired);
+  BOOST_TEST_MESSAGE("star positions from the truth: drizzled stack "
+                     << stacked_rms << " px RMS (" << paired << " stars), reference frame " << reference_rms
+                     << " px RMS (" << reference_paired << ")");
+  // Not nearer: the transforms come from the frames' undersampled stars, whose centroids lean
+  // towards pixel centres (measured: 0.06-0.07 px RMS, a scale 5e-4 short); the drizzle unit test
+  // checks positions within 0.05 px with the true transforms.
   BOOST_TEST(paired >= 20u);
-  BOOST_TEST(std::sqrt(sum / static_cast<double>(paired)) < 0.1);
+  BOOST_TEST(stacked_rms < 0.1);
+  BOOST_TEST(stacked_rms < 0.75 * reference_rms);
 
   // The same bits on one thread, the stack and the weight map.
   BOOST_TEST_REQUIRE(run("one", "1").exit_code == 0);
