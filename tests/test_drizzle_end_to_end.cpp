@@ -1,8 +1,8 @@
 // Drizzle through the binary: generated 16-bit frames, undersampled, dithered and one of them
-// turned, registered and drizzled x2 by `nightstack stack --register --drizzle 2`: a frame twice
-// the size whose stars sit where the sky has them, the weight map written beside it as planned (the drop area
-// per output pixel), the same bits on 1 and 2 threads; bad drizzle parameters and the runs that cannot write
-// the weight map (shards) refused with a clear message.
+// turned, registered and drizzled x2 by `nightstack stack --register --drizzle 2`: a frame twice the
+// size whose stars sit where the sky has them, the weight map written beside it as planned (the drop
+// area per output pixel), the same bits on 1 and 2 threads; crop intersection; bad drizzle parameters
+// and the runs that cannot write the weight map (shards, a resumed run) refused with a clear message.
 #define BOOST_TEST_DYN_LINK
 #include <algorithm>
 #include <boost/test/unit_test.hpp>
@@ -238,6 +238,50 @@ BOOST_AUTO_TEST_CASE(bad_drizzle_parameters_are_refused_clearly) {
                                        (directory.path() / "part0").string(), "--quiet"});
   BOOST_TEST(sharded.exit_code != 0);
   BOOST_TEST(contains(sharded.err, "shards cannot split"), sharded.err);
+}
+
+BOOST_AUTO_TEST_CASE(a_resumed_run_cannot_finish_the_weight_map_and_is_refused) {
+  // A run that stops at frame 3 of 6 leaves a checkpoint of frames 0-2; resumed, it would drizzle
+  // frames 3-5 only into the weight map. To stop it there: the star cache spares the first pass
+  // every decoding, then frame 3's header is broken with its size and time kept, so only the
+  // stacking pass meets it.
+  TemporaryDirectory directory;
+  const auto frames = write_dithered_frames(directory.path());
+  const fs::path config = directory.path() / "drizzle.yaml";
+  {
+    std::ofstream yaml(config);
+    yaml << "stages:\n  - {id: frames, type: ingest, paths: [";
+    for (std::size_t i = 0; i < frames.size(); ++i) yaml << (i ? ", " : "") << frames[i];
+    yaml << "]}\n  - {id: aligned, type: register, input: frames, reference: 0, drizzle: 2, star_cache: "
+         << (directory.path() / "stars").string()
+         << ", drizzle_weights: " << (directory.path() / "w").string()
+         << "}\n  - {id: stack, type: stack, input: aligned, method: mean, checkpoint: 1}\n"
+            "  - {id: out, type: write, input: stack, fits: "
+         << (directory.path() / "out.fits").string() << "}\n";
+  }
+  fs::create_directory(directory.path() / "stars");
+  const std::vector<std::string> run{"run", config.string(), "--threads", "1", "--quiet", "--report", "none"};
+  const auto first = run_nightstack(run);
+  BOOST_TEST_REQUIRE(first.exit_code == 0, first.err);
+
+  const fs::path broken = frames[3];
+  const auto written = fs::last_write_time(broken);
+  std::string bytes = file_text(broken);
+  const auto bitpix = bytes.find("BITPIX  =                   16");
+  BOOST_TEST_REQUIRE(bitpix != std::string::npos);
+  bytes[bitpix + 29] = '7';  // BITPIX 17: no such type
+  std::ofstream(broken, std::ios::binary) << bytes;
+  fs::last_write_time(broken, written);
+  const auto stopped = run_nightstack(run);
+  BOOST_TEST_REQUIRE(stopped.exit_code != 0);
+  BOOST_TEST(contains(stopped.err, "frame_3.fits"), stopped.err);
+
+  std::vector<std::string> resume = run;
+  resume.push_back("--resume");
+  const auto refused = run_nightstack(resume);
+  BOOST_TEST(refused.exit_code != 0);
+  BOOST_TEST(contains(refused.err, "w_drizzle_weights.fits from every frame, which checkpoints do not keep"),
+             refused.err);
 }
 
 BOOST_AUTO_TEST_SUITE_END()
