@@ -150,6 +150,29 @@ void record_skipped_frames(const SourceSummary& source, Provenance& provenance) 
   }
 }
 
+// A transform that writes a file from every frame (the drizzle weight map) would miss the frames a
+// checkpoint holds.
+void refuse_transform_outputs_on_resume(const Graph& graph, const FramePass& pass) {
+  for (std::size_t node : pass.transforms) {
+    const auto files = graph.nodes[node].stage->planned_outputs();
+    if (files.empty()) continue;
+    throw UsageError("stage '" + graph.nodes[node].stage->id() + "' writes " + files.front().string() +
+                     " from every frame, which checkpoints do not keep; run without --resume (or remove the "
+                     "checkpoint folder) to start again from the first frame");
+  }
+}
+
+// The files transforms gathered from every frame of the pass, written now that the pass is over.
+void finish_transforms(Graph& graph, const FramePass& pass, RunSummary& summary, Log& log) {
+  for (std::size_t node : pass.transforms) {
+    auto& transform = dynamic_cast<FrameTransform&>(*graph.nodes[node].stage);
+    auto files = transform.planned_outputs();
+    if (files.empty()) continue;
+    transform.finish_pass(log);
+    summary.outputs.push_back({transform.id(), std::move(files), {}, {}});
+  }
+}
+
 // The video of each numbered sequence a sink wrote: the ffmpeg command printed, and run when asked.
 void offer_videos(const ImageSink& sink, bool make, Log& log) {
   for (const auto& path : sink.planned_outputs()) {
@@ -329,6 +352,7 @@ RunSummary run_graph(Graph& graph, const RunOptions& options, Log& log, std::ost
     pass.held = partial ? std::vector<std::size_t>(pass.reducers.size(), 0)
                         : start_pass_checkpoints(graph, pass, indices, source_summary.records, identity, log);
     pass.first_position = *std::min_element(pass.held.begin(), pass.held.end());
+    if (pass.first_position > 0) refuse_transform_outputs_on_resume(graph, pass);
     if (pass.first_position > 0 && !pass.ordered_transforms.empty()) {
       throw UsageError("stage '" + graph.nodes[pass.ordered_transforms.front()].stage->id() +
                        "' carries state from frame to frame, which checkpoints do not save yet; run without "
@@ -363,6 +387,7 @@ RunSummary run_graph(Graph& graph, const RunOptions& options, Log& log, std::ost
           return source_summary.records[index].failure.empty();
         }));
     progress.finish();
+    if (!partial) finish_transforms(graph, pass, summary, log);
   }
   if (partial) {
     finish_shard(graph, *options.shard, *partial, options.partial);

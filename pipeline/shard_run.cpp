@@ -28,6 +28,10 @@ void check_shardable(const Graph& graph) {
       throw UsageError("stage '" + node.stage->id() +
                        "' emits a sequence of images as frames arrive, which shards cannot split; run it in "
                        "one process");
+    const auto files = node.stage->planned_outputs();
+    if (dynamic_cast<const FrameTransform*>(node.stage.get()) && !files.empty())
+      throw UsageError("stage '" + node.stage->id() + "' writes " + files.front().string() +
+                       " from every frame, which shards cannot split; run it in one process");
   }
 }
 

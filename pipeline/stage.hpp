@@ -121,6 +121,10 @@ class FrameTransform : public Stage {
   using Stage::Stage;
   virtual void prepare(Log& /*log*/) {}
   virtual Frame transform(Frame frame) const = 0;
+  // Once every frame of the pass went through transform(): writes the planned_outputs() gathered
+  // from every frame (registration's drizzle weight map). Stages with planned outputs refuse
+  // shards and resumed passes, which would not show them every frame.
+  virtual void finish_pass(Log& /*log*/) {}
 };
 
 // frames -> frames, prepared by a first pass over the frames: observe() sees every frame as its

@@ -11,10 +11,13 @@
 #include <mutex>
 #include <sstream>
 
+#include "imaging/drizzle.hpp"
+#include "imaging/drizzle_weight_sum.hpp"
 #include "imaging/registration_canvas.hpp"
 #include "imaging/star_detection.hpp"
 #include "imaging/star_matching.hpp"
 #include "imaging/warp.hpp"
+#include "io/fits_writer.hpp"
 #include "pipeline/errors.hpp"
 #include "stages/parallel_for.hpp"
 #include "stages/registry.hpp"
@@ -37,6 +40,9 @@ struct RegisterSettings {
   unsigned threads = 1;
   std::filesystem::path star_cache;  // empty: no cache
   std::string fingerprint;           // what the cached stars depend on besides the file
+  int drizzle = 1;                   // output pixels per reference pixel; 1: warp instead
+  double pixfrac = 1.0;
+  std::string drizzle_weights;  // prefix of the weight map's file; empty: none
 };
 
 // What the first pass learnt about one frame.
@@ -65,8 +71,8 @@ std::string format(double value, int digits = 3) {
 
 class Register : public PreparedTransform {
  public:
-  Register(std::string id, RegisterSettings settings)
-      : PreparedTransform(std::move(id)), settings_(settings) {}
+  Register(std::string id, RegisterSettings settings, const RunInfo& run)
+      : PreparedTransform(std::move(id)), settings_(settings), run_(run) {}
 
   void prepare(Log& log) override {
     if (settings_.star_cache.empty()) return;
@@ -176,6 +182,7 @@ class Register : public PreparedTransform {
     if (match == matches_.end() || left_out_.count(frame.info.index))
       throw InputError(frame.info.path, "was not registered by the first pass (it changed or appeared since)",
                        frame.info.index, id());
+    if (settings_.drizzle > 1) return drizzle(std::move(frame), match->second.reference_to_frame);
     // The reference frame on its own canvas stays as it is (every kernel gives it back exactly).
     const bool unchanged = match->second.reference_to_frame == Eigen::Matrix3d::Identity() &&
                            canvas_.left == 0 && canvas_.top == 0 && canvas_.width == frame.pixels.width() &&
@@ -190,7 +197,52 @@ class Register : public PreparedTransform {
     return frame;
   }
 
+  std::vector<std::filesystem::path> planned_outputs() const override {
+    if (settings_.drizzle_weights.empty()) return {};
+    return {settings_.drizzle_weights + "_drizzle_weights.fits"};
+  }
+
+  // The drizzle weight map, once every frame has been drizzled.
+  void finish_pass(Log& /*log*/) override {
+    if (settings_.drizzle_weights.empty()) return;
+    ImageD weights = drizzle_weights_.total();
+    if (drizzle_weights_.frames() == 0)
+      weights = ImageD(canvas_.width * settings_.drizzle, canvas_.height * settings_.drizzle, 1, 0.0);
+    Provenance provenance;
+    provenance.set("BUNIT", std::string("output pixels"), "drop area per pixel, all frames (1: one cover)");
+    provenance.set("NCOMBINE", static_cast<std::int64_t>(drizzle_weights_.frames()), "frames drizzled");
+    record_drizzle(provenance);
+    provenance.set("CREATOR", run_.software, "software that made this file");
+    std::vector<std::string> history{"Drizzle weights of stage '" + id() + "', made by " + run_.software +
+                                     " from the config below (after --set)."};
+    std::istringstream config(run_.resolved_config);
+    for (std::string line; std::getline(config, line);) history.push_back(line);
+    write_fits(planned_outputs().front(), weights, provenance, history);
+  }
+
  private:
+  // Drops every pixel onto the canvas refined drizzle times (the reference frame too: nothing is
+  // passed through at a finer scale), and adds the frame's drop areas to the weight map.
+  Frame drizzle(Frame frame, const Eigen::Matrix3d& reference_to_frame) const {
+    DrizzledFrame drizzled =
+        drizzle_image(frame.pixels, reference_to_frame, canvas_, {settings_.drizzle, settings_.pixfrac});
+    if (!settings_.drizzle_weights.empty())
+      drizzle_weights_.add(drizzled.weights, drizzled.pixels.width(), drizzled.pixels.height());
+    frame.pixels = std::move(drizzled.pixels);
+    frame.info.calibration +=
+        std::string(frame.info.calibration.empty() ? "" : ", ") + "registered on frame " +
+        std::to_string(reference_) + " (" + to_string(settings_.match.kind) + ", drizzle x" +
+        std::to_string(settings_.drizzle) + ", pixfrac " + format(settings_.pixfrac) + ")";
+    return frame;
+  }
+
+  void record_drizzle(Provenance& provenance) const {
+    provenance.set("DRIZZLE", static_cast<std::int64_t>(settings_.drizzle),
+                   "output pixels per reference pixel");
+    provenance.set("PIXFRAC", settings_.pixfrac, "drop side / input pixel side");
+    provenance.set("REFFRAME", static_cast<std::int64_t>(reference_), "index of the reference frame");
+  }
+
   void refuse_mosaic(const Frame& frame) const {
     if (!frame.info.cfa_pattern.empty() && frame.pixels.channels() == 1)
       throw UsageError("stage '" + id() + "' got an undemosaiced CFA mosaic (" + frame.info.path.string() +
@@ -288,9 +340,16 @@ class Register : public PreparedTransform {
       log.info("stage '" + id() + "': canvas " + std::to_string(canvas_.width) + "x" +
                std::to_string(canvas_.height) + " at (" + std::to_string(canvas_.left) + ", " +
                std::to_string(canvas_.top) + ") of the reference frame");
+    if (settings_.drizzle > 1)
+      log.info("stage '" + id() + "': drizzle x" + std::to_string(settings_.drizzle) + ", pixfrac " +
+               format(settings_.pixfrac) + ": frames of " +
+               std::to_string(canvas_.width * settings_.drizzle) + "x" +
+               std::to_string(canvas_.height * settings_.drizzle));
   }
 
   RegisterSettings settings_;
+  const RunInfo& run_;
+  mutable DrizzleWeightSum drizzle_weights_;  // added to by transform(), from several threads
   std::optional<StarCache> cache_;
   std::size_t from_cache_ = 0;  // guarded by mutex_ during the first pass
   std::mutex mutex_;
@@ -433,6 +492,28 @@ StageType register_stage_type() {
        .maximum = 100.0,
        .help = "Percent of the registered frames to stack, those of lowest weighted FWHM; the others are "
                "left out with their FWHM named."},
+      {.name = "drizzle",
+       .type = ParameterType::integer,
+       .default_value = std::int64_t{1},
+       .minimum = 1,
+       .maximum = 3,
+       .help =
+           "1: warp each frame onto the reference's pixels (interpolation). 2 or 3: drizzle instead, onto "
+           "pixels 2 or 3 times finer (frames 4 or 9 times larger), for undersampled, dithered data: "
+           "each pixel, shrunk to pixfrac, is dropped onto the finer grid and shared by exact overlap "
+           "area (docs/registration.md, Drizzle)."},
+      {.name = "pixfrac",
+       .type = ParameterType::number,
+       .default_value = 1.0,
+       .minimum = 0.0,
+       .maximum = 1.0,
+       .help = "Drizzle: side of each drop as a fraction of the pixel's side, above 0 and at most 1. Smaller "
+               "drops blur less but leave pixels no drop reaches (missing in that frame) and weigh the "
+               "frames less evenly; 1 leaves no holes."},
+      {.name = "drizzle_weights",
+       .type = ParameterType::path,
+       .help = "Drizzle: also writes PREFIX_drizzle_weights.fits, per output pixel the drop area every frame "
+               "landed there, in output pixels (1: covered once by a whole drop)."},
   };
   type.make = [](const StageContext& context) -> std::unique_ptr<Stage> {
     const Parameters& parameters = context.parameters;
@@ -455,7 +536,16 @@ StageType register_stage_type() {
     settings.threads = context.run.threads;
     if (parameters.has("star_cache")) settings.star_cache = parameters.text("star_cache");
     settings.fingerprint = detection_fingerprint(context, settings);
-    return std::make_unique<Register>(context.id, settings);
+    settings.drizzle = static_cast<int>(parameters.integer("drizzle"));
+    settings.pixfrac = parameters.number("pixfrac");
+    if (!(settings.pixfrac > 0))
+      throw ParameterError("pixfrac", "pixfrac must be above 0 (a drop of no area drops nothing), at most 1");
+    if (parameters.has("drizzle_weights")) {
+      if (settings.drizzle == 1)
+        throw ParameterError("drizzle_weights", "drizzle_weights needs drizzle: 2 or 3 (drizzle 1 warps)");
+      settings.drizzle_weights = parameters.text("drizzle_weights");
+    }
+    return std::make_unique<Register>(context.id, settings, context.run);
   };
   return type;
 }
