@@ -45,9 +45,11 @@ SkyCell measure_cell(std::vector<float>& values) {
   return cell;
 }
 
-// The sky level at every pixel: cell medians on a grid, interpolated bilinearly between cell
-// centres. Also returns the median of the cells' sigmas (the frame's noise).
-std::vector<float> background_map(const LuminancePlane& plane, int cell_size, double& noise) {
+// The excess over the sky at every pixel (NaN where the plane is NaN): the sky level comes from
+// cell medians on a grid, interpolated bilinearly between cell centres. Also gives the median of
+// the cells' sigmas (the frame's noise) and the median sky level (of every 7th pixel: the sky map
+// is smooth, so a sample gives its median without sorting the whole frame).
+std::vector<float> excess_over_sky(const LuminancePlane& plane, int cell_size, double& noise, double& sky) {
   const int columns = std::max(1, (plane.width + cell_size - 1) / cell_size);
   const int rows = std::max(1, (plane.height + cell_size - 1) / cell_size);
   std::vector<double> levels(static_cast<std::size_t>(columns) * rows);
@@ -68,28 +70,41 @@ std::vector<float> background_map(const LuminancePlane& plane, int cell_size, do
     }
   }
   noise = sigmas.empty() ? 0.0 : median_of(sigmas);
-  std::vector<float> map(plane.values.size());
   auto grid_position = [&](int pixel, int cells) {
     const double position = (pixel + 0.5) / cell_size - 0.5;
     return std::clamp(position, 0.0, static_cast<double>(cells - 1));
   };
+  // Where each column falls between the cell centres, found once for all rows.
+  struct Between {
+    int first = 0, second = 0;
+    double fraction = 0;
+  };
+  std::vector<Between> across(static_cast<std::size_t>(plane.width));
+  for (int x = 0; x < plane.width; ++x) {
+    const double gx = grid_position(x, columns);
+    const int x0 = std::min(static_cast<int>(gx), columns - 1);
+    across[static_cast<std::size_t>(x)] = {x0, std::min(x0 + 1, columns - 1), gx - x0};
+  }
+  std::vector<float> excess(plane.values.size()), sky_sample;
   for (int y = 0; y < plane.height; ++y) {
     const double gy = grid_position(y, rows);
     const int y0 = std::min(static_cast<int>(gy), rows - 1), y1 = std::min(y0 + 1, rows - 1);
     const double fy = gy - y0;
+    const double* top_levels = levels.data() + static_cast<std::size_t>(y0) * columns;
+    const double* bottom_levels = levels.data() + static_cast<std::size_t>(y1) * columns;
+    const std::size_t row_start = static_cast<std::size_t>(y) * plane.width;
     for (int x = 0; x < plane.width; ++x) {
-      const double gx = grid_position(x, columns);
-      const int x0 = std::min(static_cast<int>(gx), columns - 1), x1 = std::min(x0 + 1, columns - 1);
-      const double fx = gx - x0;
-      auto level = [&](int row, int column) {
-        return levels[static_cast<std::size_t>(row) * columns + column];
-      };
-      const double top = level(y0, x0) * (1 - fx) + level(y0, x1) * fx;
-      const double bottom = level(y1, x0) * (1 - fx) + level(y1, x1) * fx;
-      map[static_cast<std::size_t>(y) * plane.width + x] = static_cast<float>(top * (1 - fy) + bottom * fy);
+      const auto [x0, x1, fx] = across[static_cast<std::size_t>(x)];
+      const double top = top_levels[x0] * (1 - fx) + top_levels[x1] * fx;
+      const double bottom = bottom_levels[x0] * (1 - fx) + bottom_levels[x1] * fx;
+      const auto level = static_cast<float>(top * (1 - fy) + bottom * fy);
+      const std::size_t i = row_start + static_cast<std::size_t>(x);
+      excess[i] = plane.values[i] - level;
+      if (i % 7 == 0) sky_sample.push_back(level);
     }
   }
-  return map;
+  sky = median_of(sky_sample);
+  return excess;
 }
 
 // The excess smoothed by [1 2 1]/4 in both directions: noise drops to 0.375 of a pixel's while a
@@ -130,12 +145,22 @@ bool measure_star(const std::vector<float>& excess, int width, int height, const
     const int radius = std::clamp(static_cast<int>(std::ceil(3 * std::sqrt(weight_variance))), 3, 16);
     double sum = 0, sum_x = 0, sum_y = 0, sum_xx = 0, sum_yy = 0, sum_xy = 0;
     const int centre_x = static_cast<int>(std::lround(cx)), centre_y = static_cast<int>(std::lround(cy));
+    // The Gaussian weight is separable: one exponential per column and per row of the window
+    // instead of one per pixel.
+    std::array<double, 33> weight_x{}, weight_y{};
+    for (int offset = -radius; offset <= radius; ++offset) {
+      const double dx = centre_x + offset - cx, dy = centre_y + offset - cy;
+      weight_x[static_cast<std::size_t>(offset + radius)] = std::exp(-dx * dx / (2 * weight_variance));
+      weight_y[static_cast<std::size_t>(offset + radius)] = std::exp(-dy * dy / (2 * weight_variance));
+    }
     for (int y = std::max(0, centre_y - radius); y <= std::min(height - 1, centre_y + radius); ++y) {
+      const double row_weight = weight_y[static_cast<std::size_t>(y - centre_y + radius)];
       for (int x = std::max(0, centre_x - radius); x <= std::min(width - 1, centre_x + radius); ++x) {
         const float value = excess[static_cast<std::size_t>(y) * width + x];
         if (std::isnan(value)) continue;
         const double dx = x - cx, dy = y - cy;
-        const double weighted = value * std::exp(-(dx * dx + dy * dy) / (2 * weight_variance));
+        const double weighted =
+            value * (row_weight * weight_x[static_cast<std::size_t>(x - centre_x + radius)]);
         sum += weighted;
         sum_x += weighted * dx;
         sum_y += weighted * dy;
@@ -241,12 +266,9 @@ StarDetection detect_stars(const LuminancePlane& plane, const DetectionSettings&
   const int width = plane.width, height = plane.height;
   if (width < 8 || height < 8) return result;
   double noise = 0;
-  const std::vector<float> background = background_map(plane, settings.background_cell, noise);
-  std::vector<float> sky(background);
-  result.background = median_of(sky);
+  const std::vector<float> excess =
+      excess_over_sky(plane, settings.background_cell, noise, result.background);
   result.noise = noise;
-  std::vector<float> excess(plane.values.size());
-  for (std::size_t i = 0; i < excess.size(); ++i) excess[i] = plane.values[i] - background[i];
   const std::vector<float> smooth = smoothed(excess, width, height);
   // The threshold is in sigmas of the smoothed excess, measured (1.4826 MAD of a sample) rather than
   // taken as 0.375 of the pixel noise: that holds for white noise only, and demosaiced or binned

@@ -6,6 +6,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cmath>
 #include <map>
 #include <mutex>
@@ -16,6 +17,7 @@
 #include "imaging/star_matching.hpp"
 #include "imaging/warp.hpp"
 #include "pipeline/errors.hpp"
+#include "pipeline/frame_storage.hpp"
 #include "stages/parallel_for.hpp"
 #include "stages/registry.hpp"
 #include "stages/star_cache.hpp"
@@ -180,9 +182,7 @@ class Register : public PreparedTransform {
     const bool unchanged = match->second.reference_to_frame == Eigen::Matrix3d::Identity() &&
                            canvas_.left == 0 && canvas_.top == 0 && canvas_.width == frame.pixels.width() &&
                            canvas_.height == frame.pixels.height();
-    if (!unchanged)
-      frame.pixels =
-          warp_image(frame.pixels, match->second.reference_to_frame, canvas_, settings_.interpolation);
+    if (!unchanged) frame.pixels = warp(frame.pixels, match->second.reference_to_frame);
     frame.info.calibration += std::string(frame.info.calibration.empty() ? "" : ", ") +
                               "registered on frame " + std::to_string(reference_) + " (" +
                               to_string(settings_.match.kind) + ", " + to_string(settings_.interpolation) +
@@ -196,6 +196,29 @@ class Register : public PreparedTransform {
       throw UsageError("stage '" + id() + "' got an undemosaiced CFA mosaic (" + frame.info.path.string() +
                        "): warping a mosaic mixes its colours; place register after demosaic (or read Bayer "
                        "FITS with bayer: demosaic)");
+  }
+
+  // The warp in blocks of rows on the threads the other frames' warps leave free: a core left idle
+  // at the end of a pass (3 frames on 2 cores) helps with the last frame, and a full pass does not
+  // start threads on busy cores. Each row's values do not depend on the block, so the bits are the
+  // same. The output takes this thread's recycled frame storage and the source's is given back.
+  ImageF warp(ImageF& source, const Eigen::Matrix3d& reference_to_frame) const {
+    constexpr int block_rows = 64;
+    const unsigned warping = ++warping_;
+    struct Done {
+      std::atomic<unsigned>& count;
+      ~Done() { --count; }
+    } done{warping_};
+    const unsigned threads = settings_.threads > warping ? settings_.threads - warping + 1 : 1;
+    ImageF output = take_frame_pixels(canvas_.width, canvas_.height, source.channels());
+    const auto blocks = static_cast<std::size_t>((canvas_.height + block_rows - 1) / block_rows);
+    parallel_for(blocks, threads, [&](std::size_t block, unsigned) {
+      const int first_row = static_cast<int>(block) * block_rows;
+      warp_rows(source, reference_to_frame, canvas_, settings_.interpolation, first_row,
+                std::min(canvas_.height, first_row + block_rows), output);
+    });
+    recycle_frame_pixels(source);
+    return output;
   }
 
   void save_cache(Log& log) const {
@@ -300,6 +323,7 @@ class Register : public PreparedTransform {
   std::size_t reference_ = 0;
   std::size_t most_stars_ = 0;  // the most stars any frame has (for the weighted FWHM)
   Canvas canvas_;
+  mutable std::atomic<unsigned> warping_{0};  // frames being warped now
 };
 
 // What the stars found in a file depend on besides the file: the detection settings and every
