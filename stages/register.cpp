@@ -183,6 +183,7 @@ class Register : public PreparedTransform {
                            canvas_.left == 0 && canvas_.top == 0 && canvas_.width == frame.pixels.width() &&
                            canvas_.height == frame.pixels.height();
     if (!unchanged) frame.pixels = warp(frame.pixels, match->second.reference_to_frame);
+    frame.info.quality = quality_of(frame.info.index);
     frame.info.calibration += std::string(frame.info.calibration.empty() ? "" : ", ") +
                               "registered on frame " + std::to_string(reference_) + " (" +
                               to_string(settings_.match.kind) + ", " + to_string(settings_.interpolation) +
@@ -196,6 +197,13 @@ class Register : public PreparedTransform {
       throw UsageError("stage '" + id() + "' got an undemosaiced CFA mosaic (" + frame.info.path.string() +
                        "): warping a mosaic mixes its colours; place register after demosaic (or read Bayer "
                        "FITS with bayer: demosaic)");
+  }
+
+  FrameQuality quality_of(std::size_t index) const {
+    const Observation& observation = observations_.at(index);
+    const Observation& reference = observations_.at(reference_);
+    return {static_cast<double>(observation.detection.stars.size()), weighted_fwhm(observation, most_stars_),
+            static_cast<double>(reference.detection.stars.size()), weighted_fwhm(reference, most_stars_)};
   }
 
   // The warp in blocks of rows on the threads the other frames' warps leave free: a core left idle
