@@ -95,10 +95,12 @@ BOOST_AUTO_TEST_CASE(a_blurred_frame_weighs_what_its_weighted_fwhm_says_on_any_t
   const double backgrounds[] = {1000, 2000, 4000};
   const double sigmas[] = {1.3, 1.3, 2.6};  // frame 2 blurred (seeing, focus)
   const double shifts[][2] = {{0, 0}, {3.2, -2.1}, {-2.5, 1.7}};
-  std::vector<std::string> arguments{"stack",  "--register", "--reference", "0",
-                                     "--method", "mean",     "--weights",   "fwhm",
-                                     "--fits", (directory.path() / "stack.fits").string(),
-                                     "--report", (directory.path() / "report").string(),
+  std::vector<std::string> arguments{"stack",       "--register",
+                                     "--reference", "0",
+                                     "--method",    "mean",
+                                     "--weights",   "fwhm",
+                                     "--fits",      (directory.path() / "stack.fits").string(),
+                                     "--report",    (directory.path() / "report").string(),
                                      "--quiet"};
   for (int i = 0; i < 3; ++i) {
     FieldLook look;
@@ -106,14 +108,16 @@ BOOST_AUTO_TEST_CASE(a_blurred_frame_weighs_what_its_weighted_fwhm_says_on_any_t
     look.sigma = sigmas[i];
     look.seed = static_cast<std::uint32_t>(80 + i);
     const fs::path path = directory.path() / ("frame_" + std::to_string(i) + ".fits");
-    write_frame(path, render_star_field(width, height, sky, sky_to_frame(shifts[i][0], shifts[i][1], 0, 0, 0), look));
+    write_frame(
+        path, render_star_field(width, height, sky, sky_to_frame(shifts[i][0], shifts[i][1], 0, 0, 0), look));
     arguments.push_back(path.string());
   }
   const auto result = run_nightstack(arguments);
   BOOST_TEST_REQUIRE(result.exit_code == 0, result.err);
 
   // The weights by the formula, from the measurements the report gives: (reference's / own)^2.
-  const YAML::Node frames = YAML::LoadFile((directory.path() / "report.json").string())["sources"][0]["frames"];
+  const YAML::Node frames =
+      YAML::LoadFile((directory.path() / "report.json").string())["sources"][0]["frames"];
   BOOST_TEST_REQUIRE(frames.size() == 3u);
   const double reference = frames[0]["measurements"]["weighted_fwhm"].as<double>();
   double weighted = 0, weights = 0, equal = 0;
@@ -124,7 +128,8 @@ BOOST_AUTO_TEST_CASE(a_blurred_frame_weighs_what_its_weighted_fwhm_says_on_any_t
     weights += weight;
     equal += backgrounds[i] / 65535 / 3;
   }
-  const double blurred_weight = std::pow(reference / frames[2]["measurements"]["weighted_fwhm"].as<double>(), 2);
+  const double blurred_weight =
+      std::pow(reference / frames[2]["measurements"]["weighted_fwhm"].as<double>(), 2);
   BOOST_TEST(blurred_weight < 0.5);
   const ImageD stack = read_reference_fits(directory.path() / "stack.fits");
   const double expected = weighted / weights;
