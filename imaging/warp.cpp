@@ -163,6 +163,27 @@ void warp_with(const ImageF& source, const Eigen::Matrix3d& target_to_source, co
       const auto& weights_x = table[static_cast<std::size_t>((sx - floor_x) * table_steps + 0.5)];
       const auto& weights_y = table[static_cast<std::size_t>((sy - floor_y) * table_steps + 0.5)];
       const int first_x = static_cast<int>(floor_x) - before, first_y = static_cast<int>(floor_y) - before;
+      if (first_x >= 0 && first_y >= 0 && first_x + lanes <= width && first_y + taps <= height) {
+        // The whole window inside the frame (nearly every pixel): rows read straight, the same sums.
+        const std::size_t window =
+            static_cast<std::size_t>(first_y) * width + static_cast<std::size_t>(first_x);
+        for (int channel = 0; channel < channels; ++channel) {
+          const float* corner = source.plane(channel).data() + window;
+          Lanes down = Lanes::Zero();
+          for (int j = 0; j < taps; ++j)
+            down += weights_y[static_cast<std::size_t>(j)] * Eigen::Map<const Lanes>(corner + j * width);
+          float value = 0;
+          for (int k = 0; k < taps; ++k) value += weights_x[static_cast<std::size_t>(k)] * down[k];
+          if (clamped) {
+            const float* top = corner + before * width + before;
+            const float* bottom = top + width;
+            value = std::clamp(value, std::min(std::min(top[0], top[1]), std::min(bottom[0], bottom[1])),
+                               std::max(std::max(top[0], top[1]), std::max(bottom[0], bottom[1])));
+          }
+          output.at(channel, row, column) = value;
+        }
+        continue;
+      }
       // Taps over the frame's edge repeat the edge pixel (clamped indices).
       for (int k = 0; k < taps; ++k) {
         columns[static_cast<std::size_t>(k)] = std::clamp(first_x + k, 0, width - 1);
