@@ -8,6 +8,7 @@
 #include <array>
 #include <cmath>
 #include <limits>
+#include <numeric>
 
 namespace nightstack {
 
@@ -21,6 +22,16 @@ double median_of(std::vector<float>& values) {
   const auto middle = values.begin() + static_cast<std::ptrdiff_t>(values.size() / 2);
   std::nth_element(values.begin(), middle, values.end());
   return *middle;
+}
+
+// The stride of the samples whole-frame medians are taken from: every 7th pixel, or sparser for
+// large frames so that about 65536 are taken (plenty for a median; sorting a 24-megapixel frame's
+// every 7th value would cost more than the rest of the detection). Never a divisor of the width, so
+// the samples walk across the columns.
+std::size_t sample_stride(std::size_t pixels, int width) {
+  std::size_t stride = std::max<std::size_t>(7, pixels / 65536);
+  while (std::gcd(stride, static_cast<std::size_t>(width)) != 1) ++stride;
+  return stride;
 }
 
 struct SkyCell {
@@ -47,8 +58,8 @@ SkyCell measure_cell(std::vector<float>& values) {
 
 // The excess over the sky at every pixel (NaN where the plane is NaN): the sky level comes from
 // cell medians on a grid, interpolated bilinearly between cell centres. Also gives the median of
-// the cells' sigmas (the frame's noise) and the median sky level (of every 7th pixel: the sky map
-// is smooth, so a sample gives its median without sorting the whole frame).
+// the cells' sigmas (the frame's noise) and the median sky level (of a sample: the sky map is
+// smooth, so a sample gives its median without sorting the whole frame).
 std::vector<float> excess_over_sky(const LuminancePlane& plane, int cell_size, double& noise, double& sky) {
   const int columns = std::max(1, (plane.width + cell_size - 1) / cell_size);
   const int rows = std::max(1, (plane.height + cell_size - 1) / cell_size);
@@ -86,6 +97,7 @@ std::vector<float> excess_over_sky(const LuminancePlane& plane, int cell_size, d
     across[static_cast<std::size_t>(x)] = {x0, std::min(x0 + 1, columns - 1), gx - x0};
   }
   std::vector<float> excess(plane.values.size()), sky_sample;
+  const std::size_t stride = sample_stride(plane.values.size(), plane.width);
   for (int y = 0; y < plane.height; ++y) {
     const double gy = grid_position(y, rows);
     const int y0 = std::min(static_cast<int>(gy), rows - 1), y1 = std::min(y0 + 1, rows - 1);
@@ -100,7 +112,7 @@ std::vector<float> excess_over_sky(const LuminancePlane& plane, int cell_size, d
       const auto level = static_cast<float>(top * (1 - fy) + bottom * fy);
       const std::size_t i = row_start + static_cast<std::size_t>(x);
       excess[i] = plane.values[i] - level;
-      if (i % 7 == 0) sky_sample.push_back(level);
+      if (i % stride == 0) sky_sample.push_back(level);
     }
   }
   sky = median_of(sky_sample);
@@ -274,7 +286,8 @@ StarDetection detect_stars(const LuminancePlane& plane, const DetectionSettings&
   // taken as 0.375 of the pixel noise: that holds for white noise only, and demosaiced or binned
   // frames have neighbours that share their noise, which smoothing then hardly reduces.
   std::vector<float> sample;
-  for (std::size_t i = 0; i < smooth.size(); i += 7)
+  const std::size_t stride = sample_stride(smooth.size(), width);
+  for (std::size_t i = 0; i < smooth.size(); i += stride)
     if (!std::isnan(plane.values[i])) sample.push_back(smooth[i]);
   const double sample_median = median_of(sample);
   for (float& value : sample) value = static_cast<float>(std::abs(value - sample_median));
