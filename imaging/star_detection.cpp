@@ -60,7 +60,8 @@ SkyCell measure_cell(std::vector<float>& values) {
 // cell medians on a grid, interpolated bilinearly between cell centres. Also gives the median of
 // the cells' sigmas (the frame's noise) and the median sky level (of a sample: the sky map is
 // smooth, so a sample gives its median without sorting the whole frame).
-std::vector<float> excess_over_sky(const LuminancePlane& plane, int cell_size, double& noise, double& sky) {
+void excess_over_sky(const LuminancePlane& plane, int cell_size, double& noise, double& sky,
+                     std::vector<float>& excess) {
   const int columns = std::max(1, (plane.width + cell_size - 1) / cell_size);
   const int rows = std::max(1, (plane.height + cell_size - 1) / cell_size);
   std::vector<double> levels(static_cast<std::size_t>(columns) * rows);
@@ -96,7 +97,8 @@ std::vector<float> excess_over_sky(const LuminancePlane& plane, int cell_size, d
     const int x0 = std::min(static_cast<int>(gx), columns - 1);
     across[static_cast<std::size_t>(x)] = {x0, std::min(x0 + 1, columns - 1), gx - x0};
   }
-  std::vector<float> excess(plane.values.size()), sky_sample;
+  excess.resize(plane.values.size());
+  std::vector<float> sky_sample;
   const std::size_t stride = sample_stride(plane.values.size(), plane.width);
   for (int y = 0; y < plane.height; ++y) {
     const double gy = grid_position(y, rows);
@@ -116,13 +118,14 @@ std::vector<float> excess_over_sky(const LuminancePlane& plane, int cell_size, d
     }
   }
   sky = median_of(sky_sample);
-  return excess;
 }
 
 // The excess smoothed by [1 2 1]/4 in both directions: noise drops to 0.375 of a pixel's while a
 // star's peak barely moves, so noise spikes rarely pass for stars.
-std::vector<float> smoothed(const std::vector<float>& excess, int width, int height) {
-  std::vector<float> across(excess.size()), result(excess.size());
+void smooth(const std::vector<float>& excess, int width, int height, std::vector<float>& across,
+            std::vector<float>& result) {
+  across.resize(excess.size());
+  result.resize(excess.size());
   auto at = [&](const std::vector<float>& image, int y, int x) {
     const float value = image[static_cast<std::size_t>(y) * width + x];
     return std::isnan(value) ? 0.0f : value;
@@ -137,7 +140,6 @@ std::vector<float> smoothed(const std::vector<float>& excess, int width, int hei
       result[static_cast<std::size_t>(y) * width + x] = 0.25f * at(across, std::max(y - 1, 0), x) +
                                                         0.5f * at(across, y, x) +
                                                         0.25f * at(across, std::min(y + 1, height - 1), x);
-  return result;
 }
 
 struct Candidate {
@@ -227,6 +229,13 @@ bool measure_star(const std::vector<float>& excess, int width, int height, const
 
 LuminancePlane luminance_for_detection(const ImageF& pixels, bool has_cfa_pattern) {
   LuminancePlane plane;
+  luminance_for_detection(pixels, has_cfa_pattern, plane);
+  return plane;
+}
+
+void luminance_for_detection(const ImageF& pixels, bool has_cfa_pattern, LuminancePlane& plane) {
+  plane.scale = 1;
+  plane.offset = 0;
   if (has_cfa_pattern && pixels.channels() == 1) {
     // Each of the four cell positions is divided by its own median first (a rough white balance),
     // so a grey star weighs the four pixels of a cell alike and its binned centroid is not pulled
@@ -255,7 +264,7 @@ LuminancePlane luminance_for_detection(const ImageF& pixels, bool has_cfa_patter
         plane.values[i] = (a * gains[0] + b * gains[1] + c * gains[2] + d * gains[3]) / 4;
         plane.highest[i] = std::max({a, b, c, d});
       }
-    return plane;
+    return;
   }
   plane.width = pixels.width();
   plane.height = pixels.height();
@@ -270,18 +279,24 @@ LuminancePlane luminance_for_detection(const ImageF& pixels, bool has_cfa_patter
   }
   const float share = 1.0f / static_cast<float>(std::max(1, pixels.channels()));
   for (float& value : plane.values) value *= share;
-  return plane;
 }
 
 StarDetection detect_stars(const LuminancePlane& plane, const DetectionSettings& settings) {
+  DetectionScratch scratch;
+  return detect_stars(plane, settings, scratch);
+}
+
+StarDetection detect_stars(const LuminancePlane& plane, const DetectionSettings& settings,
+                           DetectionScratch& scratch) {
   StarDetection result;
   const int width = plane.width, height = plane.height;
   if (width < 8 || height < 8) return result;
   double noise = 0;
-  const std::vector<float> excess =
-      excess_over_sky(plane, settings.background_cell, noise, result.background);
+  excess_over_sky(plane, settings.background_cell, noise, result.background, scratch.excess);
   result.noise = noise;
-  const std::vector<float> smooth = smoothed(excess, width, height);
+  smooth(scratch.excess, width, height, scratch.across, scratch.smooth);
+  const std::vector<float>& excess = scratch.excess;
+  const std::vector<float>& smooth = scratch.smooth;
   // The threshold is in sigmas of the smoothed excess, measured (1.4826 MAD of a sample) rather than
   // taken as 0.375 of the pixel noise: that holds for white noise only, and demosaiced or binned
   // frames have neighbours that share their noise, which smoothing then hardly reduces.

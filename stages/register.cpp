@@ -105,7 +105,11 @@ class Register : public PreparedTransform {
     observation.stamp = stamp_of(frame.info.path);
     observation.width = frame.pixels.width();
     observation.height = frame.pixels.height();
-    observation.detection = detect_stars(luminance_for_detection(frame.pixels, false), detection);
+    // Each first-pass thread keeps its planes from frame to frame (they end with the pass's threads).
+    thread_local LuminancePlane luminance;
+    thread_local DetectionScratch scratch;
+    luminance_for_detection(frame.pixels, false, luminance);
+    observation.detection = detect_stars(luminance, detection, scratch);
     observation.shape = summarise_star_shapes(observation.detection.stars);
     std::lock_guard lock(mutex_);
     observations_[frame.info.index] = std::move(observation);
