@@ -51,7 +51,8 @@ SkyCell measure_cell(std::vector<float>& values) {
       deviations[i] = static_cast<float>(std::abs(values[i] - level));
     cell = {level, 1.4826 * median_of(deviations)};
     const auto limit = static_cast<float>(level + 3 * cell.sigma);
-    std::erase_if(values, [&](float value) { return value > limit; });
+    // Nothing clipped (most cells: sky only): the second round would measure the same values.
+    if (std::erase_if(values, [&](float value) { return value > limit; }) == 0) break;
   }
   return cell;
 }
