@@ -149,6 +149,17 @@ BOOST_AUTO_TEST_CASE(a_blurred_frame_weighs_what_its_weighted_fwhm_says_on_any_t
   BOOST_TEST_REQUIRE(run_nightstack(arguments).exit_code == 0);
   BOOST_TEST(same_bits(read_reference_fits(directory.path() / "one_thread.fits"), stack));
   BOOST_TEST(same_bits(read_reference_fits(directory.path() / "two_threads.fits"), stack));
+
+  // The rejection methods take the same weights: with limits no value reaches, the weighted mean.
+  arguments[5] = "sigma_clip";
+  arguments[9] = (directory.path() / "clipped.fits").string();
+  arguments.insert(arguments.end(), {"--sigma-low", "100", "--sigma-high", "100"});
+  const auto clipped_run = run_nightstack(arguments);
+  BOOST_TEST_REQUIRE(clipped_run.exit_code == 0, clipped_run.err);
+  std::vector<std::string> clipped_cards;
+  const ImageD clipped = read_reference_fits(directory.path() / "clipped.fits", &clipped_cards);
+  BOOST_TEST(contains(header_value(clipped_cards, "WEIGHTS"), "fwhm"));
+  BOOST_TEST(std::abs(sky_mean(clipped) - expected) * 65535 < 0.2);
 }
 
 BOOST_AUTO_TEST_CASE(quality_weights_without_register_are_refused_when_the_graph_is_built) {
