@@ -87,16 +87,19 @@ void excess_over_sky(const LuminancePlane& plane, int cell_size, double& noise, 
     const double position = (pixel + 0.5) / cell_size - 0.5;
     return std::clamp(position, 0.0, static_cast<double>(cells - 1));
   };
-  // Where each column falls between the cell centres, found once for all rows.
-  struct Between {
-    int first = 0, second = 0;
-    double fraction = 0;
-  };
-  std::vector<Between> across(static_cast<std::size_t>(plane.width));
-  for (int x = 0; x < plane.width; ++x) {
-    const double gx = grid_position(x, columns);
-    const int x0 = std::min(static_cast<int>(gx), columns - 1);
-    across[static_cast<std::size_t>(x)] = {x0, std::min(x0 + 1, columns - 1), gx - x0};
+  // Each grid row interpolated along x once (the sky along every pixel column of it); a pixel row
+  // then mixes two of them: the same arithmetic as interpolating pixel by pixel, in a loop that
+  // vectorizes.
+  std::vector<double> along(static_cast<std::size_t>(rows) * plane.width);
+  for (int grid_row = 0; grid_row < rows; ++grid_row) {
+    const double* row_levels = levels.data() + static_cast<std::size_t>(grid_row) * columns;
+    double* row_along = along.data() + static_cast<std::size_t>(grid_row) * plane.width;
+    for (int x = 0; x < plane.width; ++x) {
+      const double gx = grid_position(x, columns);
+      const int x0 = std::min(static_cast<int>(gx), columns - 1), x1 = std::min(x0 + 1, columns - 1);
+      const double fx = gx - x0;
+      row_along[x] = row_levels[x0] * (1 - fx) + row_levels[x1] * fx;
+    }
   }
   excess.resize(plane.values.size());
   std::vector<float> sky_sample;
@@ -105,17 +108,18 @@ void excess_over_sky(const LuminancePlane& plane, int cell_size, double& noise, 
     const double gy = grid_position(y, rows);
     const int y0 = std::min(static_cast<int>(gy), rows - 1), y1 = std::min(y0 + 1, rows - 1);
     const double fy = gy - y0;
-    const double* top_levels = levels.data() + static_cast<std::size_t>(y0) * columns;
-    const double* bottom_levels = levels.data() + static_cast<std::size_t>(y1) * columns;
+    const double* top = along.data() + static_cast<std::size_t>(y0) * plane.width;
+    const double* bottom = along.data() + static_cast<std::size_t>(y1) * plane.width;
+    const float* values = plane.values.data() + static_cast<std::size_t>(y) * plane.width;
+    float* row_excess = excess.data() + static_cast<std::size_t>(y) * plane.width;
+    for (int x = 0; x < plane.width; ++x)
+      row_excess[x] = values[x] - static_cast<float>(top[x] * (1 - fy) + bottom[x] * fy);
+    // The sampled levels: the same values, taken again where the sample falls.
     const std::size_t row_start = static_cast<std::size_t>(y) * plane.width;
-    for (int x = 0; x < plane.width; ++x) {
-      const auto [x0, x1, fx] = across[static_cast<std::size_t>(x)];
-      const double top = top_levels[x0] * (1 - fx) + top_levels[x1] * fx;
-      const double bottom = bottom_levels[x0] * (1 - fx) + bottom_levels[x1] * fx;
-      const auto level = static_cast<float>(top * (1 - fy) + bottom * fy);
-      const std::size_t i = row_start + static_cast<std::size_t>(x);
-      excess[i] = plane.values[i] - level;
-      if (i % stride == 0) sky_sample.push_back(level);
+    for (std::size_t i = (row_start + stride - 1) / stride * stride; i < row_start + plane.width;
+         i += stride) {
+      const std::size_t x = i - row_start;
+      sky_sample.push_back(static_cast<float>(top[x] * (1 - fy) + bottom[x] * fy));
     }
   }
   sky = median_of(sky_sample);
@@ -127,20 +131,26 @@ void smooth(const std::vector<float>& excess, int width, int height, std::vector
             std::vector<float>& result) {
   across.resize(excess.size());
   result.resize(excess.size());
-  auto at = [&](const std::vector<float>& image, int y, int x) {
-    const float value = image[static_cast<std::size_t>(y) * width + x];
-    return std::isnan(value) ? 0.0f : value;
+  // NaN (no data) counts as no excess; written so that the loops vectorize.
+  const auto known = [](float value) { return value == value ? value : 0.0f; };
+  const auto mix = [&](float before, float at, float after) {
+    return 0.25f * known(before) + 0.5f * known(at) + 0.25f * known(after);
   };
-  for (int y = 0; y < height; ++y)
-    for (int x = 0; x < width; ++x)
-      across[static_cast<std::size_t>(y) * width + x] = 0.25f * at(excess, y, std::max(x - 1, 0)) +
-                                                        0.5f * at(excess, y, x) +
-                                                        0.25f * at(excess, y, std::min(x + 1, width - 1));
-  for (int y = 0; y < height; ++y)
-    for (int x = 0; x < width; ++x)
-      result[static_cast<std::size_t>(y) * width + x] = 0.25f * at(across, std::max(y - 1, 0), x) +
-                                                        0.5f * at(across, y, x) +
-                                                        0.25f * at(across, std::min(y + 1, height - 1), x);
+  for (int y = 0; y < height; ++y) {
+    const float* line = excess.data() + static_cast<std::size_t>(y) * width;
+    float* out = across.data() + static_cast<std::size_t>(y) * width;
+    // The edge pixels repeat themselves for the neighbour they lack.
+    out[0] = mix(line[0], line[0], line[std::min(1, width - 1)]);
+    for (int x = 1; x < width - 1; ++x) out[x] = mix(line[x - 1], line[x], line[x + 1]);
+    if (width > 1) out[width - 1] = mix(line[width - 2], line[width - 1], line[width - 1]);
+  }
+  for (int y = 0; y < height; ++y) {
+    const float* up = across.data() + static_cast<std::size_t>(std::max(y - 1, 0)) * width;
+    const float* at = across.data() + static_cast<std::size_t>(y) * width;
+    const float* down = across.data() + static_cast<std::size_t>(std::min(y + 1, height - 1)) * width;
+    float* out = result.data() + static_cast<std::size_t>(y) * width;
+    for (int x = 0; x < width; ++x) out[x] = mix(up[x], at[x], down[x]);
+  }
 }
 
 struct Candidate {
