@@ -31,8 +31,9 @@ Buffers::iterator best_fit(Buffers& buffers, std::size_t samples) {
 }
 
 // Buffers of threads that ended (a pass's workers), for the threads of the next pass, which would
-// otherwise fault in all their pages again (registration's first pass, then the stacking pass).
-constexpr std::size_t left_buffers_kept = 2 * kept_buffers;
+// otherwise fault in all their pages again (registration's first pass, then the stacking pass). As
+// many as one thread keeps, so storage nobody takes again stays within a frame in flight.
+constexpr std::size_t left_buffers_kept = kept_buffers;
 std::mutex left_mutex;
 Buffers left_buffers;  // guarded by left_mutex
 
