@@ -31,5 +31,7 @@ class BayerPattern {
 // 3x3 neighbourhood (that is bilinear interpolation for a Bayer layout); edges use the neighbours
 // that exist. Known values are kept exactly.
 ImageF demosaic_bilinear(const ImageF& mosaic, const BayerPattern& pattern);
+// The same into `rgb` (width x height x 3, e.g. reused storage): every sample is written.
+void demosaic_bilinear(const ImageF& mosaic, const BayerPattern& pattern, ImageF& rgb);
 
 }  // namespace nightstack

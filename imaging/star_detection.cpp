@@ -8,6 +8,7 @@
 #include <array>
 #include <cmath>
 #include <limits>
+#include <numeric>
 
 namespace nightstack {
 
@@ -21,6 +22,16 @@ double median_of(std::vector<float>& values) {
   const auto middle = values.begin() + static_cast<std::ptrdiff_t>(values.size() / 2);
   std::nth_element(values.begin(), middle, values.end());
   return *middle;
+}
+
+// The stride of the samples whole-frame medians are taken from: every 7th pixel, or sparser for
+// large frames so that about 65536 are taken (plenty for a median; sorting a 24-megapixel frame's
+// every 7th value would cost more than the rest of the detection). Never a divisor of the width, so
+// the samples walk across the columns.
+std::size_t sample_stride(std::size_t pixels, int width) {
+  std::size_t stride = std::max<std::size_t>(7, pixels / 65536);
+  while (std::gcd(stride, static_cast<std::size_t>(width)) != 1) ++stride;
+  return stride;
 }
 
 struct SkyCell {
@@ -40,14 +51,18 @@ SkyCell measure_cell(std::vector<float>& values) {
       deviations[i] = static_cast<float>(std::abs(values[i] - level));
     cell = {level, 1.4826 * median_of(deviations)};
     const auto limit = static_cast<float>(level + 3 * cell.sigma);
-    std::erase_if(values, [&](float value) { return value > limit; });
+    // Nothing clipped (most cells: sky only): the second round would measure the same values.
+    if (std::erase_if(values, [&](float value) { return value > limit; }) == 0) break;
   }
   return cell;
 }
 
-// The sky level at every pixel: cell medians on a grid, interpolated bilinearly between cell
-// centres. Also returns the median of the cells' sigmas (the frame's noise).
-std::vector<float> background_map(const LuminancePlane& plane, int cell_size, double& noise) {
+// The excess over the sky at every pixel (NaN where the plane is NaN): the sky level comes from
+// cell medians on a grid, interpolated bilinearly between cell centres. Also gives the median of
+// the cells' sigmas (the frame's noise) and the median sky level (of a sample: the sky map is
+// smooth, so a sample gives its median without sorting the whole frame).
+void excess_over_sky(const LuminancePlane& plane, int cell_size, double& noise, double& sky,
+                     std::vector<float>& excess) {
   const int columns = std::max(1, (plane.width + cell_size - 1) / cell_size);
   const int rows = std::max(1, (plane.height + cell_size - 1) / cell_size);
   std::vector<double> levels(static_cast<std::size_t>(columns) * rows);
@@ -68,49 +83,74 @@ std::vector<float> background_map(const LuminancePlane& plane, int cell_size, do
     }
   }
   noise = sigmas.empty() ? 0.0 : median_of(sigmas);
-  std::vector<float> map(plane.values.size());
   auto grid_position = [&](int pixel, int cells) {
     const double position = (pixel + 0.5) / cell_size - 0.5;
     return std::clamp(position, 0.0, static_cast<double>(cells - 1));
   };
-  for (int y = 0; y < plane.height; ++y) {
-    const double gy = grid_position(y, rows);
-    const int y0 = std::min(static_cast<int>(gy), rows - 1), y1 = std::min(y0 + 1, rows - 1);
-    const double fy = gy - y0;
+  // Each grid row interpolated along x once (the sky along every pixel column of it); a pixel row
+  // then mixes two of them: the same arithmetic as interpolating pixel by pixel, in a loop that
+  // vectorizes.
+  std::vector<double> along(static_cast<std::size_t>(rows) * plane.width);
+  for (int grid_row = 0; grid_row < rows; ++grid_row) {
+    const double* row_levels = levels.data() + static_cast<std::size_t>(grid_row) * columns;
+    double* row_along = along.data() + static_cast<std::size_t>(grid_row) * plane.width;
     for (int x = 0; x < plane.width; ++x) {
       const double gx = grid_position(x, columns);
       const int x0 = std::min(static_cast<int>(gx), columns - 1), x1 = std::min(x0 + 1, columns - 1);
       const double fx = gx - x0;
-      auto level = [&](int row, int column) {
-        return levels[static_cast<std::size_t>(row) * columns + column];
-      };
-      const double top = level(y0, x0) * (1 - fx) + level(y0, x1) * fx;
-      const double bottom = level(y1, x0) * (1 - fx) + level(y1, x1) * fx;
-      map[static_cast<std::size_t>(y) * plane.width + x] = static_cast<float>(top * (1 - fy) + bottom * fy);
+      row_along[x] = row_levels[x0] * (1 - fx) + row_levels[x1] * fx;
     }
   }
-  return map;
+  excess.resize(plane.values.size());
+  std::vector<float> sky_sample;
+  const std::size_t stride = sample_stride(plane.values.size(), plane.width);
+  for (int y = 0; y < plane.height; ++y) {
+    const double gy = grid_position(y, rows);
+    const int y0 = std::min(static_cast<int>(gy), rows - 1), y1 = std::min(y0 + 1, rows - 1);
+    const double fy = gy - y0;
+    const double* top = along.data() + static_cast<std::size_t>(y0) * plane.width;
+    const double* bottom = along.data() + static_cast<std::size_t>(y1) * plane.width;
+    const float* values = plane.values.data() + static_cast<std::size_t>(y) * plane.width;
+    float* row_excess = excess.data() + static_cast<std::size_t>(y) * plane.width;
+    for (int x = 0; x < plane.width; ++x)
+      row_excess[x] = values[x] - static_cast<float>(top[x] * (1 - fy) + bottom[x] * fy);
+    // The sampled levels: the same values, taken again where the sample falls.
+    const std::size_t row_start = static_cast<std::size_t>(y) * plane.width;
+    for (std::size_t i = (row_start + stride - 1) / stride * stride; i < row_start + plane.width;
+         i += stride) {
+      const std::size_t x = i - row_start;
+      sky_sample.push_back(static_cast<float>(top[x] * (1 - fy) + bottom[x] * fy));
+    }
+  }
+  sky = median_of(sky_sample);
 }
 
 // The excess smoothed by [1 2 1]/4 in both directions: noise drops to 0.375 of a pixel's while a
 // star's peak barely moves, so noise spikes rarely pass for stars.
-std::vector<float> smoothed(const std::vector<float>& excess, int width, int height) {
-  std::vector<float> across(excess.size()), result(excess.size());
-  auto at = [&](const std::vector<float>& image, int y, int x) {
-    const float value = image[static_cast<std::size_t>(y) * width + x];
-    return std::isnan(value) ? 0.0f : value;
+void smooth(const std::vector<float>& excess, int width, int height, std::vector<float>& across,
+            std::vector<float>& result) {
+  across.resize(excess.size());
+  result.resize(excess.size());
+  // NaN (no data) counts as no excess; written so that the loops vectorize.
+  const auto known = [](float value) { return value == value ? value : 0.0f; };
+  const auto mix = [&](float before, float at, float after) {
+    return 0.25f * known(before) + 0.5f * known(at) + 0.25f * known(after);
   };
-  for (int y = 0; y < height; ++y)
-    for (int x = 0; x < width; ++x)
-      across[static_cast<std::size_t>(y) * width + x] = 0.25f * at(excess, y, std::max(x - 1, 0)) +
-                                                        0.5f * at(excess, y, x) +
-                                                        0.25f * at(excess, y, std::min(x + 1, width - 1));
-  for (int y = 0; y < height; ++y)
-    for (int x = 0; x < width; ++x)
-      result[static_cast<std::size_t>(y) * width + x] = 0.25f * at(across, std::max(y - 1, 0), x) +
-                                                        0.5f * at(across, y, x) +
-                                                        0.25f * at(across, std::min(y + 1, height - 1), x);
-  return result;
+  for (int y = 0; y < height; ++y) {
+    const float* line = excess.data() + static_cast<std::size_t>(y) * width;
+    float* out = across.data() + static_cast<std::size_t>(y) * width;
+    // The edge pixels repeat themselves for the neighbour they lack.
+    out[0] = mix(line[0], line[0], line[std::min(1, width - 1)]);
+    for (int x = 1; x < width - 1; ++x) out[x] = mix(line[x - 1], line[x], line[x + 1]);
+    if (width > 1) out[width - 1] = mix(line[width - 2], line[width - 1], line[width - 1]);
+  }
+  for (int y = 0; y < height; ++y) {
+    const float* up = across.data() + static_cast<std::size_t>(std::max(y - 1, 0)) * width;
+    const float* at = across.data() + static_cast<std::size_t>(y) * width;
+    const float* down = across.data() + static_cast<std::size_t>(std::min(y + 1, height - 1)) * width;
+    float* out = result.data() + static_cast<std::size_t>(y) * width;
+    for (int x = 0; x < width; ++x) out[x] = mix(up[x], at[x], down[x]);
+  }
 }
 
 struct Candidate {
@@ -130,12 +170,22 @@ bool measure_star(const std::vector<float>& excess, int width, int height, const
     const int radius = std::clamp(static_cast<int>(std::ceil(3 * std::sqrt(weight_variance))), 3, 16);
     double sum = 0, sum_x = 0, sum_y = 0, sum_xx = 0, sum_yy = 0, sum_xy = 0;
     const int centre_x = static_cast<int>(std::lround(cx)), centre_y = static_cast<int>(std::lround(cy));
+    // The Gaussian weight is separable: one exponential per column and per row of the window
+    // instead of one per pixel.
+    std::array<double, 33> weight_x{}, weight_y{};
+    for (int offset = -radius; offset <= radius; ++offset) {
+      const double dx = centre_x + offset - cx, dy = centre_y + offset - cy;
+      weight_x[static_cast<std::size_t>(offset + radius)] = std::exp(-dx * dx / (2 * weight_variance));
+      weight_y[static_cast<std::size_t>(offset + radius)] = std::exp(-dy * dy / (2 * weight_variance));
+    }
     for (int y = std::max(0, centre_y - radius); y <= std::min(height - 1, centre_y + radius); ++y) {
+      const double row_weight = weight_y[static_cast<std::size_t>(y - centre_y + radius)];
       for (int x = std::max(0, centre_x - radius); x <= std::min(width - 1, centre_x + radius); ++x) {
         const float value = excess[static_cast<std::size_t>(y) * width + x];
         if (std::isnan(value)) continue;
         const double dx = x - cx, dy = y - cy;
-        const double weighted = value * std::exp(-(dx * dx + dy * dy) / (2 * weight_variance));
+        const double weighted =
+            value * (row_weight * weight_x[static_cast<std::size_t>(x - centre_x + radius)]);
         sum += weighted;
         sum_x += weighted * dx;
         sum_y += weighted * dy;
@@ -190,6 +240,13 @@ bool measure_star(const std::vector<float>& excess, int width, int height, const
 
 LuminancePlane luminance_for_detection(const ImageF& pixels, bool has_cfa_pattern) {
   LuminancePlane plane;
+  luminance_for_detection(pixels, has_cfa_pattern, plane);
+  return plane;
+}
+
+void luminance_for_detection(const ImageF& pixels, bool has_cfa_pattern, LuminancePlane& plane) {
+  plane.scale = 1;
+  plane.offset = 0;
   if (has_cfa_pattern && pixels.channels() == 1) {
     // Each of the four cell positions is divided by its own median first (a rough white balance),
     // so a grey star weighs the four pixels of a cell alike and its binned centroid is not pulled
@@ -218,7 +275,7 @@ LuminancePlane luminance_for_detection(const ImageF& pixels, bool has_cfa_patter
         plane.values[i] = (a * gains[0] + b * gains[1] + c * gains[2] + d * gains[3]) / 4;
         plane.highest[i] = std::max({a, b, c, d});
       }
-    return plane;
+    return;
   }
   plane.width = pixels.width();
   plane.height = pixels.height();
@@ -233,26 +290,30 @@ LuminancePlane luminance_for_detection(const ImageF& pixels, bool has_cfa_patter
   }
   const float share = 1.0f / static_cast<float>(std::max(1, pixels.channels()));
   for (float& value : plane.values) value *= share;
-  return plane;
 }
 
 StarDetection detect_stars(const LuminancePlane& plane, const DetectionSettings& settings) {
+  DetectionScratch scratch;
+  return detect_stars(plane, settings, scratch);
+}
+
+StarDetection detect_stars(const LuminancePlane& plane, const DetectionSettings& settings,
+                           DetectionScratch& scratch) {
   StarDetection result;
   const int width = plane.width, height = plane.height;
   if (width < 8 || height < 8) return result;
   double noise = 0;
-  const std::vector<float> background = background_map(plane, settings.background_cell, noise);
-  std::vector<float> sky(background);
-  result.background = median_of(sky);
+  excess_over_sky(plane, settings.background_cell, noise, result.background, scratch.excess);
   result.noise = noise;
-  std::vector<float> excess(plane.values.size());
-  for (std::size_t i = 0; i < excess.size(); ++i) excess[i] = plane.values[i] - background[i];
-  const std::vector<float> smooth = smoothed(excess, width, height);
+  smooth(scratch.excess, width, height, scratch.across, scratch.smooth);
+  const std::vector<float>& excess = scratch.excess;
+  const std::vector<float>& smooth = scratch.smooth;
   // The threshold is in sigmas of the smoothed excess, measured (1.4826 MAD of a sample) rather than
   // taken as 0.375 of the pixel noise: that holds for white noise only, and demosaiced or binned
   // frames have neighbours that share their noise, which smoothing then hardly reduces.
   std::vector<float> sample;
-  for (std::size_t i = 0; i < smooth.size(); i += 7)
+  const std::size_t stride = sample_stride(smooth.size(), width);
+  for (std::size_t i = 0; i < smooth.size(); i += stride)
     if (!std::isnan(plane.values[i])) sample.push_back(smooth[i]);
   const double sample_median = median_of(sample);
   for (float& value : sample) value = static_cast<float>(std::abs(value - sample_median));

@@ -24,6 +24,9 @@ struct LuminancePlane {
 // The mean of a frame's channels; a one-plane CFA mosaic (has_cfa_pattern) is binned 2x2 first, so
 // each value holds one whole Bayer cell and the colour pattern does not look like stars.
 LuminancePlane luminance_for_detection(const ImageF& pixels, bool has_cfa_pattern);
+// The same into `plane`, reusing its storage (a thread's planes from frame to frame: fresh pages
+// cost more than the arithmetic).
+void luminance_for_detection(const ImageF& pixels, bool has_cfa_pattern, LuminancePlane& plane);
 
 struct Star {
   double x = 0;  // centroid, frame pixels (the centre of the top-left pixel is 0,0)
@@ -52,6 +55,15 @@ struct StarDetection {
 };
 
 StarDetection detect_stars(const LuminancePlane& plane, const DetectionSettings& settings);
+
+// The planes detect_stars works in, kept by a caller that detects frame after frame on one thread.
+struct DetectionScratch {
+  std::vector<float> excess;  // luminance minus the sky map
+  std::vector<float> across;  // the excess smoothed along rows
+  std::vector<float> smooth;  // ... and then along columns
+};
+StarDetection detect_stars(const LuminancePlane& plane, const DetectionSettings& settings,
+                           DetectionScratch& scratch);
 
 // Median FWHM and roundness of the stars found (0 and 0 when there are none).
 struct StarShapeSummary {

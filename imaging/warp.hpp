@@ -32,4 +32,10 @@ struct Canvas {
 ImageF warp_image(const ImageF& source, const Eigen::Matrix3d& target_to_source, const Canvas& canvas,
                   Interpolation interpolation);
 
+// Rows [first_row, end_row) of the same warp into `output` (canvas-sized, the source's channels;
+// every sample of those rows is written, NaN included): row blocks on several threads, or into
+// reused storage, give the bits of warp_image.
+void warp_rows(const ImageF& source, const Eigen::Matrix3d& target_to_source, const Canvas& canvas,
+               Interpolation interpolation, int first_row, int end_row, ImageF& output);
+
 }  // namespace nightstack

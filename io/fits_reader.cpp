@@ -14,6 +14,7 @@
 #include "io/fits_image_header.hpp"
 #include "io/input_bytes.hpp"
 #include "pipeline/errors.hpp"
+#include "pipeline/frame_storage.hpp"
 
 namespace nightstack {
 
@@ -229,7 +230,10 @@ std::unique_ptr<OpenFrame> FitsReader::open_loaned(const std::filesystem::path& 
   if (!demosaic_with) return frame;
   // Demosaicing needs the neighbouring rows of every row: the whole mosaic, then bands cut from it.
   Frame whole = read_whole_frame(*frame);
-  whole.pixels = demosaic_bilinear(whole.pixels, *demosaic_with);
+  ImageF rgb = take_frame_pixels(whole.pixels.width(), whole.pixels.height(), 3);
+  demosaic_bilinear(whole.pixels, *demosaic_with, rgb);
+  recycle_frame_pixels(whole.pixels);
+  whole.pixels = std::move(rgb);
   return std::make_unique<WholeFrameBands>(std::move(whole));
 }
 

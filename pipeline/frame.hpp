@@ -43,6 +43,15 @@ struct ChannelLevels {
   double scale = 0.0;     // MAD: median of |value - location| (not scaled by 1.4826)
 };
 
+// A registered frame's quality, measured by the register stage's first pass, with the reference
+// frame's for scale: what the stack's quality weights (weights: stars | fwhm) are made from.
+struct FrameQuality {
+  double stars = 0;            // stars detected (at most register's max_stars)
+  double weighted_fwhm = 0;    // median FWHM x most stars in any frame / stars, pixels
+  double reference_stars = 0;  // the same of the frame every frame is aligned on
+  double reference_weighted_fwhm = 0;
+};
+
 struct FrameInfo {
   std::filesystem::path path;
   std::size_t index = 0;  // position in the ingest order
@@ -69,6 +78,8 @@ struct FrameInfo {
   // Set only on a frame cut to a band of rows for a shard (nightstack run --shard): each channel's
   // levels over the whole frame, so that normalization and weights equal those of one process.
   std::vector<ChannelLevels> whole_frame_levels;
+  // Set by register on the frames it hands on.
+  std::optional<FrameQuality> quality;
 };
 
 struct Frame {

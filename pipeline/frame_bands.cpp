@@ -139,6 +139,10 @@ Frame read_whole_frame(OpenFrame& frame) {
   const StoredShape& shape = frame.shape();
   Frame whole;
   whole.info = frame.info();
+  if (auto* held = dynamic_cast<WholeFrameBands*>(&frame); held && frame.rows_read() == 0) {
+    whole.pixels = held->take_pixels();
+    return whole;
+  }
   whole.pixels = take_frame_pixels(shape.width, shape.height, shape.channels);
   while (true) {
     const FrameBand band = frame.next_band(whole_frame_band_rows);

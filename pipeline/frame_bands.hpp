@@ -86,7 +86,8 @@ class OpenFrame {
 };
 
 // The whole frame as planar float (Frame::pixels), read band by band: what code that needs a whole
-// frame uses (info, masters, calibration, tests). Storage comes from take_frame_pixels.
+// frame uses (info, masters, calibration, tests). Storage comes from take_frame_pixels; a frame
+// held whole already (WholeFrameBands, nothing read yet) is handed over as it is.
 Frame read_whole_frame(OpenFrame& frame);
 
 // The adapter for decoders that produce whole frames only (LibRaw, demosaicing FITS) and for frames
@@ -94,6 +95,9 @@ Frame read_whole_frame(OpenFrame& frame);
 class WholeFrameBands : public OpenFrame {
  public:
   explicit WholeFrameBands(Frame frame);
+  // The whole frame's pixels, moved out without a copy (read_whole_frame before any band was
+  // read); no band can be read afterwards.
+  ImageF take_pixels() { return std::move(frame_.pixels); }
 
  protected:
   const void* decode_rows(int rows, int& delivered) override;

@@ -1,7 +1,8 @@
-// Reuse of frame pixel storage within a decoding thread. A 12-megapixel RGB frame is 145 MB of
+// Reuse of frame pixel storage by the decoding threads. A 12-megapixel RGB frame is 145 MB of
 // floats; allocating it fresh for every frame makes the kernel fault in and zero every page again
 // (measured: a fifth of a JPEG stack's CPU time). Readers take storage here and the frame pass gives
-// it back once the reducers are done with the frame, so each thread keeps reusing the same pages.
+// it back once the reducers are done with the frame, so each thread keeps reusing the same pages;
+// a thread that ends leaves its storage to the threads of the next pass.
 #pragma once
 
 #include <cstddef>

@@ -11,8 +11,9 @@ namespace po = boost::program_options;
 
 namespace {
 
-// Choices short enough to show in place of the value name, as in `--weights equal|exposure|noise`.
-constexpr std::size_t longest_choice_value_name = 32;
+// Choices short enough to show in place of the value name, as in `--crop reference|intersection|union`.
+// Longer ones would push the help text's column right, and long words then break across lines.
+constexpr std::size_t longest_choice_value_name = 30;
 
 std::string joined_choices(const ParameterSpec& parameter, const std::string& separator) {
   std::string text;

@@ -31,6 +31,10 @@ std::string to_string(FrameWeights weights) {
       return "exposure";
     case FrameWeights::noise:
       return "noise";
+    case FrameWeights::stars:
+      return "stars";
+    case FrameWeights::fwhm:
+      return "fwhm";
   }
   return "?";
 }
@@ -60,7 +64,7 @@ bool FrameWeighting::needs_statistics() const {
 }
 
 const std::vector<ChannelAdjustment>& FrameWeighting::add(const ImageF& pixels, const FrameInfo& info) {
-  double exposure_weight = 1.0;
+  double frame_weight = 1.0;
   if (weights_ == FrameWeights::exposure) {
     const auto& exposure = info.capture.exposure_seconds;
     if (!exposure || !(*exposure > 0.0)) {
@@ -71,8 +75,9 @@ const std::vector<ChannelAdjustment>& FrameWeighting::add(const ImageF& pixels, 
                        info.index, stage_id_);
     }
     if (adjustments_.empty()) reference_exposure_ = *exposure;
-    exposure_weight = *exposure / reference_exposure_;
+    frame_weight = *exposure / reference_exposure_;
   }
+  if (weights_ == FrameWeights::stars || weights_ == FrameWeights::fwhm) frame_weight = quality_weight(info);
   std::vector<ChannelLevels> statistics(static_cast<std::size_t>(pixels.channels()));
   if (needs_statistics())
     statistics =
@@ -81,14 +86,31 @@ const std::vector<ChannelAdjustment>& FrameWeighting::add(const ImageF& pixels, 
   std::vector<ChannelAdjustment> frame(statistics.size());
   for (std::size_t channel = 0; channel < statistics.size(); ++channel) {
     frame[channel] =
-        adjust(statistics[channel], reference_[channel], exposure_weight, info, static_cast<int>(channel));
+        adjust(statistics[channel], reference_[channel], frame_weight, info, static_cast<int>(channel));
   }
   adjustments_.push_back(std::move(frame));
   return adjustments_.back();
 }
 
+double FrameWeighting::quality_weight(const FrameInfo& info) const {
+  const std::string weights = "'weights: " + to_string(weights_) + "'";
+  if (!info.quality)
+    throw InputError(info.path,
+                     "carries no registration quality, so " + weights +
+                         " cannot weigh it; place a register stage before this stack (stack --register)",
+                     info.index, stage_id_);
+  const FrameQuality& quality = *info.quality;
+  const double ratio = weights_ == FrameWeights::stars
+                           ? quality.stars / quality.reference_stars
+                           : quality.reference_weighted_fwhm / quality.weighted_fwhm;
+  if (!(std::isfinite(ratio) && ratio > 0.0))
+    throw InputError(info.path, "has no stars to measure, so " + weights + " cannot weigh it", info.index,
+                     stage_id_);
+  return ratio * ratio;
+}
+
 ChannelAdjustment FrameWeighting::adjust(const ChannelLevels& statistics, const ChannelLevels& reference,
-                                         double exposure_weight, const FrameInfo& info, int channel) const {
+                                         double frame_weight, const FrameInfo& info, int channel) const {
   auto refuse = [&](const std::string& why) {
     throw InputError(info.path, "channel " + std::to_string(channel) + " " + why, info.index, stage_id_);
   };
@@ -115,7 +137,7 @@ ChannelAdjustment FrameWeighting::adjust(const ChannelLevels& statistics, const 
       adjustment.add = reference.location - statistics.location * adjustment.multiply;
       break;
   }
-  adjustment.weight = exposure_weight;
+  adjustment.weight = frame_weight;
   if (weights_ == FrameWeights::noise) {
     if (!(statistics.scale > 0.0))
       refuse("has a MAD of 0 (most values equal), so 'weights: noise' cannot weigh it; use weights: equal");

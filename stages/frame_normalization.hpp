@@ -14,7 +14,7 @@
 namespace nightstack {
 
 enum class FrameNormalization { none, additive, multiplicative, additive_scale };
-enum class FrameWeights { equal, exposure, noise };
+enum class FrameWeights { equal, exposure, noise, stars, fwhm };
 
 std::string to_string(FrameNormalization normalization);
 std::string to_string(FrameWeights weights);
@@ -41,6 +41,13 @@ struct ChannelAdjustment {
 //   noise:     (sigma0 / sigma)^2 with sigma = multiply * S, the frame's noise after normalization
 //              (inverse variance; the MAD must be > 0). With additive_scale every frame's scaled MAD
 //              equals the first frame's, so noise weights are all 1 there by construction.
+// and, relative to the frame registration aligned every frame on (FrameInfo::quality, set by register;
+// a frame without it is refused), the quality weights:
+//   stars:     (stars / reference's stars)^2
+//   fwhm:      (reference's weighted FWHM / weighted FWHM)^2
+//              = (stars / reference's stars)^2 x (reference's FWHM / FWHM)^2
+// A star's peak, and so its signal to noise, goes as 1 / FWHM^2; the star count falls with haze and
+// clouds. See docs/registration.md, "Frame weights from quality".
 // Problems name the frame (InputError).
 class FrameWeighting {
  public:
@@ -62,8 +69,9 @@ class FrameWeighting {
   void load_state(StateReader& reader);
 
  private:
+  double quality_weight(const FrameInfo& info) const;
   ChannelAdjustment adjust(const ChannelLevels& statistics, const ChannelLevels& reference,
-                           double exposure_weight, const FrameInfo& info, int channel) const;
+                           double frame_weight, const FrameInfo& info, int channel) const;
 
   FrameNormalization normalization_;
   FrameWeights weights_;

@@ -45,11 +45,13 @@ class Linearize : public PointTransform {
     Encoding encoding = effective_encoding(frame_info.encoding);
     double white_level = frame_info.white_level;
     const std::vector<float>* table = nullptr;
-    if (white_level == 255 || white_level == 65535)
+    if (encoding == Encoding::linear) {
+      scale_to_full(samples, white_level);
+    } else if (white_level == 255 || white_level == 65535)
       table = &tables_[table_slot(encoding, static_cast<int>(white_level))];
     if (table) {
       apply_table(samples, *table, encoding, white_level);
-    } else {
+    } else if (encoding != Encoding::linear) {
       auto curve = curve_for(encoding);
       for (float& value : samples) value = static_cast<float>(curve(value / white_level));
     }
@@ -83,6 +85,17 @@ class Linearize : public PointTransform {
         break;
     }
     return [](double value) { return value; };
+  }
+
+  // Linear data only needs scaling, value / white level in double as the table and the formula
+  // compute it (the same bits), in one loop the compiler vectorizes. Demosaiced or scaled frames
+  // hold few whole codes, so the table path would fall back to the formula for almost every value.
+  static void scale_to_full(std::span<float> samples, double white_level) {
+    if (white_level == 1.0) return;
+    float* const values = samples.data();
+    const std::size_t count = samples.size();
+    for (std::size_t i = 0; i < count; ++i)
+      values[i] = static_cast<float>(static_cast<double>(values[i]) / white_level);
   }
 
   // Integer codes (all of them, for 8- and 16-bit files) index the table; anything else, such

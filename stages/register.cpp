@@ -6,6 +6,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cmath>
 #include <map>
 #include <mutex>
@@ -19,6 +20,7 @@
 #include "imaging/warp.hpp"
 #include "io/fits_writer.hpp"
 #include "pipeline/errors.hpp"
+#include "pipeline/frame_storage.hpp"
 #include "stages/parallel_for.hpp"
 #include "stages/registry.hpp"
 #include "stages/star_cache.hpp"
@@ -109,7 +111,11 @@ class Register : public PreparedTransform {
     observation.stamp = stamp_of(frame.info.path);
     observation.width = frame.pixels.width();
     observation.height = frame.pixels.height();
-    observation.detection = detect_stars(luminance_for_detection(frame.pixels, false), detection);
+    // Each first-pass thread keeps its planes from frame to frame (they end with the pass's threads).
+    thread_local LuminancePlane luminance;
+    thread_local DetectionScratch scratch;
+    luminance_for_detection(frame.pixels, false, luminance);
+    observation.detection = detect_stars(luminance, detection, scratch);
     observation.shape = summarise_star_shapes(observation.detection.stars);
     std::lock_guard lock(mutex_);
     observations_[frame.info.index] = std::move(observation);
@@ -182,14 +188,13 @@ class Register : public PreparedTransform {
     if (match == matches_.end() || left_out_.count(frame.info.index))
       throw InputError(frame.info.path, "was not registered by the first pass (it changed or appeared since)",
                        frame.info.index, id());
+    frame.info.quality = quality_of(frame.info.index);
     if (settings_.drizzle > 1) return drizzle(std::move(frame), match->second.reference_to_frame);
     // The reference frame on its own canvas stays as it is (every kernel gives it back exactly).
     const bool unchanged = match->second.reference_to_frame == Eigen::Matrix3d::Identity() &&
                            canvas_.left == 0 && canvas_.top == 0 && canvas_.width == frame.pixels.width() &&
                            canvas_.height == frame.pixels.height();
-    if (!unchanged)
-      frame.pixels =
-          warp_image(frame.pixels, match->second.reference_to_frame, canvas_, settings_.interpolation);
+    if (!unchanged) frame.pixels = warp(frame.pixels, match->second.reference_to_frame);
     frame.info.calibration += std::string(frame.info.calibration.empty() ? "" : ", ") +
                               "registered on frame " + std::to_string(reference_) + " (" +
                               to_string(settings_.match.kind) + ", " + to_string(settings_.interpolation) +
@@ -248,6 +253,36 @@ class Register : public PreparedTransform {
       throw UsageError("stage '" + id() + "' got an undemosaiced CFA mosaic (" + frame.info.path.string() +
                        "): warping a mosaic mixes its colours; place register after demosaic (or read Bayer "
                        "FITS with bayer: demosaic)");
+  }
+
+  FrameQuality quality_of(std::size_t index) const {
+    const Observation& observation = observations_.at(index);
+    const Observation& reference = observations_.at(reference_);
+    return {static_cast<double>(observation.detection.stars.size()), weighted_fwhm(observation, most_stars_),
+            static_cast<double>(reference.detection.stars.size()), weighted_fwhm(reference, most_stars_)};
+  }
+
+  // The warp in blocks of rows on the threads the other frames' warps leave free: a core left idle
+  // at the end of a pass (3 frames on 2 cores) helps with the last frame, and a full pass does not
+  // start threads on busy cores. Each row's values do not depend on the block, so the bits are the
+  // same. The output takes this thread's recycled frame storage and the source's is given back.
+  ImageF warp(ImageF& source, const Eigen::Matrix3d& reference_to_frame) const {
+    constexpr int block_rows = 64;
+    const unsigned warping = ++warping_;
+    struct Done {
+      std::atomic<unsigned>& count;
+      ~Done() { --count; }
+    } done{warping_};
+    const unsigned threads = settings_.threads > warping ? settings_.threads - warping + 1 : 1;
+    ImageF output = take_frame_pixels(canvas_.width, canvas_.height, source.channels());
+    const auto blocks = static_cast<std::size_t>((canvas_.height + block_rows - 1) / block_rows);
+    parallel_for(blocks, threads, [&](std::size_t block, unsigned) {
+      const int first_row = static_cast<int>(block) * block_rows;
+      warp_rows(source, reference_to_frame, canvas_, settings_.interpolation, first_row,
+                std::min(canvas_.height, first_row + block_rows), output);
+    });
+    recycle_frame_pixels(source);
+    return output;
   }
 
   void save_cache(Log& log) const {
@@ -359,6 +394,7 @@ class Register : public PreparedTransform {
   std::size_t reference_ = 0;
   std::size_t most_stars_ = 0;  // the most stars any frame has (for the weighted FWHM)
   Canvas canvas_;
+  mutable std::atomic<unsigned> warping_{0};  // frames being warped now
 };
 
 // What the stars found in a file depend on besides the file: the detection settings and every

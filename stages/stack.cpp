@@ -23,6 +23,7 @@
 #include "stages/registry.hpp"
 #include "stages/stack_checkpoint.hpp"
 #include "stages/stack_methods.hpp"
+#include "stages/upstream_stages.hpp"
 
 namespace nightstack {
 
@@ -409,7 +410,15 @@ StackSettings settings_from(const StageContext& context, const StackMethodInfo& 
   rejection.gesd_max_outliers = parameters.number("gesd_max_outliers");
   settings.normalization = choice_of<FrameNormalization>(
       parameters, "normalize_frames", {"none", "additive", "multiplicative", "additive_scale"});
-  settings.weights = choice_of<FrameWeights>(parameters, "weights", {"equal", "exposure", "noise"});
+  settings.weights =
+      choice_of<FrameWeights>(parameters, "weights", {"equal", "exposure", "noise", "stars", "fwhm"});
+  if (settings.weights == FrameWeights::stars || settings.weights == FrameWeights::fwhm) {
+    const auto upstream = upstream_stage_types(context);
+    if (upstream && std::find(upstream->begin(), upstream->end(), "register") == upstream->end())
+      throw ParameterError("weights", "weights: " + to_string(settings.weights) +
+                                          " weighs frames by the quality a register stage measures, and no "
+                                          "register stage comes before this stack (stack --register)");
+  }
   settings.cache_format = choice_of<CacheFormat>(parameters, "cache_format", {"float32", "uint16"});
   settings.keep_rejection_maps = parameters.has("rejection_maps");
   settings.keep_coverage_map = parameters.has("coverage_map");
@@ -535,9 +544,12 @@ StageType stack_stage_type() {
       {.name = "weights",
        .type = ParameterType::choice,
        .default_value = std::string("equal"),
-       .choices = {"equal", "exposure", "noise"},
+       .choices = {"equal", "exposure", "noise", "stars", "fwhm"},
        .help = "Weights of the mean (mean and rejection methods): equal; exposure (each frame's exposure "
-               "time; every frame needs one); noise (inverse variance, from the MAD after normalization)."},
+               "time; every frame needs one); noise (inverse variance, from the MAD after normalization); "
+               "after a register stage, by quality against the reference frame: stars ((stars / "
+               "reference's)^2: haze, clouds) or fwhm ((reference's weighted FWHM / weighted FWHM)^2: "
+               "seeing, focus, and the stars lost)."},
       {.name = "memory_limit",
        .type = ParameterType::text,
        .default_value = std::string("auto"),

@@ -273,8 +273,9 @@ class MeanMethod : public AccumulatingMethod {
       }
     }
     record_missing(frame, missing);
-    // The weights: per channel until a value is missing, then per pixel too.
-    if (missing > 0 && pixel_weight_sums_.empty()) {
+    // The weights: per channel until a value is missing, then per pixel too. Equal weights (1 each)
+    // sum per pixel to its count of valid values, exactly, which the missing-sample counts give.
+    if (missing > 0 && pixel_weight_sums_.empty() && !plain) {
       pixel_weight_sums_ = ImageD(frame.width(), frame.height(), frame.channels());
       for (int channel = 0; channel < frame.channels(); ++channel) {
         auto weights = pixel_weight_sums_.plane(channel);
@@ -323,6 +324,15 @@ class MeanMethod : public AccumulatingMethod {
   ImageD divided(ImageD mean) const {
     for (int channel = 0; channel < mean.channels(); ++channel) {
       auto sums = mean.plane(channel);
+      if (pixel_weight_sums_.empty() && missing_.any()) {  // equal weights, some values missing
+        const std::size_t first = static_cast<std::size_t>(channel) * sums.size();
+        for (std::size_t i = 0; i < sums.size(); ++i) {
+          const std::uint32_t valid = missing_.valid(first + i);
+          sums[i] =
+              valid > 0 ? sums[i] / static_cast<double>(valid) : std::numeric_limits<double>::quiet_NaN();
+        }
+        continue;
+      }
       if (pixel_weight_sums_.empty()) {
         const double weight_sum = weight_sums_[static_cast<std::size_t>(channel)];
         for (double& value : sums) value /= weight_sum;

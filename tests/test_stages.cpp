@@ -82,6 +82,30 @@ BOOST_AUTO_TEST_CASE(linearize_auto_follows_the_file_encoding) {
   BOOST_TEST(result.info.linearization == "linear");
 }
 
+BOOST_AUTO_TEST_CASE(linearize_linear_data_is_value_over_white_level_for_codes_and_the_rest) {
+  // Linear frames are only scaled: every 16-bit code, demosaiced fractions, NaN, a 12-bit white level.
+  auto linearize = build_stage<FrameTransform>("linearize", {});
+  for (double white_level : {65535.0, 4095.0, 1.0}) {
+    Frame fits;
+    std::vector<float> values;
+    for (int code = 0; code <= 65535; ++code) values.push_back(static_cast<float>(code));
+    for (float other : {0.25f, 1000.75f, -3.5f, 70000.0f, NAN}) values.push_back(other);
+    fits.pixels = ImageF(static_cast<int>(values.size()), 1, 1);
+    fits.pixels.samples() = values;
+    fits.info.encoding = Encoding::linear;
+    fits.info.white_level = white_level;
+    const Frame result = linearize->transform(fits);
+    std::size_t mismatches = 0;
+    for (std::size_t i = 0; i < values.size(); ++i) {
+      const float expected = static_cast<float>(values[i] / white_level);
+      const float got = result.pixels.samples()[i];
+      mismatches += std::isnan(expected) ? !std::isnan(got) : got != expected;
+    }
+    BOOST_TEST(mismatches == 0u, "white level " << white_level);
+    BOOST_TEST(result.info.white_level == 1.0);
+  }
+}
+
 BOOST_AUTO_TEST_CASE(linearize_gamma_uses_the_exponent) {
   auto linearize =
       build_stage<FrameTransform>("linearize", {{"transfer", std::string("gamma")}, {"gamma", 2.0}});
