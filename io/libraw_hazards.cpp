@@ -145,7 +145,8 @@ std::optional<std::string> libraw_crash_hazard(const std::filesystem::path& path
   const auto size = static_cast<std::size_t>(status.st_size);
   void* mapped = ::mmap(nullptr, size, PROT_READ, MAP_PRIVATE, descriptor, 0);
   ::close(descriptor);
-  if (mapped == MAP_FAILED) throw InputError(path, std::string("cannot map the file: ") + std::strerror(errno));
+  if (mapped == MAP_FAILED)
+    throw InputError(path, std::string("cannot map the file: ") + std::strerror(errno));
   ::madvise(mapped, size, MADV_SEQUENTIAL);
   const auto hazard = find_hazard(std::span(static_cast<const unsigned char*>(mapped), size));
   ::munmap(mapped, size);

@@ -71,7 +71,8 @@ BOOST_AUTO_TEST_CASE(entries_are_found_in_both_byte_orders_anywhere) {
   for (const bool big_endian : {false, true}) {
     for (const std::uint16_t tag : {std::uint16_t{33422}, std::uint16_t{64777}}) {
       // Odd positions, the very end of the buffer and past the first megabyte are all scanned.
-      for (const std::size_t at : {std::size_t{0}, std::size_t{7}, std::size_t{1'500'001}, std::size_t{2'999'988}}) {
+      for (const std::size_t at :
+           {std::size_t{0}, std::size_t{7}, std::size_t{1'500'001}, std::size_t{2'999'988}}) {
         BOOST_TEST_CONTEXT("big endian " << big_endian << ", tag " << tag << ", at " << at) {
           std::vector<unsigned char> bytes(3'000'000, 0x82);  // the tags' high byte everywhere
           put_entry(bytes, at, tag, 1, 36, 8, big_endian);
