@@ -24,6 +24,7 @@
 #include "stages/parallel_for.hpp"
 #include "stages/registry.hpp"
 #include "stages/star_cache.hpp"
+#include "stages/upstream_stages.hpp"
 
 namespace nightstack {
 
@@ -404,27 +405,12 @@ std::string detection_fingerprint(const StageContext& context, const RegisterSet
                             format(settings.detection.threshold_sigma, 17) + " max_stars " +
                             std::to_string(settings.detection.max_stars) + " saturation " +
                             format(settings.saturation, 17);
-  if (context.run.resolved_config.empty()) return fingerprint;
-  std::map<std::string, YAML::Node> by_id;
-  try {
-    const YAML::Node stages = YAML::Load(context.run.resolved_config)["stages"];
-    for (std::size_t i = 0; i < stages.size(); ++i) {
-      const YAML::Node node = stages[i];
-      if (node["id"]) by_id[node["id"].as<std::string>()] = node;
-    }
-  } catch (const YAML::Exception&) {
-    return fingerprint + context.run.resolved_config;
-  }
-  std::string current = context.id;
-  for (std::size_t depth = 0; depth < by_id.size() && by_id.count(current); ++depth) {
-    const YAML::Node node = by_id.at(current);
-    if (current != context.id) {
-      YAML::Emitter emitter;
-      emitter << node;
-      fingerprint += "\n" + std::string(emitter.c_str());
-    }
-    if (!node["input"] || !node["input"].IsScalar()) break;
-    current = node["input"].as<std::string>();
+  const auto upstream = upstream_stage_nodes(context);
+  if (!upstream) return fingerprint + context.run.resolved_config;  // (empty without a config)
+  for (const YAML::Node& node : *upstream) {
+    YAML::Emitter emitter;
+    emitter << node;
+    fingerprint += "\n" + std::string(emitter.c_str());
   }
   return fingerprint;
 }
