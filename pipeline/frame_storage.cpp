@@ -21,13 +21,17 @@ void keep_largest(Buffers& buffers, std::size_t count) {
                                    [](const auto& a, const auto& b) { return a.capacity() < b.capacity(); }));
 }
 
-// The smallest buffer that holds `samples`, so mixed frame sizes do not keep growing the large one.
-Buffers::iterator best_fit(Buffers& buffers, std::size_t samples) {
+// Takes the smallest buffer that holds `samples` out of `buffers`, so mixed frame sizes do not keep
+// growing the large one; empty when none does.
+std::vector<float> take_best_fit(Buffers& buffers, std::size_t samples) {
   auto best = buffers.end();
   for (auto buffer = buffers.begin(); buffer != buffers.end(); ++buffer)
     if (buffer->capacity() >= samples && (best == buffers.end() || buffer->capacity() < best->capacity()))
       best = buffer;
-  return best;
+  if (best == buffers.end()) return {};
+  std::vector<float> storage = std::move(*best);
+  buffers.erase(best);
+  return storage;
 }
 
 // Buffers of threads that ended (a pass's workers), for the threads of the next pass, which would
@@ -53,19 +57,10 @@ Buffers& free_buffers() {
 
 // This thread's best fit, else one left by an ended thread; empty when neither has one.
 std::vector<float> take_buffer(std::size_t samples) {
-  auto& buffers = free_buffers();
-  if (auto best = best_fit(buffers, samples); best != buffers.end()) {
-    std::vector<float> storage = std::move(*best);
-    buffers.erase(best);
-    return storage;
-  }
+  std::vector<float> storage = take_best_fit(free_buffers(), samples);
+  if (storage.capacity() > 0) return storage;  // (kept buffers are never empty)
   std::lock_guard lock(left_mutex);
-  if (auto best = best_fit(left_buffers, samples); best != left_buffers.end()) {
-    std::vector<float> storage = std::move(*best);
-    left_buffers.erase(best);
-    return storage;
-  }
-  return {};
+  return take_best_fit(left_buffers, samples);
 }
 
 }  // namespace
